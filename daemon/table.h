@@ -29,9 +29,10 @@ Table *table_free(Table *t);
 /* Marks a column numeric: right-aligned in tables, a JSON number when the cell parses as one. */
 int table_set_numeric(Table *t, size_t column);
 
-/* Appends one row of n_columns cells (copied; NULL prints as empty / JSON null).
- * Returns 0, -EINVAL on a wrong count, -ENOMEM. */
-int table_add_row(Table *t, const char *const *cells);
+/* Appends one row of n_cells cells (copied; NULL prints as empty / JSON null). n_cells must
+ * equal the number of columns: it is passed explicitly because NULL is a valid cell, so the
+ * array cannot be NULL-terminated. Returns 0, -EINVAL on a wrong count, -ENOMEM. */
+int table_add_row(Table *t, const char *const *cells, size_t n_cells);
 
 size_t table_rows(const Table *t);
 
