@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "carrier.h"
+#include "log.h"
+
+const char *outcome_class_to_string(enum dunnd_outcome_class k) {
+        static const char *const names[_DUNND_OUTCOME_MAX] = {
+                [DUNND_OUTCOME_SENT] = "sent",
+                [DUNND_OUTCOME_TRANSIENT] = "transient",
+                [DUNND_OUTCOME_THROTTLED] = "throttled",
+                [DUNND_OUTCOME_INVALID_RECIPIENT] = "invalid_recipient",
+                [DUNND_OUTCOME_REJECTED] = "rejected",
+                [DUNND_OUTCOME_UNKNOWN] = "unknown",
+                [DUNND_OUTCOME_CARRIER_FAILURE] = "carrier_failure",
+        };
+        return (unsigned) k < _DUNND_OUTCOME_MAX ? names[k] : "invalid";
+}
+
+int carrier_plugin_load(const char *dir, const char *plugin, void **ret_dl,
+                        const struct dunnd_carrier **ret_api, char **ret_path, char *err,
+                        size_t errlen) {
+        const struct dunnd_carrier *api;
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+        void *dl;
+
+        if (asprintf(&path, "%s/%s.so", dir, plugin) < 0)
+                return -ENOMEM;
+        /* lstat: a symlink in the plugin directory could point anywhere */
+        if (lstat(path, &st) < 0) {
+                int r = -errno;
+                snprintf(err, errlen, "carrier plugin '%s': %s", path,
+                         r == -ENOENT ? "no such file (is plugin_dir right?)" : strerror(-r));
+                return r;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                snprintf(err, errlen, "carrier plugin '%s' is not a regular file", path);
+                return -EPERM;
+        }
+        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+                snprintf(err, errlen, "carrier plugin '%s' is writable by group or others; "
+                         "refusing to load it", path);
+                return -EPERM;
+        }
+        dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        if (!dl) {
+                snprintf(err, errlen, "carrier plugin '%s' cannot be loaded: %s", path, dlerror());
+                return -ELIBBAD;
+        }
+        api = dlsym(dl, DUNND_CARRIER_SYMBOL);
+        if (!api) {
+                snprintf(err, errlen, "'%s' is not a dunnd carrier (no '%s' symbol)", path,
+                         DUNND_CARRIER_SYMBOL);
+                dlclose(dl);
+                return -ELIBBAD;
+        }
+        if (api->abi != DUNND_CARRIER_ABI) {
+                snprintf(err, errlen, "carrier plugin '%s' was built for carrier ABI %u, this "
+                         "dunnd speaks ABI %u; rebuild it", path, api->abi, DUNND_CARRIER_ABI);
+                dlclose(dl);
+                return -ELIBBAD;
+        }
+        /* The struct is append-only: a shorter one is an older plugin of this ABI, but it
+         * must at least cover the members ABI 1 defines. */
+        if (api->size < sizeof(struct dunnd_carrier) || !api->name || !api->open || !api->close ||
+            (!api->deliver && !(api->prepare && api->finish))) {
+                snprintf(err, errlen, "carrier plugin '%s' is incomplete: it needs open, close "
+                         "and either deliver or prepare+finish", path);
+                dlclose(dl);
+                return -ELIBBAD;
+        }
+        *ret_dl = dl;
+        *ret_api = api;
+        if (ret_path)
+                *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+static void host_log(void *host_data, enum dunnd_log_level level, const char *fmt, ...) {
+        const Carrier *c = host_data;
+        char msg[1024], field[160];
+        const char *fields[2] = { field, NULL };
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        snprintf(field, sizeof(field), "DUNND_CARRIER=%s", c ? c->name : "?");
+        (void) log_full((int) level, 0, fields, "carrier '%s': %s", c ? c->name : "?", msg);
+}
+
+static void carrier_done(Carrier *c) {
+        if (c->api && c->state)
+                c->api->close(c->state);
+        if (c->dl)
+                dlclose(c->dl);
+        free(c->name);
+        free(c->channel);
+        free(c->path);
+}
+
+int carrier_set_open(const Config *cfg, CarrierSet **ret, ConfigErrors *errors) {
+        _cleanup_(carrier_set_freep) CarrierSet *s = NULL;
+        size_t errors_before = errors->n;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->carriers = calloc(cfg->n_carriers + 1, sizeof(Carrier));
+        if (!s->carriers)
+                return -ENOMEM;
+
+        for (size_t i = 0; i < cfg->n_carriers; i++) {
+                const ConfigCarrier *cc = &cfg->carriers[i];
+                Carrier *c = &s->carriers[s->n];
+                char err[512];
+                int r;
+
+                r = carrier_plugin_load(cfg->plugin_dir, cc->plugin, &c->dl, &c->api, &c->path,
+                                        err, sizeof(err));
+                if (r < 0) {
+                        (void) config_errors_add(errors, cc->file, cc->line, "carrier '%s': %s",
+                                                 cc->name, err);
+                        continue;
+                }
+                s->n++;
+                c->name = strdup(cc->name);
+                c->channel = strdup(cc->channel);
+                c->config = cc;
+                if (!c->name || !c->channel)
+                        return -ENOMEM;
+                if (c->api->channel && !streq(c->api->channel, cc->channel)) {
+                        (void) config_errors_add(errors, cc->file, cc->line,
+                                                 "carrier '%s': plugin '%s' sends %s, not %s",
+                                                 cc->name, cc->plugin, c->api->channel, cc->channel);
+                        continue;
+                }
+                /* each carrier gets its own host struct so its log lines carry its name */
+                c->host = (struct dunnd_host) { .abi = DUNND_CARRIER_ABI, .size = sizeof(c->host),
+                                                .log = host_log, .host_data = c };
+                err[0] = 0;
+                r = c->api->open(cc->options, cc->n_options, &c->host, &c->state, err, sizeof(err));
+                if (r < 0)
+                        (void) config_errors_add(errors, cc->file, cc->line, "carrier '%s': %s",
+                                                 cc->name, err[0] ? err : strerror(-r));
+        }
+        if (errors->n > errors_before)
+                return -EINVAL;
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+CarrierSet *carrier_set_free(CarrierSet *s) {
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < s->n; i++)
+                carrier_done(&s->carriers[i]);
+        free(s->carriers);
+        free(s);
+        return NULL;
+}
+
+Carrier *carrier_set_find_channel(CarrierSet *s, const char *channel) {
+        for (size_t i = 0; i < s->n; i++)
+                if (streq(s->carriers[i].channel, channel))
+                        return &s->carriers[i];
+        return NULL;
+}
+
+Carrier *carrier_set_find(CarrierSet *s, const char *name) {
+        for (size_t i = 0; i < s->n; i++)
+                if (streq(s->carriers[i].name, name))
+                        return &s->carriers[i];
+        return NULL;
+}

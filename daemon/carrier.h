@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Loading carrier plugins: dlopen(RTLD_NOW|RTLD_LOCAL) of PLUGIN_DIR/NAME.so, only regular
+ * files that are not group- or world-writable, one exported `dunnd_carrier` whose ABI must
+ * match ours. Every failure names the file. */
+
+#include "config.h"
+#include "dunnd-carrier.h"
+
+typedef struct Carrier {
+        char *name;                     /* the config's name for it: "local" */
+        char *channel;
+        char *path;                     /* the .so it came from */
+        void *dl;
+        const struct dunnd_carrier *api;
+        void *state;                    /* from api->open() */
+        const ConfigCarrier *config;    /* valid as long as the Config it was opened from */
+        struct dunnd_host host;         /* handed to the plugin; lives as long as it does */
+} Carrier;
+
+typedef struct CarrierSet {
+        Carrier *carriers;
+        size_t n;
+} CarrierSet;
+
+/* Loads one plugin file without opening it. Returns 0, or a negative errno with err naming
+ * the file and what is wrong with it. */
+int carrier_plugin_load(const char *dir, const char *plugin, void **ret_dl,
+                        const struct dunnd_carrier **ret_api, char **ret_path, char *err,
+                        size_t errlen);
+
+/* Loads and opens every carrier of the config. Problems are added to errors as
+ * "FILE:LINE: ..." with the carrier's place in the config; returns -EINVAL then. */
+int carrier_set_open(const Config *c, CarrierSet **ret, ConfigErrors *errors);
+CarrierSet *carrier_set_free(CarrierSet *s);
+
+/* The carriers serving channel, in config order (the first is the primary). */
+Carrier *carrier_set_find_channel(CarrierSet *s, const char *channel);
+Carrier *carrier_set_find(CarrierSet *s, const char *name);
+
+const char *outcome_class_to_string(enum dunnd_outcome_class k);
+
+static inline void carrier_set_freep(CarrierSet **s) {
+        if (*s)
+                carrier_set_free(*s);
+}

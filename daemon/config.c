@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <errno.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define DEFAULT_DATABASE "/var/lib/dunnd/dunnd.db"
+#define DEFAULT_TIMEZONE "Asia/Shanghai"
+#define DEFAULT_CATCH_UP_SEC 86400
+
+void config_errors_clear(ConfigErrors *e) {
+        for (size_t i = 0; i < e->n; i++)
+                free(e->lines[i]);
+        free(e->lines);
+        *e = (ConfigErrors) {};
+}
+
+static int errors_vadd(ConfigErrors *e, const char *file, int line, unsigned column,
+                       const char *fmt, va_list ap) {
+        char msg[512], *l, **n;
+        int r;
+
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        if (column > 0)
+                r = asprintf(&l, "%s:%d:%u: %s", strempty(file), line, column, msg);
+        else
+                r = asprintf(&l, "%s:%d: %s", strempty(file), line, msg);
+        if (r < 0)
+                return -ENOMEM;
+        n = realloc(e->lines, (e->n + 1) * sizeof(char *));
+        if (!n) {
+                free(l);
+                return -ENOMEM;
+        }
+        e->lines = n;
+        e->lines[e->n++] = l;
+        return 0;
+}
+
+int config_errors_add(ConfigErrors *e, const char *file, int line, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = errors_vadd(e, file, line, 0, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+int config_errors_add_at(ConfigErrors *e, const char *file, int line, unsigned column,
+                         const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = errors_vadd(e, file, line, column, fmt, ap);
+        va_end(ap);
+        return r;
+}
+
+/* The loading context: the file being read and where errors go. */
+typedef struct Loader {
+        const char *path;
+        ConfigErrors *errors;
+        Config *config;
+} Loader;
+
+static const char *setting_file(Loader *l, const config_setting_t *s) {
+        const char *f = config_setting_source_file(s);
+        return f ? f : l->path;
+}
+
+_printf_(3, 4) static void bad(Loader *l, const config_setting_t *s, const char *fmt, ...) {
+        char msg[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        (void) config_errors_add(l->errors, setting_file(l, s), (int) config_setting_source_line(s),
+                                 "%s", msg);
+}
+
+static bool name_in(const char *name, const char *const *names) {
+        for (; *names; names++)
+                if (streq(name, *names))
+                        return true;
+        return false;
+}
+
+/* Unknown keys are errors: a misspelled key silently ignored is a reminder sent wrong. */
+static void check_known_keys(Loader *l, const config_setting_t *group, const char *what,
+                             const char *const *known) {
+        int n = config_setting_length(group);
+
+        for (int i = 0; i < n; i++) {
+                config_setting_t *s = config_setting_get_elem(group, (unsigned) i);
+                const char *name = config_setting_name(s);
+
+                if (name && !name_in(name, known))
+                        bad(l, s, "unknown key '%s' in %s", name, what);
+        }
+}
+
+/* Reads an optional string member into *ret (strdup). Returns true if present and valid. */
+static bool get_string(Loader *l, const config_setting_t *group, const char *key, char **ret) {
+        config_setting_t *s = config_setting_get_member(group, key);
+
+        if (!s)
+                return false;
+        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+                bad(l, s, "'%s' must be a string", key);
+                return false;
+        }
+        free(*ret);
+        *ret = strdup(config_setting_get_string(s));
+        return *ret != NULL;
+}
+
+static bool get_int(Loader *l, const config_setting_t *group, const char *key, long long min,
+                    long long max, long long *ret) {
+        config_setting_t *s = config_setting_get_member(group, key);
+        long long v;
+
+        if (!s)
+                return false;
+        if (config_setting_type(s) == CONFIG_TYPE_INT)
+                v = config_setting_get_int(s);
+        else if (config_setting_type(s) == CONFIG_TYPE_INT64)
+                v = config_setting_get_int64(s);
+        else {
+                bad(l, s, "'%s' must be an integer", key);
+                return false;
+        }
+        if (v < min || v > max) {
+                bad(l, s, "'%s' must be between %lld and %lld", key, min, max);
+                return false;
+        }
+        *ret = v;
+        return true;
+}
+
+static bool get_bool(Loader *l, const config_setting_t *group, const char *key, bool *ret) {
+        config_setting_t *s = config_setting_get_member(group, key);
+
+        if (!s)
+                return false;
+        if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+                bad(l, s, "'%s' must be true or false", key);
+                return false;
+        }
+        *ret = config_setting_get_bool(s);
+        return true;
+}
+
+static bool get_duration(Loader *l, const config_setting_t *group, const char *key,
+                         uint64_t *ret) {
+        config_setting_t *s = config_setting_get_member(group, key);
+
+        if (!s)
+                return false;
+        if (config_setting_type(s) == CONFIG_TYPE_INT && config_setting_get_int(s) >= 0) {
+                *ret = (uint64_t) config_setting_get_int(s);
+                return true;
+        }
+        if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+            duration_parse(config_setting_get_string(s), ret) < 0) {
+                bad(l, s, "'%s' must be a duration like \"90s\", \"15min\", \"2h\" or \"1d\"", key);
+                return false;
+        }
+        return true;
+}
+
+/* A list or array of strings -> NULL-terminated strv. */
+static bool get_strv(Loader *l, const config_setting_t *group, const char *key, char ***ret,
+                     size_t *ret_n) {
+        config_setting_t *s = config_setting_get_member(group, key);
+        char **v;
+        int n;
+
+        if (!s)
+                return false;
+        if (!config_setting_is_aggregate(s) || config_setting_is_group(s)) {
+                bad(l, s, "'%s' must be a list of strings like [\"a\", \"b\"]", key);
+                return false;
+        }
+        n = config_setting_length(s);
+        v = calloc((size_t) n + 1, sizeof(char *));
+        if (!v)
+                return false;
+        for (int i = 0; i < n; i++) {
+                const char *e = config_setting_get_string_elem(s, i);
+                if (!e) {
+                        bad(l, s, "'%s' must be a list of strings", key);
+                        strv_free(v);
+                        return false;
+                }
+                v[i] = strdup(e);
+                if (!v[i]) {
+                        strv_free(v);
+                        return false;
+                }
+        }
+        strv_free(*ret);
+        *ret = v;
+        if (ret_n)
+                *ret_n = (size_t) n;
+        return true;
+}
+
+static int parse_hhmm(const char *s, int *ret_min) {
+        unsigned h, m;
+        char tail;
+
+        if (sscanf(s, "%2u:%2u%c", &h, &m, &tail) != 2 || h > 24 || m > 59 || (h == 24 && m))
+                return -EINVAL;
+        *ret_min = (int) (h * 60 + m);
+        return 0;
+}
+
+static bool channel_is_valid(const char *c) {
+        return streq(c, "sms") || streq(c, "email") || streq(c, "wechat");
+}
+
+/* ---- carriers ---------------------------------------------------------------------- */
+
+/* Keys the host reads itself; everything else in a carrier section goes to the plugin. */
+static const char *const carrier_host_keys[] = {
+        "name", "plugin", "channel", "concurrency", "rate", "burst", "max_attempts", "max_age", NULL
+};
+
+static int option_value(const config_setting_t *s, char **ret) {
+        switch (config_setting_type(s)) {
+        case CONFIG_TYPE_STRING:
+                *ret = strdup(config_setting_get_string(s));
+                break;
+        case CONFIG_TYPE_INT:
+                return asprintf(ret, "%d", config_setting_get_int(s)) < 0 ? -ENOMEM : 0;
+        case CONFIG_TYPE_INT64:
+                return asprintf(ret, "%lld", config_setting_get_int64(s)) < 0 ? -ENOMEM : 0;
+        case CONFIG_TYPE_FLOAT:
+                return asprintf(ret, "%g", config_setting_get_float(s)) < 0 ? -ENOMEM : 0;
+        case CONFIG_TYPE_BOOL:
+                *ret = strdup(config_setting_get_bool(s) ? "true" : "false");
+                break;
+        default:
+                return -EINVAL;
+        }
+        return *ret ? 0 : -ENOMEM;
+}
+
+static void load_carrier(Loader *l, const config_setting_t *s, ConfigCarrier *c) {
+        long long v;
+        double rate;
+        int n;
+
+        c->file = setting_file(l, s);
+        c->line = (int) config_setting_source_line(s);
+        c->concurrency = 4;
+        c->max_attempts = 5;
+        c->max_age_sec = 6 * 3600;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "each carrier must be a group { name = ...; plugin = ...; }");
+                return;
+        }
+        if (!get_string(l, s, "name", &c->name))
+                bad(l, s, "carrier without a 'name'");
+        if (!get_string(l, s, "plugin", &c->plugin))
+                bad(l, s, "carrier '%s' without a 'plugin'", strempty(c->name));
+        else if (strchr(c->plugin, '/') || c->plugin[0] == '.')
+                bad(l, s, "plugin '%s' must be a plain name like \"file\" (it is looked up in "
+                    "plugin_dir)", c->plugin);
+        if (!get_string(l, s, "channel", &c->channel))
+                bad(l, s, "carrier '%s' without a 'channel' (\"sms\", \"email\" or \"wechat\")",
+                    strempty(c->name));
+        else if (!channel_is_valid(c->channel))
+                bad(l, config_setting_get_member(s, "channel"),
+                    "unknown channel '%s' (use \"sms\", \"email\" or \"wechat\")", c->channel);
+        if (get_int(l, s, "concurrency", 1, 1024, &v))
+                c->concurrency = (unsigned) v;
+        if (get_int(l, s, "burst", 0, 100000, &v))
+                c->burst = (unsigned) v;
+        if (get_int(l, s, "max_attempts", 1, 100, &v))
+                c->max_attempts = (unsigned) v;
+        (void) get_duration(l, s, "max_age", &c->max_age_sec);
+        if (config_setting_lookup_float(s, "rate", &rate) == CONFIG_TRUE) {
+                if (rate < 0)
+                        bad(l, config_setting_get_member(s, "rate"), "'rate' must not be negative");
+                else
+                        c->rate = rate;
+        } else if (get_int(l, s, "rate", 0, 1000000, &v))
+                c->rate = (double) v;
+
+        n = config_setting_length(s);
+        c->options = calloc((size_t) n, sizeof(struct dunnd_option));
+        if (!c->options)
+                return;
+        for (int i = 0; i < n; i++) {
+                config_setting_t *o = config_setting_get_elem(s, (unsigned) i);
+                const char *key = config_setting_name(o);
+                char *value = NULL;
+
+                if (!key || name_in(key, carrier_host_keys))
+                        continue;
+                if (option_value(o, &value) < 0) {
+                        bad(l, o, "carrier option '%s' must be a string, number or boolean", key);
+                        continue;
+                }
+                c->options[c->n_options++] = (struct dunnd_option) {
+                        .key = strdup(key), .value = value,
+                };
+        }
+}
+
+static void load_carriers(Loader *l, const config_setting_t *list) {
+        Config *c = l->config;
+        int n;
+
+        if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
+                bad(l, list, "'carriers' must be a list: ( { ... }, { ... } )");
+                return;
+        }
+        n = config_setting_length(list);
+        c->carriers = calloc((size_t) n + 1, sizeof(ConfigCarrier));
+        if (!c->carriers)
+                return;
+        for (int i = 0; i < n; i++) {
+                config_setting_t *s = config_setting_get_elem(list, (unsigned) i);
+                ConfigCarrier *cc = &c->carriers[c->n_carriers++];
+
+                load_carrier(l, s, cc);
+                for (size_t j = 0; cc->name && j + 1 < c->n_carriers; j++)
+                        if (streq_ptr(c->carriers[j].name, cc->name))
+                                bad(l, s, "carrier '%s' is defined twice", cc->name);
+        }
+}
+
+/* ---- templates --------------------------------------------------------------------- */
+
+static const char *const variant_keys[_TEMPLATE_VARIANT_MAX] = {
+        [TEMPLATE_TEXT] = "text",
+        [TEMPLATE_MONTHLY] = "monthly",
+        [TEMPLATE_PREPAID] = "prepaid",
+        [TEMPLATE_AWAY] = "away",
+};
+
+const char *template_variant_to_string(TemplateVariant v) {
+        return v < _TEMPLATE_VARIANT_MAX ? variant_keys[v] : NULL;
+}
+
+static Template *parse_template(Loader *l, const config_setting_t *s, const char *tname,
+                                const char *what, const char *text) {
+        Template *t = NULL;
+        char err[256];
+
+        if (template_parse(text, template_variables, &t, err, sizeof(err), NULL) < 0) {
+                bad(l, s, "template '%s' (%s): %s", tname, what, err);
+                return NULL;
+        }
+        return t;
+}
+
+static void load_template(Loader *l, config_setting_t *s, ConfigTemplate *t) {
+        static const char *const known[] = { "text", "monthly", "prepaid", "away", "subject", NULL };
+
+        t->line = (int) config_setting_source_line(s);
+        t->name = strdup(config_setting_name(s));
+        if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+                t->source[TEMPLATE_TEXT] = strdup(config_setting_get_string(s));
+                t->variant[TEMPLATE_TEXT] = parse_template(l, s, t->name, "text",
+                                                           t->source[TEMPLATE_TEXT]);
+                return;
+        }
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "template '%s' must be a string or a group { text = \"...\"; "
+                    "prepaid = \"...\"; ... }", t->name);
+                return;
+        }
+        check_known_keys(l, s, "a template", known);
+        for (int v = 0; v < _TEMPLATE_VARIANT_MAX; v++)
+                if (get_string(l, s, variant_keys[v], &t->source[v]))
+                        t->variant[v] = parse_template(l, config_setting_get_member(s, variant_keys[v]),
+                                                       t->name, variant_keys[v], t->source[v]);
+        if (get_string(l, s, "subject", &t->subject_source))
+                t->subject = parse_template(l, config_setting_get_member(s, "subject"), t->name,
+                                            "subject", t->subject_source);
+        /* Every household must get some text: a fallback, or both payer types. */
+        if (!t->source[TEMPLATE_TEXT] && !(t->source[TEMPLATE_MONTHLY] && t->source[TEMPLATE_PREPAID]))
+                bad(l, s, "template '%s' needs 'text', or both 'monthly' and 'prepaid'", t->name);
+}
+
+static void load_templates(Loader *l, const config_setting_t *group) {
+        Config *c = l->config;
+        int n;
+
+        if (!config_setting_is_group(group)) {
+                bad(l, group, "'templates' must be a group: { name = \"text\"; ... }");
+                return;
+        }
+        n = config_setting_length(group);
+        c->templates = calloc((size_t) n + 1, sizeof(ConfigTemplate));
+        if (!c->templates)
+                return;
+        for (int i = 0; i < n; i++)
+                load_template(l, config_setting_get_elem(group, (unsigned) i),
+                              &c->templates[c->n_templates++]);
+}
+
+const ConfigTemplate *config_find_template(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_templates; i++)
+                if (streq_ptr(c->templates[i].name, name))
+                        return &c->templates[i];
+        return NULL;
+}
+
+TemplateVariant config_template_pick_variant(const ConfigTemplate *t, Category category,
+                                             bool prepaid) {
+        if (category == CATEGORY_AWAY && t->variant[TEMPLATE_AWAY])
+                return TEMPLATE_AWAY;
+        if (prepaid && t->variant[TEMPLATE_PREPAID])
+                return TEMPLATE_PREPAID;
+        if (!prepaid && t->variant[TEMPLATE_MONTHLY])
+                return TEMPLATE_MONTHLY;
+        if (t->variant[TEMPLATE_TEXT])
+                return TEMPLATE_TEXT;
+        return prepaid ? TEMPLATE_MONTHLY : TEMPLATE_PREPAID;
+}
+
+const Template *config_template_pick(const ConfigTemplate *t, Category category, bool prepaid) {
+        return t->variant[config_template_pick_variant(t, category, prepaid)];
+}
+
+/* ---- schedules --------------------------------------------------------------------- */
+
+static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
+        static const char *const known[] = { "name", "when", "categories", "channels", "template",
+                                             "min_overdue_days", "promise_eve", "buildings",
+                                             "catch_up", NULL };
+        _cleanup_strv_free_ char **cats = NULL;
+        char *tname = NULL, err[256];
+        long long v;
+
+        sc->line = (int) config_setting_source_line(s);
+        sc->catch_up_sec = DEFAULT_CATCH_UP_SEC;
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "each schedule must be a group { name = ...; ... }");
+                return;
+        }
+        check_known_keys(l, s, "a schedule", known);
+        if (!get_string(l, s, "name", &sc->name))
+                bad(l, s, "schedule without a 'name'");
+        else if (strpbrk(sc->name, "@ \t/"))
+                bad(l, s, "schedule name '%s' must not contain '@', '/' or blanks", sc->name);
+
+        if (get_string(l, s, "when", &sc->when) &&
+            calendar_spec_from_string(sc->when, &sc->spec, err, sizeof(err)) < 0)
+                bad(l, config_setting_get_member(s, "when"), "schedule '%s': invalid calendar "
+                    "expression '%s': %s", strempty(sc->name), sc->when, err);
+
+        if (get_strv(l, s, "categories", &cats, NULL)) {
+                for (char **i = cats; *i; i++) {
+                        Category cat = category_from_string(*i);
+                        if (cat < 0)
+                                bad(l, config_setting_get_member(s, "categories"),
+                                    "schedule '%s': unknown category '%s' (use new, promised, "
+                                    "unclear, unreachable, away)", strempty(sc->name), *i);
+                        else if (cat == CATEGORY_DISPUTED)
+                                bad(l, config_setting_get_member(s, "categories"),
+                                    "schedule '%s': 'disputed' households never get automatic "
+                                    "reminders; escalate them to the project manager instead",
+                                    strempty(sc->name));
+                        else
+                                sc->categories |= 1u << cat;
+                }
+        } else
+                sc->categories = CATEGORY_ALL & ~(1u << CATEGORY_DISPUTED);
+
+        if (get_strv(l, s, "channels", &sc->channels, &sc->n_channels)) {
+                if (sc->n_channels == 0)
+                        bad(l, config_setting_get_member(s, "channels"),
+                            "schedule '%s': 'channels' is empty", strempty(sc->name));
+                for (char **i = sc->channels; *i; i++)
+                        if (!channel_is_valid(*i))
+                                bad(l, config_setting_get_member(s, "channels"),
+                                    "schedule '%s': unknown channel '%s'", strempty(sc->name), *i);
+        } else {
+                sc->channels = calloc(2, sizeof(char *));
+                if (sc->channels) {
+                        sc->channels[0] = strdup("sms");
+                        sc->n_channels = 1;
+                }
+        }
+
+        if (!get_string(l, s, "template", &tname))
+                bad(l, s, "schedule '%s' without a 'template'", strempty(sc->name));
+        else {
+                sc->template = config_find_template(l->config, tname);
+                if (!sc->template)
+                        bad(l, config_setting_get_member(s, "template"),
+                            "schedule '%s': no template named '%s' in 'templates'",
+                            strempty(sc->name), tname);
+                free(tname);
+        }
+        if (get_int(l, s, "min_overdue_days", 0, 36500, &v))
+                sc->min_overdue_days = (int) v;
+        (void) get_bool(l, s, "promise_eve", &sc->promise_eve);
+        if (sc->promise_eve && sc->categories != (1u << CATEGORY_PROMISED) &&
+            config_setting_get_member(s, "categories"))
+                bad(l, s, "schedule '%s': 'promise_eve' selects promised households only; "
+                    "set categories = [\"promised\"]", strempty(sc->name));
+        if (sc->promise_eve)
+                sc->categories = 1u << CATEGORY_PROMISED;
+        (void) get_strv(l, s, "buildings", &sc->buildings, NULL);
+        (void) get_duration(l, s, "catch_up", &sc->catch_up_sec);
+}
+
+static void load_schedules(Loader *l, const config_setting_t *list) {
+        Config *c = l->config;
+        int n;
+
+        if (!config_setting_is_list(list) && !config_setting_is_array(list)) {
+                bad(l, list, "'schedules' must be a list: ( { ... }, { ... } )");
+                return;
+        }
+        n = config_setting_length(list);
+        c->schedules = calloc((size_t) n + 1, sizeof(ConfigSchedule));
+        if (!c->schedules)
+                return;
+        for (int i = 0; i < n; i++) {
+                config_setting_t *s = config_setting_get_elem(list, (unsigned) i);
+                ConfigSchedule *sc = &c->schedules[c->n_schedules++];
+
+                load_schedule(l, s, sc);
+                for (size_t j = 0; sc->name && j + 1 < c->n_schedules; j++)
+                        if (streq_ptr(c->schedules[j].name, sc->name))
+                                bad(l, s, "schedule '%s' is defined twice", sc->name);
+        }
+}
+
+const ConfigSchedule *config_find_schedule(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_schedules; i++)
+                if (streq_ptr(c->schedules[i].name, name))
+                        return &c->schedules[i];
+        return NULL;
+}
+
+/* ---- top level --------------------------------------------------------------------- */
+
+static void load_quiet_hours(Loader *l, config_setting_t *s) {
+        static const char *const known[] = { "start", "end", NULL };
+        Config *c = l->config;
+        _cleanup_free_ char *start = NULL, *end = NULL;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "'quiet_hours' must be a group { start = \"21:00\"; end = \"08:00\"; }");
+                return;
+        }
+        check_known_keys(l, s, "quiet_hours", known);
+        if (get_string(l, s, "start", &start) && parse_hhmm(start, &c->quiet_start_min) < 0)
+                bad(l, s, "quiet_hours: start '%s' is not HH:MM", start);
+        if (get_string(l, s, "end", &end) && parse_hhmm(end, &c->quiet_end_min) < 0)
+                bad(l, s, "quiet_hours: end '%s' is not HH:MM", end);
+}
+
+static void load_root(Loader *l, config_setting_t *root) {
+        static const char *const known[] = { "database", "timezone", "plugin_dir", "estate",
+                                             "signature", "office_phone", "bank_account",
+                                             "late_fee_daily_permyriad", "deadline_day", "quiet_hours",
+                                             "log_level", "carriers", "templates", "schedules",
+                                             NULL };
+        Config *c = l->config;
+        config_setting_t *s;
+        _cleanup_free_ char *level = NULL;
+        long long v;
+
+        check_known_keys(l, root, "the top level", known);
+        (void) get_string(l, root, "database", &c->database);
+        if (get_string(l, root, "timezone", &c->timezone) && !timezone_is_valid(c->timezone))
+                bad(l, config_setting_get_member(root, "timezone"),
+                    "unknown time zone '%s' (not in /usr/share/zoneinfo)", c->timezone);
+        (void) get_string(l, root, "plugin_dir", &c->plugin_dir);
+        (void) get_string(l, root, "estate", &c->estate);
+        (void) get_string(l, root, "signature", &c->signature);
+        (void) get_string(l, root, "office_phone", &c->office_phone);
+        (void) get_string(l, root, "bank_account", &c->bank_account);
+        if (get_int(l, root, "late_fee_daily_permyriad", 0, 10000, &v))
+                c->late_fee_daily_permyriad = (int) v;
+        if (get_int(l, root, "deadline_day", 1, 31, &v))
+                c->deadline_day = (int) v;
+        if (get_string(l, root, "log_level", &level)) {
+                c->log_level = log_level_from_string(level);
+                if (c->log_level < 0)
+                        bad(l, config_setting_get_member(root, "log_level"),
+                            "unknown log_level '%s' (err, warning, notice, info, debug)", level);
+        }
+        s = config_setting_get_member(root, "quiet_hours");
+        if (s)
+                load_quiet_hours(l, s);
+
+        /* templates before schedules: schedules refer to them by name */
+        s = config_setting_get_member(root, "templates");
+        if (s)
+                load_templates(l, s);
+        s = config_setting_get_member(root, "carriers");
+        if (s)
+                load_carriers(l, s);
+        s = config_setting_get_member(root, "schedules");
+        if (s)
+                load_schedules(l, s);
+
+        /* a schedule's channels must be served by some carrier */
+        for (size_t i = 0; i < c->n_schedules; i++)
+                for (char **ch = c->schedules[i].channels; ch && *ch; ch++) {
+                        bool found = false;
+                        for (size_t j = 0; j < c->n_carriers && !found; j++)
+                                found = streq_ptr(c->carriers[j].channel, *ch);
+                        if (!found)
+                                (void) config_errors_add(l->errors, l->path, c->schedules[i].line,
+                                                         "schedule '%s': no carrier serves channel "
+                                                         "'%s'", strempty(c->schedules[i].name), *ch);
+                }
+}
+
+static int set_default(char **field, const char *value) {
+        if (*field)
+                return 0;
+        *field = strdup(value);
+        return *field ? 0 : -ENOMEM;
+}
+
+int config_load(const char *path, Config **ret, ConfigErrors *errors) {
+        _cleanup_(config_freep) Config *c = NULL;
+        config_t cfg;
+        Loader l;
+        size_t errors_before = errors->n;
+
+        if (access(path, R_OK) < 0) {
+                int r = -errno;
+                (void) config_errors_add(errors, path, 0, "cannot read: %s", strerror(-r));
+                return r;
+        }
+        c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->path = strdup(path);
+        c->quiet_start_min = 21 * 60;
+        c->quiet_end_min = 8 * 60;
+        c->deadline_day = 15;
+        c->log_level = LOG_INFO;
+
+        config_init(&cfg);
+        if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+                (void) config_errors_add(errors, config_error_file(&cfg) ? config_error_file(&cfg) : path,
+                                         config_error_line(&cfg), "%s", config_error_text(&cfg));
+                config_destroy(&cfg);
+                return -EINVAL;
+        }
+        l = (Loader) { .path = path, .errors = errors, .config = c };
+        load_root(&l, config_root_setting(&cfg));
+        config_destroy(&cfg);
+        if (errors->n > errors_before)
+                return -EINVAL;
+
+        if (set_default(&c->database, DEFAULT_DATABASE) < 0 ||
+            set_default(&c->timezone, DEFAULT_TIMEZONE) < 0 ||
+            set_default(&c->plugin_dir, DUNND_PLUGIN_DIR) < 0 ||
+            set_default(&c->estate, "") < 0 || set_default(&c->signature, "") < 0 ||
+            set_default(&c->office_phone, "") < 0 || set_default(&c->bank_account, "") < 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_carriers; i++) {
+                ConfigCarrier *cc = &c->carriers[i];
+                for (size_t j = 0; j < cc->n_options; j++) {
+                        free((char *) cc->options[j].key);
+                        free((char *) cc->options[j].value);
+                }
+                free(cc->options);
+                free(cc->name);
+                free(cc->plugin);
+                free(cc->channel);
+        }
+        free(c->carriers);
+        for (size_t i = 0; i < c->n_templates; i++) {
+                ConfigTemplate *t = &c->templates[i];
+                for (int v = 0; v < _TEMPLATE_VARIANT_MAX; v++) {
+                        free(t->source[v]);
+                        if (t->variant[v])
+                                template_free(t->variant[v]);
+                }
+                free(t->subject_source);
+                if (t->subject)
+                        template_free(t->subject);
+                free(t->name);
+        }
+        free(c->templates);
+        for (size_t i = 0; i < c->n_schedules; i++) {
+                ConfigSchedule *s = &c->schedules[i];
+                free(s->name);
+                free(s->when);
+                if (s->spec)
+                        calendar_spec_free(s->spec);
+                strv_free(s->channels);
+                strv_free(s->buildings);
+        }
+        free(c->schedules);
+        free(c->path);
+        free(c->database);
+        free(c->timezone);
+        free(c->plugin_dir);
+        free(c->estate);
+        free(c->signature);
+        free(c->office_phone);
+        free(c->bank_account);
+        free(c);
+        return NULL;
+}
