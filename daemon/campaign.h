@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* One campaign occurrence: select -> render -> write outbox rows -> dispatch -> outcomes.
+ * The same code serves `dunnctl run`, `dunnctl preview` (plan only, writes nothing) and the
+ * daemon. An occurrence is named after its schedule and the local time it stands for
+ * ("deadline@2026-12-14T09:30"); the name is unique in the store, so the same occurrence
+ * started twice — by cron and the daemon, or by two cron jobs — is planned once, and its
+ * outbox rows (unique per occurrence × household × channel) are each sent at most once. */
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "carrier.h"
+#include "config.h"
+#include "debtor.h"
+#include "dispatch.h"
+#include "store.h"
+#include "template.h"
+
+#define OCCURRENCE_KEY_MAX 160
+
+typedef struct PlanItem {
+        Debtor *debtor;
+        const char *channel;            /* NULL when skipped */
+        int64_t contact_id;
+        char *recipient;
+        TemplateVariant variant;
+        char *text;
+        char *subject;
+        SmsCount sms;
+        const char *skip_reason;        /* why nothing goes out, or NULL */
+} PlanItem;
+
+typedef struct Plan {
+        const ConfigSchedule *schedule;
+        time_t at;
+        int64_t today;
+        char key[OCCURRENCE_KEY_MAX];
+        Debtor *debtors;
+        PlanItem *items;
+        size_t n;
+} Plan;
+
+/* "NAME@YYYY-MM-DDTHH:MM" with the time in tz. */
+void occurrence_key(const char *schedule, time_t at, const char *tz, char *buf, size_t len);
+
+/* Selects and renders; reads the store, writes nothing. */
+int campaign_plan(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, Plan **ret);
+Plan *plan_free(Plan *p);
+
+typedef struct CampaignCounts {
+        unsigned selected, sent, skipped, failed, unknown, cancelled, pending;
+} CampaignCounts;
+
+typedef struct CampaignResult {
+        char key[OCCURRENCE_KEY_MAX];
+        int64_t occurrence_id;
+        bool already_planned;           /* an earlier run planned it: nothing new selected */
+        bool carrier_paused;
+        CampaignCounts total;
+        CampaignCounts by_category[_CATEGORY_MAX];
+} CampaignResult;
+
+/* Plans the occurrence (once) and dispatches its outbox. Returns 0 or a negative errno. */
+int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
+                 time_t at, const char *origin, dispatch_progress_t progress, void *userdata,
+                 CampaignResult *ret);
+
+/* Reads the counts of an occurrence from the store. */
+int campaign_counts(Store *s, int64_t occurrence_id, CampaignResult *ret);
+
+static inline void plan_freep(Plan **p) {
+        if (*p)
+                plan_free(*p);
+}

@@ -1,0 +1,864 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "category.h"
+#include "import.h"
+#include "money.h"
+#include "phone.h"
+#include "timeutil.h"
+
+/* ---- column specs ------------------------------------------------------------------ */
+
+enum {
+        F_UNIT, F_BUILDING, F_FLOOR, F_ROOM, F_PROPERTY_TYPE, F_AREA, F_OWNER, F_PHONE, F_EMAIL,
+        F_WECHAT, F_PAYER_TYPE, F_STAFF, F_VACANT, F_PREPAID_BALANCE,
+        F_PERIOD, F_AMOUNT, F_DUE_DATE, F_PAID_AT, F_METHOD, F_REFERENCE,
+        F_CATEGORY, F_PROMISE_DATE, F_NOTE,
+        _F_MAX,
+};
+
+typedef struct ColumnSpec {
+        int field;
+        bool required;
+        const char *names[6];   /* the English key first, then the Chinese headers seen */
+} ColumnSpec;
+
+static const ColumnSpec household_columns[] = {
+        { F_UNIT, true, { "unit", "房号", "房屋编号", "户号", NULL } },
+        { F_BUILDING, true, { "building", "楼栋", "楼号", "栋", NULL } },
+        { F_FLOOR, false, { "floor", "楼层", NULL } },
+        { F_ROOM, false, { "room", "房间", "房间号", NULL } },
+        { F_PROPERTY_TYPE, true, { "property_type", "物业类型", "房屋类型", NULL } },
+        { F_AREA, false, { "area_m2", "面积", "建筑面积", "area", NULL } },
+        { F_OWNER, true, { "owner", "业主姓名", "业主", "姓名", NULL } },
+        { F_PHONE, false, { "phone", "手机", "手机号", "联系电话", "电话", NULL } },
+        { F_EMAIL, false, { "email", "邮箱", "电子邮箱", NULL } },
+        { F_WECHAT, false, { "wechat_openid", "微信", "openid", NULL } },
+        { F_PAYER_TYPE, false, { "payer_type", "缴费方式", "付费方式", NULL } },
+        { F_STAFF, false, { "staff", "负责人", "管家", NULL } },
+        { F_VACANT, false, { "vacant", "空置", "是否空置", NULL } },
+        { F_PREPAID_BALANCE, false, { "prepaid_balance", "预付余额", "预存余额", NULL } },
+        { -1, false, { NULL } },
+};
+
+static const ColumnSpec charge_columns[] = {
+        { F_UNIT, true, { "unit", "房号", "房屋编号", "户号", NULL } },
+        { F_PERIOD, true, { "period", "账期", "期间", "所属期", NULL } },
+        { F_AMOUNT, true, { "amount", "应收金额", "金额", NULL } },
+        { F_DUE_DATE, true, { "due_date", "截止日期", "缴费截止日期", "到期日", NULL } },
+        { -1, false, { NULL } },
+};
+
+static const ColumnSpec payment_columns[] = {
+        { F_UNIT, true, { "unit", "房号", "房屋编号", "户号", NULL } },
+        { F_AMOUNT, true, { "amount", "实收金额", "金额", "缴费金额", NULL } },
+        { F_PAID_AT, true, { "paid_at", "缴费日期", "收款日期", NULL } },
+        { F_METHOD, false, { "method", "缴费渠道", "支付方式", "收款方式", NULL } },
+        { F_REFERENCE, false, { "reference", "流水号", "单号", "票据号", NULL } },
+        { -1, false, { NULL } },
+};
+
+static const ColumnSpec category_columns[] = {
+        { F_UNIT, true, { "unit", "房号", "房屋编号", "户号", NULL } },
+        { F_CATEGORY, true, { "category", "分类", "类别", NULL } },
+        { F_PROMISE_DATE, false, { "promise_date", "承诺日期", "承诺缴费日期", NULL } },
+        { F_NOTE, false, { "note", "备注", "说明", NULL } },
+        { -1, false, { NULL } },
+};
+
+static const ColumnSpec *const kind_columns[_IMPORT_KIND_MAX] = {
+        [IMPORT_HOUSEHOLDS] = household_columns,
+        [IMPORT_CHARGES] = charge_columns,
+        [IMPORT_PAYMENTS] = payment_columns,
+        [IMPORT_CATEGORIES] = category_columns,
+};
+
+static const char *const kind_names[_IMPORT_KIND_MAX] = {
+        [IMPORT_HOUSEHOLDS] = "households",
+        [IMPORT_CHARGES] = "charges",
+        [IMPORT_PAYMENTS] = "payments",
+        [IMPORT_CATEGORIES] = "categories",
+};
+
+ImportKind import_kind_from_string(const char *s) {
+        for (int k = 0; k < _IMPORT_KIND_MAX; k++)
+                if (streq(s, kind_names[k]))
+                        return (ImportKind) k;
+        return _IMPORT_KIND_INVALID;
+}
+
+const char *import_kind_to_string(ImportKind k) {
+        return k >= 0 && k < _IMPORT_KIND_MAX ? kind_names[k] : NULL;
+}
+
+const char *import_columns_help(ImportKind kind) {
+        static char buf[_IMPORT_KIND_MAX][1024];
+        const ColumnSpec *c;
+        size_t len = 0;
+
+        if (kind < 0 || kind >= _IMPORT_KIND_MAX)
+                return "";
+        if (buf[kind][0])
+                return buf[kind];
+        for (c = kind_columns[kind]; c->field >= 0; c++)
+                len += (size_t) snprintf(buf[kind] + len, sizeof(buf[kind]) - len, "%s%s (%s)%s",
+                                         len ? ", " : "", c->names[0], c->names[1],
+                                         c->required ? "" : " optional");
+        return buf[kind];
+}
+
+/* ---- one parsed row ---------------------------------------------------------------- */
+
+typedef struct Row {
+        unsigned line;
+        char *value[_F_MAX];            /* trimmed copies; NULL when the column is absent */
+        unsigned column[_F_MAX];        /* 1-based field number, for errors */
+        /* typed values */
+        int64_t fen, fen2, area_centi, day, day2, floor;
+        char phone[PHONE_BUFSZ];
+        int payer_prepaid, vacant;
+        Category category;
+        char *dedup_key;
+} Row;
+
+typedef struct Importer {
+        Store *store;
+        ImportKind kind;
+        const char *name;
+        ConfigErrors *errors;
+        Row *rows;
+        size_t n_rows;
+        int col_of[_F_MAX];             /* CSV field index of each field, -1 if absent */
+} Importer;
+
+_printf_(4, 5) static void row_error(Importer *im, unsigned line, unsigned column,
+                                      const char *fmt, ...) {
+        char msg[512];
+        va_list ap;
+
+        if (im->errors->n >= IMPORT_MAX_ERRORS)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        (void) config_errors_add_at(im->errors, im->name, (int) line, column, "%s", msg);
+        if (im->errors->n == IMPORT_MAX_ERRORS)
+                (void) config_errors_add(im->errors, im->name, (int) line,
+                                         "too many errors, stopping here");
+}
+
+static void row_done(Row *r) {
+        for (int f = 0; f < _F_MAX; f++)
+                free(r->value[f]);
+        free(r->dedup_key);
+}
+
+static char *trim_dup(const char *s) {
+        const char *e;
+
+        while (*s == ' ' || *s == '\t')
+                s++;
+        e = s + strlen(s);
+        while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+                e--;
+        return strndup(s, (size_t) (e - s));
+}
+
+static bool header_matches(const char *cell, const ColumnSpec *c) {
+        _cleanup_free_ char *t = trim_dup(cell);
+
+        if (!t)
+                return false;
+        for (int i = 0; c->names[i]; i++)
+                if (strcasecmp(t, c->names[i]) == 0)
+                        return true;
+        return false;
+}
+
+static int map_header(Importer *im, const CsvRecord *h) {
+        const ColumnSpec *specs = kind_columns[im->kind];
+        size_t errors_before = im->errors->n;
+
+        for (int f = 0; f < _F_MAX; f++)
+                im->col_of[f] = -1;
+        for (size_t i = 0; i < h->n_fields; i++) {
+                const ColumnSpec *c;
+
+                for (c = specs; c->field >= 0; c++)
+                        if (header_matches(h->fields[i], c))
+                                break;
+                if (c->field < 0) {
+                        row_error(im, h->line, (unsigned) i + 1,
+                                  "unknown column '%s' for a %s file (expected: %s)", h->fields[i],
+                                  kind_names[im->kind], import_columns_help(im->kind));
+                        continue;
+                }
+                if (im->col_of[c->field] >= 0) {
+                        row_error(im, h->line, (unsigned) i + 1, "column '%s' appears twice",
+                                  h->fields[i]);
+                        continue;
+                }
+                im->col_of[c->field] = (int) i;
+        }
+        for (const ColumnSpec *c = specs; c->field >= 0; c++)
+                if (c->required && im->col_of[c->field] < 0)
+                        row_error(im, h->line, 0, "missing required column '%s' (%s)", c->names[0],
+                                  c->names[1]);
+        return im->errors->n > errors_before ? -EINVAL : 0;
+}
+
+static bool has(const Row *r, int f) {
+        return r->value[f] && r->value[f][0];
+}
+
+/* ---- value checks ------------------------------------------------------------------ */
+
+static void check_amount(Importer *im, Row *r, int f, int64_t *ret, bool zero_ok) {
+        int e;
+
+        e = money_parse_yuan(r->value[f], false, ret);
+        if (e < 0)
+                row_error(im, r->line, r->column[f], "amount '%s' is not a yuan amount with at most "
+                          "2 decimals (like 1280.50)", r->value[f]);
+        else if (*ret == 0 && !zero_ok)
+                row_error(im, r->line, r->column[f], "amount must be greater than 0");
+}
+
+static void check_date(Importer *im, Row *r, int f, int64_t *ret) {
+        if (date_parse(r->value[f], ret) < 0)
+                row_error(im, r->line, r->column[f], "'%s' is not a date (YYYY-MM-DD)", r->value[f]);
+}
+
+static bool one_of(const char *v, const char *const *list) {
+        for (; *list; list++)
+                if (strcasecmp(v, *list) == 0)
+                        return true;
+        return false;
+}
+
+static void check_household(Importer *im, Row *r) {
+        static const char *const types[] = { "多层", "小高层", "联排别墅", "独立别墅", "商业", NULL };
+        static const char *const prepaid[] = { "prepaid", "预付", "预交", "预存", NULL };
+        static const char *const monthly[] = { "monthly", "按月", "月缴", "月付", NULL };
+        static const char *const yes[] = { "1", "yes", "true", "是", "空置", NULL };
+        static const char *const no[] = { "0", "no", "false", "否", "", NULL };
+
+        if (!has(r, F_UNIT))
+                row_error(im, r->line, r->column[F_UNIT], "empty unit");
+        if (!has(r, F_BUILDING))
+                row_error(im, r->line, r->column[F_BUILDING], "empty building");
+        if (!has(r, F_OWNER))
+                row_error(im, r->line, r->column[F_OWNER], "empty owner name");
+        if (!r->value[F_PROPERTY_TYPE] || !one_of(r->value[F_PROPERTY_TYPE], types))
+                row_error(im, r->line, r->column[F_PROPERTY_TYPE],
+                          "property type '%s' is not one of 多层, 小高层, 联排别墅, 独立别墅, 商业",
+                          strempty(r->value[F_PROPERTY_TYPE]));
+        if (has(r, F_FLOOR)) {
+                char *end;
+                long v = strtol(r->value[F_FLOOR], &end, 10);
+                if (*end || v < -10 || v > 300)
+                        row_error(im, r->line, r->column[F_FLOOR], "floor '%s' is not a whole number",
+                                  r->value[F_FLOOR]);
+                r->floor = v;
+        } else
+                r->floor = INT64_MIN;
+        if (has(r, F_AREA) && money_parse_yuan(r->value[F_AREA], false, &r->area_centi) < 0)
+                row_error(im, r->line, r->column[F_AREA], "area '%s' is not a number of square metres "
+                          "with at most 2 decimals", r->value[F_AREA]);
+        if (has(r, F_PHONE) && phone_normalize(r->value[F_PHONE], r->phone) < 0)
+                row_error(im, r->line, r->column[F_PHONE], "'%s' is not a valid mainland mobile number "
+                          "(11 digits, 1[3-9]xxxxxxxxx, optional +86)", r->value[F_PHONE]);
+        if (has(r, F_EMAIL) && email_validate(r->value[F_EMAIL]) < 0)
+                row_error(im, r->line, r->column[F_EMAIL], "'%s' is not an e-mail address",
+                          r->value[F_EMAIL]);
+        r->payer_prepaid = 0;
+        if (has(r, F_PAYER_TYPE)) {
+                if (one_of(r->value[F_PAYER_TYPE], prepaid))
+                        r->payer_prepaid = 1;
+                else if (!one_of(r->value[F_PAYER_TYPE], monthly))
+                        row_error(im, r->line, r->column[F_PAYER_TYPE],
+                                  "payer type '%s' is not prepaid (预付) or monthly (按月)",
+                                  r->value[F_PAYER_TYPE]);
+        }
+        r->vacant = 0;
+        if (r->value[F_VACANT]) {
+                if (one_of(r->value[F_VACANT], yes))
+                        r->vacant = 1;
+                else if (!one_of(r->value[F_VACANT], no))
+                        row_error(im, r->line, r->column[F_VACANT], "vacant '%s' is not 1/0 (是/否)",
+                                  r->value[F_VACANT]);
+        }
+        r->fen = 0;
+        if (has(r, F_PREPAID_BALANCE))
+                check_amount(im, r, F_PREPAID_BALANCE, &r->fen, true);
+}
+
+static void check_charge(Importer *im, Row *r) {
+        unsigned y, m;
+        char tail;
+
+        if (!has(r, F_UNIT))
+                row_error(im, r->line, r->column[F_UNIT], "empty unit");
+        if (!r->value[F_PERIOD] || sscanf(r->value[F_PERIOD], "%4u-%2u%c", &y, &m, &tail) != 2 ||
+            strlen(r->value[F_PERIOD]) != 7 || y < 1900 || m < 1 || m > 12)
+                row_error(im, r->line, r->column[F_PERIOD], "period '%s' is not a month (YYYY-MM)",
+                          strempty(r->value[F_PERIOD]));
+        check_amount(im, r, F_AMOUNT, &r->fen, false);
+        check_date(im, r, F_DUE_DATE, &r->day);
+}
+
+static void check_payment(Importer *im, Row *r) {
+        char date[DATE_BUFSZ], amount[MONEY_BUFSZ];
+
+        if (!has(r, F_UNIT))
+                row_error(im, r->line, r->column[F_UNIT], "empty unit");
+        check_amount(im, r, F_AMOUNT, &r->fen, false);
+        check_date(im, r, F_PAID_AT, &r->day);
+        /* the same payment imported twice must be recognised: by its reference, or by what
+         * it is when the billing system gave none */
+        if (has(r, F_REFERENCE))
+                r->dedup_key = strdup(r->value[F_REFERENCE]);
+        else if (asprintf(&r->dedup_key, "%s|%s|%s", date_format(r->day, date),
+                          money_format_plain(r->fen, amount, sizeof(amount)),
+                          strempty(r->value[F_METHOD])) < 0)
+                r->dedup_key = NULL;
+}
+
+static void check_category(Importer *im, Row *r) {
+        if (!has(r, F_UNIT))
+                row_error(im, r->line, r->column[F_UNIT], "empty unit");
+        r->category = category_from_string(strempty(r->value[F_CATEGORY]));
+        if (r->category < 0)
+                row_error(im, r->line, r->column[F_CATEGORY], "category '%s' is not one of new, "
+                          "promised, unclear, unreachable, away, disputed (or 近期交纳类, "
+                          "暂未明确类, 无法联系类, 异地出差类, 特殊拒交类)",
+                          strempty(r->value[F_CATEGORY]));
+        r->day = -1;
+        if (has(r, F_PROMISE_DATE))
+                check_date(im, r, F_PROMISE_DATE, &r->day);
+        else if (r->category == CATEGORY_PROMISED)
+                row_error(im, r->line, r->column[F_CATEGORY] + 1,
+                          "category 'promised' needs a promise_date");
+}
+
+/* Duplicate keys inside one file: the second row names the first. */
+static const char *row_key(const Importer *im, const Row *r, char *buf, size_t len) {
+        switch (im->kind) {
+        case IMPORT_HOUSEHOLDS:
+        case IMPORT_CATEGORIES:
+                snprintf(buf, len, "%s", strempty(r->value[F_UNIT]));
+                break;
+        case IMPORT_CHARGES:
+                snprintf(buf, len, "%s|%s", strempty(r->value[F_UNIT]), strempty(r->value[F_PERIOD]));
+                break;
+        case IMPORT_PAYMENTS:
+                snprintf(buf, len, "%s|%s", strempty(r->value[F_UNIT]), strempty(r->dedup_key));
+                break;
+        default:
+                buf[0] = 0;
+        }
+        return buf;
+}
+
+static int cmp_key(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static int check_duplicates(Importer *im) {
+        char **keys, buf[512];
+        size_t errors_before = im->errors->n;
+
+        keys = calloc(im->n_rows + 1, sizeof(char *));
+        if (!keys)
+                return -ENOMEM;
+        for (size_t i = 0; i < im->n_rows; i++) {
+                /* "key\0index" so equal keys sort together and stay findable */
+                row_key(im, &im->rows[i], buf, sizeof(buf));
+                if (asprintf(&keys[i], "%s%c%08zu", buf, 1, i) < 0) {
+                        strv_free(keys);
+                        return -ENOMEM;
+                }
+        }
+        qsort(keys, im->n_rows, sizeof(char *), cmp_key);
+        for (size_t i = 1; i < im->n_rows; i++) {
+                char *a = keys[i - 1], *b = keys[i];
+                size_t la = strcspn(a, "\1"), lb = strcspn(b, "\1");
+
+                if (la == lb && strncmp(a, b, la) == 0) {
+                        const Row *first = &im->rows[strtoul(a + la + 1, NULL, 10)];
+                        const Row *dup = &im->rows[strtoul(b + lb + 1, NULL, 10)];
+                        row_error(im, dup->line, dup->column[F_UNIT],
+                                  "duplicate: the same %s as line %u",
+                                  im->kind == IMPORT_CHARGES ? "unit and period" :
+                                  im->kind == IMPORT_PAYMENTS ? "payment" : "unit", first->line);
+                }
+        }
+        strv_free(keys);
+        return im->errors->n > errors_before ? -EINVAL : 0;
+}
+
+static int read_rows(Importer *im, CsvReader *reader) {
+        const CsvRecord *rec;
+        CsvError err = {};
+        size_t n_columns, cap = 0;
+        int r;
+
+        r = csv_reader_next(reader, &rec, &err);
+        if (r == 0) {
+                row_error(im, 1, 0, "empty file: expected a header line (%s)",
+                          import_columns_help(im->kind));
+                return -EINVAL;
+        }
+        if (r < 0)
+                goto csv_fail;
+        n_columns = rec->n_fields;
+        r = map_header(im, rec);
+        if (r < 0)
+                return r;
+
+        while ((r = csv_reader_next(reader, &rec, &err)) > 0) {
+                Row *row;
+
+                if (rec->n_fields != n_columns) {
+                        row_error(im, rec->line, (unsigned) (rec->n_fields < n_columns ? rec->n_fields
+                                                                                     : n_columns + 1),
+                                  "%zu columns, but the header has %zu", rec->n_fields, n_columns);
+                        continue;
+                }
+                if (im->n_rows == cap) {
+                        Row *n = realloc(im->rows, (cap = cap ? cap * 2 : 256) * sizeof(Row));
+                        if (!n)
+                                return -ENOMEM;
+                        im->rows = n;
+                }
+                row = &im->rows[im->n_rows++];
+                *row = (Row) { .line = rec->line };
+                for (int f = 0; f < _F_MAX; f++) {
+                        int c = im->col_of[f];
+                        if (c < 0)
+                                continue;
+                        row->value[f] = trim_dup(rec->fields[c]);
+                        if (!row->value[f])
+                                return -ENOMEM;
+                        row->column[f] = (unsigned) c + 1;
+                }
+                switch (im->kind) {
+                case IMPORT_HOUSEHOLDS:
+                        check_household(im, row);
+                        break;
+                case IMPORT_CHARGES:
+                        check_charge(im, row);
+                        break;
+                case IMPORT_PAYMENTS:
+                        check_payment(im, row);
+                        break;
+                case IMPORT_CATEGORIES:
+                        check_category(im, row);
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        }
+        if (r < 0)
+                goto csv_fail;
+        return 0;
+
+csv_fail:
+        if (r == -ENOMEM)
+                return r;
+        row_error(im, err.line, err.column, "%s", err.message);
+        return -EINVAL;
+}
+
+/* ---- writing ----------------------------------------------------------------------- */
+
+typedef struct Statements {
+        sqlite3_stmt *unit_id;
+        sqlite3_stmt *write[8];
+} Statements;
+
+static void statements_done(Statements *st) {
+        sqlite3_finalize(st->unit_id);
+        for (size_t i = 0; i < ELEMENTSOF(st->write); i++)
+                sqlite3_finalize(st->write[i]);
+}
+
+/* Returns 1 with the household's id, 0 when the unit does not exist (an error for every kind
+ * but households, which says so with report_unknown = false), or a negative errno. */
+static int lookup_unit(Importer *im, Statements *st, Row *r, bool report_unknown, int64_t *ret_id) {
+        int rc;
+
+        sqlite3_bind_text(st->unit_id, 1, r->value[F_UNIT], -1, SQLITE_STATIC);
+        rc = sqlite3_step(st->unit_id);
+        if (rc == SQLITE_ROW)
+                *ret_id = sqlite3_column_int64(st->unit_id, 0);
+        sqlite3_reset(st->unit_id);
+        if (rc == SQLITE_DONE) {
+                if (report_unknown)
+                        row_error(im, r->line, r->column[F_UNIT],
+                                  "unknown unit '%s' (import households first)", r->value[F_UNIT]);
+                return 0;
+        }
+        return rc == SQLITE_ROW ? 1 : store_errno(rc);
+}
+
+static int prepare_all(Store *s, Statements *st, const char *const *sql) {
+        int r = store_prepare(s, "SELECT id FROM households WHERE unit = ?1", &st->unit_id);
+
+        for (size_t i = 0; r >= 0 && sql[i]; i++)
+                r = store_prepare(s, sql[i], &st->write[i]);
+        return r;
+}
+
+/* Runs stmt and returns how many rows it changed, or a negative errno. */
+static int step_changes(Store *s, sqlite3_stmt *stmt) {
+        int r = store_step_done(stmt);
+
+        sqlite3_clear_bindings(stmt);
+        return r < 0 ? r : sqlite3_changes(s->db);
+}
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *v) {
+        if (v && *v)
+                sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+static int write_households(Importer *im, ImportReport *rep, const char *now) {
+        static const char *const sql[] = {
+                /* 0: upsert the household; the WHERE keeps an identical row untouched */
+                "INSERT INTO households (unit, building, floor, room, property_type, area_centi,"
+                "  vacant, payer_type, prepaid_balance, staff, created_at, updated_at)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+                " ON CONFLICT (unit) DO UPDATE SET building = ?2, floor = ?3, room = ?4,"
+                "  property_type = ?5, area_centi = ?6, vacant = ?7, payer_type = ?8,"
+                "  prepaid_balance = ?9, staff = ?10, updated_at = ?11"
+                " WHERE (building, floor, room, property_type, area_centi, vacant, payer_type,"
+                "        prepaid_balance, staff) IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                /* 1: the owner, primary */
+                "INSERT OR IGNORE INTO owners (household_id, name, is_primary) VALUES (?1, ?2, 1)",
+                /* 2: other owners of the household are no longer the primary one */
+                "UPDATE owners SET is_primary = (name = ?2) WHERE household_id = ?1"
+                "   AND is_primary != (name = ?2)",
+                /* 3: a contact; the file's one becomes the first tried */
+                "INSERT INTO contacts (household_id, owner_id, channel, address, priority)"
+                " VALUES (?1, (SELECT id FROM owners WHERE household_id = ?1 AND name = ?4), ?2, ?3, 0)"
+                " ON CONFLICT (household_id, channel, address) DO UPDATE SET priority = 0"
+                " WHERE priority != 0",
+                "UPDATE contacts SET priority = 1 WHERE household_id = ?1 AND channel = ?2"
+                "   AND address != ?3 AND priority = 0",
+                NULL,
+        };
+        _cleanup_(statements_done) Statements st = {};
+        int r;
+
+        r = prepare_all(im->store, &st, sql);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < im->n_rows; i++) {
+                Row *row = &im->rows[i];
+                sqlite3_stmt *h = st.write[0];
+                int64_t id;
+                int changed = 0, c;
+                const struct {
+                        const char *channel;
+                        const char *address;
+                } contacts[] = {
+                        { "sms", row->phone[0] ? row->phone : NULL },
+                        { "email", row->value[F_EMAIL] },
+                        { "wechat", row->value[F_WECHAT] },
+                };
+                bool existed;
+
+                r = lookup_unit(im, &st, row, false, &id);
+                if (r < 0)
+                        return r;
+                existed = r > 0;
+
+                sqlite3_bind_text(h, 1, row->value[F_UNIT], -1, SQLITE_STATIC);
+                sqlite3_bind_text(h, 2, row->value[F_BUILDING], -1, SQLITE_STATIC);
+                if (row->floor != INT64_MIN)
+                        sqlite3_bind_int64(h, 3, row->floor);
+                else
+                        sqlite3_bind_null(h, 3);
+                sqlite3_bind_text(h, 4, strempty(row->value[F_ROOM]), -1, SQLITE_STATIC);
+                sqlite3_bind_text(h, 5, row->value[F_PROPERTY_TYPE], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(h, 6, row->area_centi);
+                sqlite3_bind_int(h, 7, row->vacant);
+                sqlite3_bind_text(h, 8, row->payer_prepaid ? "prepaid" : "monthly", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(h, 9, row->fen);
+                sqlite3_bind_text(h, 10, strempty(row->value[F_STAFF]), -1, SQLITE_STATIC);
+                sqlite3_bind_text(h, 11, now, -1, SQLITE_STATIC);
+                c = step_changes(im->store, h);
+                if (c < 0)
+                        return c;
+                changed += c;
+                if (!existed)
+                        id = sqlite3_last_insert_rowid(im->store->db);
+
+                for (int k = 1; k <= 2; k++) {
+                        sqlite3_bind_int64(st.write[k], 1, id);
+                        sqlite3_bind_text(st.write[k], 2, row->value[F_OWNER], -1, SQLITE_STATIC);
+                        c = step_changes(im->store, st.write[k]);
+                        if (c < 0)
+                                return c;
+                        changed += c;
+                }
+                for (size_t k = 0; k < ELEMENTSOF(contacts); k++) {
+                        if (isempty(contacts[k].address))
+                                continue;
+                        sqlite3_bind_int64(st.write[3], 1, id);
+                        sqlite3_bind_text(st.write[3], 2, contacts[k].channel, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st.write[3], 3, contacts[k].address, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st.write[3], 4, row->value[F_OWNER], -1, SQLITE_STATIC);
+                        c = step_changes(im->store, st.write[3]);
+                        if (c < 0)
+                                return c;
+                        changed += c;
+                        sqlite3_bind_int64(st.write[4], 1, id);
+                        sqlite3_bind_text(st.write[4], 2, contacts[k].channel, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st.write[4], 3, contacts[k].address, -1, SQLITE_STATIC);
+                        c = step_changes(im->store, st.write[4]);
+                        if (c < 0)
+                                return c;
+                        changed += c;
+                }
+                if (!existed)
+                        rep->added++;
+                else if (changed)
+                        rep->updated++;
+                else
+                        rep->unchanged++;
+        }
+        return 0;
+}
+
+static int write_charges(Importer *im, ImportReport *rep) {
+        static const char *const sql[] = {
+                "INSERT INTO charges (household_id, period, amount, due_date) VALUES (?1, ?2, ?3, ?4)"
+                " ON CONFLICT (household_id, period) DO UPDATE SET amount = ?3, due_date = ?4"
+                " WHERE (amount, due_date) IS NOT (?3, ?4)",
+                "SELECT 1 FROM charges WHERE household_id = ?1 AND period = ?2",
+                NULL,
+        };
+        _cleanup_(statements_done) Statements st = {};
+        int r;
+
+        r = prepare_all(im->store, &st, sql);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < im->n_rows; i++) {
+                Row *row = &im->rows[i];
+                char due[DATE_BUFSZ];
+                int64_t id;
+                int c, rc;
+
+                r = lookup_unit(im, &st, row, true, &id);
+                if (r <= 0) {
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                sqlite3_bind_int64(st.write[1], 1, id);
+                sqlite3_bind_text(st.write[1], 2, row->value[F_PERIOD], -1, SQLITE_STATIC);
+                rc = sqlite3_step(st.write[1]);
+                sqlite3_reset(st.write[1]);
+                if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+                        return store_errno(rc);
+                sqlite3_bind_int64(st.write[0], 1, id);
+                sqlite3_bind_text(st.write[0], 2, row->value[F_PERIOD], -1, SQLITE_STATIC);
+                sqlite3_bind_int64(st.write[0], 3, row->fen);
+                sqlite3_bind_text(st.write[0], 4, date_format(row->day, due), -1, SQLITE_TRANSIENT);
+                c = step_changes(im->store, st.write[0]);
+                if (c < 0)
+                        return c;
+                if (rc == SQLITE_DONE)
+                        rep->added++;
+                else if (c > 0)
+                        rep->updated++;
+                else
+                        rep->unchanged++;
+        }
+        return 0;
+}
+
+static int write_payments(Importer *im, ImportReport *rep, const char *now) {
+        static const char *const sql[] = {
+                "INSERT OR IGNORE INTO payments (household_id, amount, paid_at, method, reference,"
+                "  dedup_key, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                NULL,
+        };
+        _cleanup_(statements_done) Statements st = {};
+        int r;
+
+        r = prepare_all(im->store, &st, sql);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < im->n_rows; i++) {
+                Row *row = &im->rows[i];
+                sqlite3_stmt *p = st.write[0];
+                char day[DATE_BUFSZ];
+                int64_t id;
+                int c;
+
+                r = lookup_unit(im, &st, row, true, &id);
+                if (r <= 0) {
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                sqlite3_bind_int64(p, 1, id);
+                sqlite3_bind_int64(p, 2, row->fen);
+                sqlite3_bind_text(p, 3, date_format(row->day, day), -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(p, 4, strempty(row->value[F_METHOD]), -1, SQLITE_STATIC);
+                sqlite3_bind_text(p, 5, strempty(row->value[F_REFERENCE]), -1, SQLITE_STATIC);
+                sqlite3_bind_text(p, 6, row->dedup_key, -1, SQLITE_STATIC);
+                sqlite3_bind_text(p, 7, now, -1, SQLITE_STATIC);
+                c = step_changes(im->store, p);
+                if (c < 0)
+                        return c;
+                if (c)
+                        rep->added++;
+                else
+                        rep->unchanged++;
+        }
+        return 0;
+}
+
+static int write_categories(Importer *im, ImportReport *rep, const char *now) {
+        static const char *const sql[] = {
+                /* 0: change the category only when it differs, so a re-import adds no history */
+                "UPDATE households SET category = ?2, promise_date = ?3, updated_at = ?4"
+                " WHERE id = ?1 AND (category, promise_date) IS NOT (?2, ?3)",
+                "INSERT INTO category_history (household_id, category, promise_date, note, source,"
+                "  changed_at) VALUES (?1, ?2, ?3, ?4, 'import', ?5)",
+                "INSERT INTO notes (household_id, text, source, created_at)"
+                " SELECT ?1, ?2, 'import', ?3 WHERE NOT EXISTS"
+                "  (SELECT 1 FROM notes WHERE household_id = ?1 AND text = ?2)",
+                NULL,
+        };
+        _cleanup_(statements_done) Statements st = {};
+        int r;
+
+        r = prepare_all(im->store, &st, sql);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < im->n_rows; i++) {
+                Row *row = &im->rows[i];
+                char promise[DATE_BUFSZ];
+                const char *cat = category_to_string(row->category);
+                int64_t id;
+                int c, n = 0;
+
+                r = lookup_unit(im, &st, row, true, &id);
+                if (r <= 0) {
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (row->day >= 0)
+                        date_format(row->day, promise);
+                sqlite3_bind_int64(st.write[0], 1, id);
+                sqlite3_bind_text(st.write[0], 2, cat, -1, SQLITE_STATIC);
+                bind_opt_text(st.write[0], 3, row->day >= 0 ? promise : NULL);
+                sqlite3_bind_text(st.write[0], 4, now, -1, SQLITE_STATIC);
+                c = step_changes(im->store, st.write[0]);
+                if (c < 0)
+                        return c;
+                if (c > 0) {
+                        sqlite3_bind_int64(st.write[1], 1, id);
+                        sqlite3_bind_text(st.write[1], 2, cat, -1, SQLITE_STATIC);
+                        bind_opt_text(st.write[1], 3, row->day >= 0 ? promise : NULL);
+                        bind_opt_text(st.write[1], 4, row->value[F_NOTE]);
+                        sqlite3_bind_text(st.write[1], 5, now, -1, SQLITE_STATIC);
+                        c = step_changes(im->store, st.write[1]);
+                        if (c < 0)
+                                return c;
+                        n++;
+                }
+                if (has(row, F_NOTE)) {
+                        sqlite3_bind_int64(st.write[2], 1, id);
+                        sqlite3_bind_text(st.write[2], 2, row->value[F_NOTE], -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st.write[2], 3, now, -1, SQLITE_STATIC);
+                        c = step_changes(im->store, st.write[2]);
+                        if (c < 0)
+                                return c;
+                        n += c;
+                }
+                if (n)
+                        rep->updated++;
+                else
+                        rep->unchanged++;
+        }
+        return 0;
+}
+
+int import_data(Store *s, ImportKind kind, const char *name, const char *data, size_t len,
+                CsvEncoding encoding, bool dry_run, ImportReport *ret, ConfigErrors *errors) {
+        _cleanup_(csv_reader_freep) CsvReader *reader = NULL;
+        _cleanup_rollback_ Store *tx = NULL;
+        Importer im = { .store = s, .kind = kind, .name = name, .errors = errors };
+        ImportReport rep = {};
+        size_t errors_before = errors->n;
+        CsvError err = {};
+        char now[32];
+        int r;
+
+        if (kind < 0 || kind >= _IMPORT_KIND_MAX)
+                return -EINVAL;
+        r = csv_reader_new(data, len, encoding, &reader, &err);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                row_error(&im, err.line, err.column, "%s (is --encoding right? Excel in China "
+                          "usually writes GBK)", err.message);
+                return -EINVAL;
+        }
+        r = read_rows(&im, reader);
+        if (r >= 0 && errors->n == errors_before)
+                r = check_duplicates(&im);
+        if (r < 0 || errors->n > errors_before)
+                goto done;
+
+        rep.rows = im.n_rows;
+        r = store_begin(s);
+        if (r < 0)
+                goto done;
+        tx = s;
+        store_now(now, sizeof(now));
+        switch (kind) {
+        case IMPORT_HOUSEHOLDS:
+                r = write_households(&im, &rep, now);
+                break;
+        case IMPORT_CHARGES:
+                r = write_charges(&im, &rep);
+                break;
+        case IMPORT_PAYMENTS:
+                r = write_payments(&im, &rep, now);
+                break;
+        case IMPORT_CATEGORIES:
+                r = write_categories(&im, &rep, now);
+                break;
+        default:
+                r = -EINVAL;
+        }
+        if (r < 0 || errors->n > errors_before || dry_run)
+                goto done;      /* the cleanup rolls back */
+        r = store_commit(s);
+        tx = NULL;
+done:
+        for (size_t i = 0; i < im.n_rows; i++)
+                row_done(&im.rows[i]);
+        free(im.rows);
+        if (r < 0)
+                return r;
+        if (errors->n > errors_before)
+                return -EINVAL;
+        *ret = rep;
+        return 0;
+}
