@@ -20,6 +20,7 @@ PLUGINDIR  ?= $(LIBDIR)/dunnd/plugins
 MANDIR     ?= $(PREFIX)/share/man
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR    ?=
 
 PKG_CONFIG ?= pkg-config
@@ -169,6 +170,8 @@ install: all
 			> $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
 	$(if $(wildcard systemd/dunnd.sysusers),install -d $(DESTDIR)$(SYSUSERSDIR) && \
 		install -m 0644 systemd/dunnd.sysusers $(DESTDIR)$(SYSUSERSDIR)/dunnd.conf)
+	$(if $(wildcard systemd/dunnd.tmpfiles),install -d $(DESTDIR)$(TMPFILESDIR) && \
+		install -m 0644 systemd/dunnd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/dunnd.conf)
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/dunnctl $(DESTDIR)$(SBINDIR)/dunnd
@@ -177,7 +180,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(wildcard systemd/*.service)))
-	rm -f $(DESTDIR)$(SYSUSERSDIR)/dunnd.conf
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/dunnd.conf $(DESTDIR)$(TMPFILESDIR)/dunnd.conf
 	@echo "kept $(DESTDIR)$(SYSCONFDIR)/dunnd (your config) and the database"
 
 clean:
