@@ -362,15 +362,12 @@ static int mark_done_if_drained(Store *s, int64_t occurrence_id) {
         return store_step_done(st);
 }
 
-int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
-                 time_t at, const char *origin, dispatch_progress_t progress, void *userdata,
-                 CampaignResult *res) {
-        DispatchStats stats = {};
+int campaign_start(const Config *c, Store *s, const ConfigSchedule *sc, time_t at,
+                   const char *origin, CampaignResult *res) {
         int r;
 
         *res = (CampaignResult) {};
         occurrence_key(sc->name, at, c->timezone, res->key, sizeof(res->key));
-
         r = plan_once(c, s, sc, at, origin, res);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot plan: %s", res->key, store_errmsg(s));
@@ -378,13 +375,31 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
         if (r < 0)
                 return log_error_errno(r, "%s: cannot recover interrupted sends: %s", res->key,
                                        store_errmsg(s));
+        return 0;
+}
+
+int campaign_finish(Store *s, CampaignResult *res) {
+        int r;
+
+        r = mark_done_if_drained(s, res->occurrence_id);
+        if (r < 0)
+                return r;
+        return campaign_counts(s, res->occurrence_id, res);
+}
+
+int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
+                 time_t at, const char *origin, dispatch_progress_t progress, void *userdata,
+                 CampaignResult *res) {
+        DispatchStats stats = {};
+        int r;
+
+        r = campaign_start(c, s, sc, at, origin, res);
+        if (r < 0)
+                return r;
         r = dispatch_occurrence(s, carriers, res->occurrence_id, res->key, progress, userdata,
                                 &stats);
         if (r < 0)
                 return log_error_errno(r, "%s: dispatch failed: %s", res->key, store_errmsg(s));
         res->carrier_paused = stats.carrier_paused;
-        r = mark_done_if_drained(s, res->occurrence_id);
-        if (r < 0)
-                return r;
-        return campaign_counts(s, res->occurrence_id, res);
+        return campaign_finish(s, res);
 }

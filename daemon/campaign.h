@@ -62,7 +62,15 @@ typedef struct CampaignResult {
         CampaignCounts by_category[_CATEGORY_MAX];
 } CampaignResult;
 
-/* Plans the occurrence (once) and dispatches its outbox. Returns 0 or a negative errno. */
+/* The two halves of a run, for the daemon's event loop: start plans the occurrence unless
+ * it exists (filling key, occurrence_id, already_planned) and marks rows interrupted by a
+ * dead process unknown; finish marks the occurrence done when nothing is left to send and
+ * reads its counts. */
+int campaign_start(const Config *c, Store *s, const ConfigSchedule *sc, time_t at,
+                   const char *origin, CampaignResult *ret);
+int campaign_finish(Store *s, CampaignResult *res);
+
+/* start + dispatch everything + finish (dunnctl run). Returns 0 or a negative errno. */
 int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
                  time_t at, const char *origin, dispatch_progress_t progress, void *userdata,
                  CampaignResult *ret);

@@ -407,59 +407,135 @@ static void deliver(Carrier *carrier, const char *key, const Claim *c, struct du
         }
 }
 
+struct DispatchRun {
+        Store *store;
+        CarrierSet *carriers;
+        int64_t occurrence_id;
+        char *key;
+        unsigned total, done;
+        DispatchStats stats;
+};
+
+int dispatch_run_new(Store *s, CarrierSet *carriers, int64_t occurrence_id, const char *key,
+                     DispatchRun **ret) {
+        DispatchRun *run;
+        int r;
+
+        run = calloc(1, sizeof(*run));
+        if (!run)
+                return -ENOMEM;
+        *run = (DispatchRun) { .store = s, .carriers = carriers, .occurrence_id = occurrence_id,
+                               .key = strdup(key) };
+        if (!run->key) {
+                free(run);
+                return -ENOMEM;
+        }
+        r = count_open(s, occurrence_id, &run->total);
+        if (r < 0) {
+                dispatch_run_free(run);
+                return r;
+        }
+        *ret = run;
+        return 0;
+}
+
+DispatchRun *dispatch_run_free(DispatchRun *r) {
+        if (!r)
+                return NULL;
+        free(r->key);
+        free(r);
+        return NULL;
+}
+
+const DispatchStats *dispatch_run_stats(const DispatchRun *r) {
+        return &r->stats;
+}
+
+unsigned dispatch_run_done(const DispatchRun *r) {
+        return r->done;
+}
+
+unsigned dispatch_run_total(const DispatchRun *r) {
+        return r->total;
+}
+
+const char *dispatch_run_key(const DispatchRun *r) {
+        return r->key;
+}
+
+int64_t dispatch_run_occurrence(const DispatchRun *r) {
+        return r->occurrence_id;
+}
+
+int dispatch_run_step(DispatchRun *run, time_t *ret_wait_until) {
+        struct dunnd_outcome o;
+        Claim c = {};
+        Carrier *carrier = NULL;
+        time_t next_due = 0;
+        int r;
+
+        if (run->stats.carrier_paused)
+                return DISPATCH_STEP_DONE;
+        r = claim_next(run->store, run->carriers, run->occurrence_id, &c, &carrier, &next_due,
+                       &run->stats.cancelled);
+        if (r == -ENOMEDIUM) {
+                run->stats.carrier_paused = true;
+                return DISPATCH_STEP_DONE;
+        }
+        if (r < 0)
+                return r;
+        if (r == 0) {
+                if (next_due == 0)
+                        return DISPATCH_STEP_DONE;
+                *ret_wait_until = next_due;
+                return DISPATCH_STEP_WAIT;
+        }
+        deliver(carrier, run->key, &c, &o);
+        run->stats.attempted++;
+        log_outcome(run->key, carrier, &c, &o);
+        if (o.klass == DUNND_OUTCOME_CARRIER_FAILURE)
+                log_error("%s: carrier '%s' refuses to send (%s); pausing it, the remaining "
+                          "messages stay queued", run->key, carrier->name, o.error);
+        r = record_outcome(run->store, carrier, &c, &o, &run->stats);
+        claim_done(&c);
+        if (r < 0)
+                return r;
+        if (o.klass != DUNND_OUTCOME_TRANSIENT && o.klass != DUNND_OUTCOME_THROTTLED &&
+            o.klass != DUNND_OUTCOME_CARRIER_FAILURE)
+                run->done++;
+        return DISPATCH_STEP_SENT;
+}
+
 int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id,
                         const char *key, dispatch_progress_t progress, void *userdata,
                         DispatchStats *ret) {
-        DispatchStats stats = {};
-        unsigned total = 0, done = 0;
+        _cleanup_(dispatch_run_freep) DispatchRun *run = NULL;
         int r;
 
-        r = count_open(s, occurrence_id, &total);
+        r = dispatch_run_new(s, carriers, occurrence_id, key, &run);
         if (r < 0)
                 return r;
         if (progress)
-                progress(0, total, userdata);
+                progress(0, run->total, userdata);
+        while (!dispatch_stop_requested) {
+                time_t until = 0, now;
 
-        while (!dispatch_stop_requested && !stats.carrier_paused) {
-                struct dunnd_outcome o;
-                Claim c = {};
-                Carrier *carrier = NULL;
-                time_t next_due = 0;
-
-                r = claim_next(s, carriers, occurrence_id, &c, &carrier, &next_due, &stats.cancelled);
-                if (r == -ENOMEDIUM) {
-                        stats.carrier_paused = true;
-                        break;
-                }
+                r = dispatch_run_step(run, &until);
                 if (r < 0)
                         return r;
-                if (r == 0) {
-                        time_t now = time(NULL);
-
-                        if (next_due == 0)
-                                break;
+                if (r == DISPATCH_STEP_DONE)
+                        break;
+                if (r == DISPATCH_STEP_WAIT) {
                         /* only retries are left and none is due: wait for the first */
-                        if (next_due > now)
-                                sleep((unsigned) (next_due - now > 5 ? 5 : next_due - now));
+                        now = time(NULL);
+                        if (until > now)
+                                sleep((unsigned) (until - now > 5 ? 5 : until - now));
                         continue;
                 }
-                deliver(carrier, key, &c, &o);
-                stats.attempted++;
-                log_outcome(key, carrier, &c, &o);
-                if (o.klass == DUNND_OUTCOME_CARRIER_FAILURE)
-                        log_error("%s: carrier '%s' refuses to send (%s); pausing it, the "
-                                  "remaining messages stay queued", key, carrier->name, o.error);
-                r = record_outcome(s, carrier, &c, &o, &stats);
-                claim_done(&c);
-                if (r < 0)
-                        return r;
-                if (o.klass != DUNND_OUTCOME_TRANSIENT && o.klass != DUNND_OUTCOME_THROTTLED &&
-                    o.klass != DUNND_OUTCOME_CARRIER_FAILURE)
-                        done++;
                 if (progress)
-                        progress(done, total, userdata);
+                        progress(run->done, run->total, userdata);
         }
         if (ret)
-                *ret = stats;
+                *ret = run->stats;
         return 0;
 }
