@@ -42,8 +42,18 @@ typedef struct Plan {
         size_t n;
 } Plan;
 
-/* "NAME@YYYY-MM-DDTHH:MM" with the time in tz. */
+/* "NAME@YYYY-MM-DDTHH:MM" with the time in tz ("...:SS" when at has seconds). */
 void occurrence_key(const char *schedule, time_t at, const char *tz, char *buf, size_t len);
+
+/* The latest elapse of the schedule's calendar expression in (now - window, now], or 0 when
+ * there is none (or the schedule has no `when`). This is what a cron run and the daemon's
+ * catch-up both stand for, so they name the same occurrence. */
+time_t schedule_latest_elapse(const Config *c, const ConfigSchedule *sc, time_t now,
+                              uint64_t window_sec);
+
+/* The time a `dunnctl run` without --at stands for: the latest elapse within the schedule's
+ * catch_up window, else the current minute. */
+time_t schedule_occurrence_time(const Config *c, const ConfigSchedule *sc, time_t now);
 
 /* Selects and renders; reads the store, writes nothing. */
 int campaign_plan(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, Plan **ret);

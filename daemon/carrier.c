@@ -133,6 +133,7 @@ int carrier_set_open(const Config *cfg, CarrierSet **ret, ConfigErrors *errors) 
                 c->name = strdup(cc->name);
                 c->channel = strdup(cc->channel);
                 c->config = cc;
+                token_bucket_init(&c->bucket, cc->rate, cc->burst);
                 if (!c->name || !c->channel)
                         return -ENOMEM;
                 if (c->api->channel && !streq(c->api->channel, cc->channel)) {

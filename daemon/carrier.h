@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "dunnd-carrier.h"
+#include "ratelimit.h"
 
 typedef struct Carrier {
         char *name;                     /* the config's name for it: "local" */
@@ -17,6 +18,7 @@ typedef struct Carrier {
         void *state;                    /* from api->open() */
         const ConfigCarrier *config;    /* valid as long as the Config it was opened from */
         struct dunnd_host host;         /* handed to the plugin; lives as long as it does */
+        TokenBucket bucket;             /* the config's rate and burst */
 } Carrier;
 
 typedef struct CarrierSet {

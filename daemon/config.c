@@ -262,7 +262,8 @@ static void load_carrier(Loader *l, const config_setting_t *s, ConfigCarrier *c)
         double rate;
         int n;
 
-        c->file = setting_file(l, s);
+        /* a copy: libconfig's strings go away with the config_t */
+        c->file = strdup(setting_file(l, s));
         c->line = (int) config_setting_source_line(s);
         c->concurrency = 4;
         c->max_attempts = 5;
@@ -449,6 +450,7 @@ static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
         char *tname = NULL, err[256];
         long long v;
 
+        sc->file = strdup(setting_file(l, s));
         sc->line = (int) config_setting_source_line(s);
         sc->catch_up_sec = DEFAULT_CATCH_UP_SEC;
         if (!config_setting_is_group(s)) {
@@ -624,7 +626,8 @@ static void load_root(Loader *l, config_setting_t *root) {
                         for (size_t j = 0; j < c->n_carriers && !found; j++)
                                 found = streq_ptr(c->carriers[j].channel, *ch);
                         if (!found)
-                                (void) config_errors_add(l->errors, l->path, c->schedules[i].line,
+                                (void) config_errors_add(l->errors, c->schedules[i].file,
+                                                         c->schedules[i].line,
                                                          "schedule '%s': no carrier serves channel "
                                                          "'%s'", strempty(c->schedules[i].name), *ch);
                 }
@@ -693,6 +696,7 @@ Config *config_free(Config *c) {
                 free(cc->name);
                 free(cc->plugin);
                 free(cc->channel);
+                free(cc->file);
         }
         free(c->carriers);
         for (size_t i = 0; i < c->n_templates; i++) {
@@ -716,6 +720,7 @@ Config *config_free(Config *c) {
                         calendar_spec_free(s->spec);
                 strv_free(s->channels);
                 strv_free(s->buildings);
+                free(s->file);
         }
         free(c->schedules);
         free(c->path);

@@ -41,7 +41,7 @@ typedef struct ConfigCarrier {
         unsigned burst;
         unsigned max_attempts;
         uint64_t max_age_sec;
-        const char *file;       /* config file and line, for errors found later (plugin open) */
+        char *file;             /* config file and line, for errors found later (plugin open) */
         int line;
 } ConfigCarrier;
 
@@ -75,6 +75,7 @@ typedef struct ConfigSchedule {
         bool promise_eve;       /* only promised households whose promise date is tomorrow */
         char **buildings;       /* NULL = all */
         uint64_t catch_up_sec;
+        char *file;             /* where it was defined (the main file or an @include) */
         int line;
 } ConfigSchedule;
 

@@ -93,6 +93,11 @@ static bool settle(Debtor *d, sqlite3_stmt *charges, int64_t household_id, int64
         return true;
 }
 
+/* "3-2-1201" before "10-1-101": numbers inside unit codes compare as numbers. */
+static int debtor_cmp_unit(const void *a, const void *b) {
+        return strverscmp(((const Debtor *) a)->unit, ((const Debtor *) b)->unit);
+}
+
 int debtors_select(Store *s, const DebtorQuery *q, Debtor **ret, size_t *ret_n) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *hh = NULL, *charges = NULL;
         Debtor *list = NULL;
@@ -191,6 +196,8 @@ int debtors_select(Store *s, const DebtorQuery *q, Debtor **ret, size_t *ret_n) 
                 r = store_errno(rc_h);
                 goto fail;
         }
+        if (n > 1)
+                qsort(list, n, sizeof(Debtor), debtor_cmp_unit);
         *ret = list;
         *ret_n = n;
         return 0;

@@ -45,7 +45,8 @@ typedef struct DebtorQuery {
 /* The effective category: promised with a promise date already past is unclear. */
 Category debtor_effective_category(Category stored, int64_t promise_day, int64_t today);
 
-/* Selects the debtors matching q, ordered by unit. Returns 0 or a negative errno. */
+/* Selects the debtors matching q, ordered by unit (numbers in unit codes compare as
+ * numbers: 3-2-1201 before 10-1-101). Returns 0 or a negative errno. */
 int debtors_select(Store *s, const DebtorQuery *q, Debtor **ret, size_t *ret_n);
 void debtors_free(Debtor *d, size_t n);
 

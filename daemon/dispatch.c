@@ -122,9 +122,10 @@ static int set_status(Store *s, int64_t id, const char *status, const char *outc
 }
 
 /* Claims the next row that is due. Returns 1 with *claim filled, 0 when nothing is due now
- * (*ret_next_due = the earliest retry time, or 0 if none), or a negative errno. */
+ * (*ret_next_due = µs when something will be: the earliest retry or the carrier's next
+ * token; 0 if nothing is left), or a negative errno. */
 static int claim_next(Store *s, CarrierSet *carriers, int64_t occurrence_id, Claim *claim,
-                      Carrier **ret_carrier, time_t *ret_next_due, unsigned *cancelled) {
+                      Carrier **ret_carrier, uint64_t *ret_next_due, unsigned *cancelled) {
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *pick = NULL, *upd = NULL, *next = NULL;
         _cleanup_rollback_ Store *tx = NULL;
         time_t now = time(NULL);
@@ -193,7 +194,8 @@ static int claim_next(Store *s, CarrierSet *carriers, int64_t occurrence_id, Cla
                 if (r < 0)
                         return r;
                 sqlite3_bind_int64(next, 1, occurrence_id);
-                *ret_next_due = sqlite3_step(next) == SQLITE_ROW ? (time_t) sqlite3_column_int64(next, 0) : 0;
+                *ret_next_due = sqlite3_step(next) == SQLITE_ROW
+                                        ? (uint64_t) sqlite3_column_int64(next, 0) * 1000000ULL : 0;
                 r = store_commit(s);
                 tx = NULL;
                 return r < 0 ? r : 0;
@@ -208,6 +210,13 @@ static int claim_next(Store *s, CarrierSet *carriers, int64_t occurrence_id, Cla
                           "until one is configured", claim->channel, claim->unit);
                 r = -ENOMEDIUM;
                 goto fail;
+        }
+        /* rate limit: leave the row pending until the carrier has a token */
+        uint64_t now_usec = now_realtime_usec(), wait = token_bucket_take(&(*ret_carrier)->bucket, now_usec);
+        if (wait > 0) {
+                claim_done(claim);
+                *ret_next_due = now_usec + wait;
+                return 0;
         }
         r = store_prepare(s,
                           "UPDATE dispatches SET status = 'sending', attempts = attempts + 1,"
@@ -467,11 +476,11 @@ int64_t dispatch_run_occurrence(const DispatchRun *r) {
         return r->occurrence_id;
 }
 
-int dispatch_run_step(DispatchRun *run, time_t *ret_wait_until) {
+int dispatch_run_step(DispatchRun *run, uint64_t *ret_wait_until) {
         struct dunnd_outcome o;
         Claim c = {};
         Carrier *carrier = NULL;
-        time_t next_due = 0;
+        uint64_t next_due = 0;
         int r;
 
         if (run->stats.carrier_paused)
@@ -518,7 +527,7 @@ int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id,
         if (progress)
                 progress(0, run->total, userdata);
         while (!dispatch_stop_requested) {
-                time_t until = 0, now;
+                uint64_t until = 0, now;
 
                 r = dispatch_run_step(run, &until);
                 if (r < 0)
@@ -526,10 +535,11 @@ int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id,
                 if (r == DISPATCH_STEP_DONE)
                         break;
                 if (r == DISPATCH_STEP_WAIT) {
-                        /* only retries are left and none is due: wait for the first */
-                        now = time(NULL);
+                        /* nothing due yet (retries, rate limit): wait, a second at most, so a
+                         * stop request is noticed */
+                        now = now_realtime_usec();
                         if (until > now)
-                                sleep((unsigned) (until - now > 5 ? 5 : until - now));
+                                usleep((useconds_t) (until - now > 1000000 ? 1000000 : until - now));
                         continue;
                 }
                 if (progress)

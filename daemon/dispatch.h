@@ -46,12 +46,13 @@ DispatchRun *dispatch_run_free(DispatchRun *r);
 typedef enum DispatchStep {
         DISPATCH_STEP_DONE,             /* nothing left to send (or the carrier paused) */
         DISPATCH_STEP_SENT,             /* one row handled; call again */
-        DISPATCH_STEP_WAIT,             /* only retries left; call again at *ret_wait_until */
+        DISPATCH_STEP_WAIT,             /* nothing due (retries, rate limit): call again at
+                                         * *ret_wait_until (µs, CLOCK_REALTIME) */
 } DispatchStep;
 
 /* Handles the next due row. Returns a DispatchStep or a negative errno (store errors;
  * carrier faults are outcomes, not errors). */
-int dispatch_run_step(DispatchRun *r, time_t *ret_wait_until);
+int dispatch_run_step(DispatchRun *r, uint64_t *ret_wait_until);
 
 /* Counters so far; total = rows open when the run started. */
 const DispatchStats *dispatch_run_stats(const DispatchRun *r);

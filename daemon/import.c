@@ -297,14 +297,23 @@ static void check_household(Importer *im, Row *r) {
                 check_amount(im, r, F_PREPAID_BALANCE, &r->fen, true);
 }
 
-static void check_charge(Importer *im, Row *r) {
-        unsigned y, m;
-        char tail;
+/* Exactly YYYY-MM: 4 digits, '-', 2 digits, a real month. */
+static bool period_is_valid(const char *p) {
+        int m;
 
+        if (!p || strlen(p) != 7 || p[4] != '-')
+                return false;
+        for (int i = 0; i < 7; i++)
+                if (i != 4 && !isdigit((unsigned char) p[i]))
+                        return false;
+        m = (p[5] - '0') * 10 + (p[6] - '0');
+        return p[0] != '0' && m >= 1 && m <= 12;
+}
+
+static void check_charge(Importer *im, Row *r) {
         if (!has(r, F_UNIT))
                 row_error(im, r->line, r->column[F_UNIT], "empty unit");
-        if (!r->value[F_PERIOD] || sscanf(r->value[F_PERIOD], "%4u-%2u%c", &y, &m, &tail) != 2 ||
-            strlen(r->value[F_PERIOD]) != 7 || y < 1900 || m < 1 || m > 12)
+        if (!period_is_valid(r->value[F_PERIOD]))
                 row_error(im, r->line, r->column[F_PERIOD], "period '%s' is not a month (YYYY-MM)",
                           strempty(r->value[F_PERIOD]));
         check_amount(im, r, F_AMOUNT, &r->fen, false);
@@ -341,7 +350,7 @@ static void check_category(Importer *im, Row *r) {
         if (has(r, F_PROMISE_DATE))
                 check_date(im, r, F_PROMISE_DATE, &r->day);
         else if (r->category == CATEGORY_PROMISED)
-                row_error(im, r->line, r->column[F_CATEGORY] + 1,
+                row_error(im, r->line, r->column[F_PROMISE_DATE] ? r->column[F_PROMISE_DATE] : 0,
                           "category 'promised' needs a promise_date");
 }
 
@@ -687,10 +696,32 @@ static int write_charges(Importer *im, ImportReport *rep) {
         return 0;
 }
 
+static int payment_conflict(Importer *im, Statements *st, Row *row, int64_t id) {
+        sqlite3_stmt *q = st->write[1];
+        char day[DATE_BUFSZ], amount[MONEY_BUFSZ];
+        int rc;
+
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_text(q, 2, row->dedup_key, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW && (sqlite3_column_int64(q, 0) != row->fen ||
+                                 !streq_ptr((const char *) sqlite3_column_text(q, 1),
+                                            date_format(row->day, day))))
+                row_error(im, row->line, row->column[F_REFERENCE] ? row->column[F_REFERENCE]
+                                                                  : row->column[F_AMOUNT],
+                          "payment '%s' is already recorded as %s on %s; an import does not "
+                          "change a recorded payment", row->value[F_REFERENCE],
+                          money_format(sqlite3_column_int64(q, 0), amount, sizeof(amount)),
+                          (const char *) sqlite3_column_text(q, 1));
+        sqlite3_reset(q);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
 static int write_payments(Importer *im, ImportReport *rep, const char *now) {
         static const char *const sql[] = {
                 "INSERT OR IGNORE INTO payments (household_id, amount, paid_at, method, reference,"
                 "  dedup_key, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "SELECT amount, paid_at FROM payments WHERE household_id = ?1 AND dedup_key = ?2",
                 NULL,
         };
         _cleanup_(statements_done) Statements st = {};
@@ -722,10 +753,16 @@ static int write_payments(Importer *im, ImportReport *rep, const char *now) {
                 c = step_changes(im->store, p);
                 if (c < 0)
                         return c;
-                if (c)
+                if (c) {
                         rep->added++;
-                else
-                        rep->unchanged++;
+                        continue;
+                }
+                /* already recorded: the same payment, or a conflicting one under its reference,
+                 * which an import must not silently keep or silently change */
+                r = payment_conflict(im, &st, row, id);
+                if (r < 0)
+                        return r;
+                rep->unchanged++;
         }
         return 0;
 }

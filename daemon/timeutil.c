@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -226,13 +227,15 @@ char *localtime_format(time_t t, const char *tz, const char *fmt, char *buf, siz
 
 bool timezone_is_valid(const char *tz) {
         char path[512];
+        struct stat st;
 
         if (isempty(tz) || tz[0] == '/' || strstr(tz, ".."))
                 return false;
         if (streq(tz, "UTC"))
                 return true;
         snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-        return access(path, R_OK) >= 0;
+        /* a directory ("Asia") is not a zone: glibc would silently use UTC for it */
+        return stat(path, &st) >= 0 && S_ISREG(st.st_mode) && access(path, R_OK) >= 0;
 }
 
 int duration_parse(const char *s, uint64_t *ret_seconds) {

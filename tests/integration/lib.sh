@@ -7,6 +7,7 @@ T=$(mktemp -d /tmp/dunnd-it.XXXXXX)
 _n=0
 _cleanups=()
 _cleanup() {
+        [ -n "${KEEP:-}" ] && { echo "# kept $T"; return; }
         local c
         for c in "${_cleanups[@]}"; do eval "$c" >/dev/null 2>&1 || true; done
         rm -rf "$T"

@@ -971,14 +971,11 @@ static void test_include_channel_error_names_included_file(void **state) {
         Fixture *f = *state;
         char *text = NULL;
 
-        /* BUG: daemon/config.c load_root() reports "no carrier serves channel" with l->path
+        /* Regression (found by this test, fixed): daemon/config.c load_root() reports "no carrier serves channel" with l->path
          * (the main file) and the schedule's line, which is a line of the *included* file
          * when the schedules come from an @include: "main.conf:3:" points at the wrong
          * place. Fix: remember the schedule's source file (config_setting_source_file, copied)
          * in ConfigSchedule and use it there. */
-#ifndef RUN_KNOWN_BUGS
-        skip();
-#endif
         write_temp(f->include,
                    "schedules = (\n"                                                     /* 1 */
                    "  { name = \"s\"; template = \"t\";\n"                               /* 2 */
@@ -996,16 +993,13 @@ static void test_include_channel_error_names_included_file(void **state) {
 static void test_carrier_file_outlives_load(void **state) {
         Fixture *f = *state;
 
-        /* BUG: daemon/config.c load_carrier() sets ConfigCarrier.file to
+        /* Regression (found by this test, fixed): daemon/config.c load_carrier() sets ConfigCarrier.file to
          * config_setting_source_file(), a string owned by libconfig's config_t, which
          * config_load() destroys before returning (or to the caller's path argument). The
          * pointer dangles, and carrier_set_open() formats it into every "FILE:LINE: carrier
          * ..." error: heap-use-after-free under ASan, garbage file names otherwise. Fix: make
          * ConfigCarrier.file a strdup()ed copy freed in config_free() (or point it at
          * Config.path when the setting comes from the main file). */
-#ifndef RUN_KNOWN_BUGS
-        skip();
-#endif
         load_ok(f,
                 "carriers = (\n"
                 CARRIER_SMS

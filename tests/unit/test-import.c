@@ -451,7 +451,8 @@ static void test_value_errors(void **state) {
         expect_errors(f, IMPORT_CATEGORIES, "categories.csv",
                       "unit,category\n"
                       "1-1-101,承诺缴费\n",
-                      "categories.csv:2:3: category 'promised' needs a promise_date");
+                      /* no promise_date column to point at: the line alone */
+                      "categories.csv:2: category 'promised' needs a promise_date");
 }
 
 static void test_shape_errors(void **state) {
@@ -665,16 +666,13 @@ static void test_payment_with_known_reference_but_other_amount(void **state) {
         Fixture *f = *state;
         int r;
 
-        /* BUG: daemon/import.c write_payments() uses INSERT OR IGNORE keyed on the dedup key
+        /* Regression (found by this test, fixed): daemon/import.c write_payments() uses INSERT OR IGNORE keyed on the dedup key
          * (the reference), so a row whose reference is already stored but whose amount or date
          * differs (a corrected export) is silently dropped and counted as "unchanged", which
          * ImportReport defines as "rows already in the store as they are". The owner's balance
          * stays wrong with no word in the report. Fix: compare the stored amount/paid_at for an
          * existing dedup key and either update it (counting "updated") or report
          * "FILE:LINE:COLUMN: payment 'WX001' is already recorded as 1280.50 on 2026-10-20". */
-#ifndef RUN_KNOWN_BUGS
-        skip();
-#endif
         import_ok(f, IMPORT_HOUSEHOLDS, "households.csv", households_en);
         import_ok(f, IMPORT_PAYMENTS, "payments.csv", payments_csv);
         r = import(f, IMPORT_PAYMENTS, "payments.csv",
@@ -691,14 +689,11 @@ static void test_payment_with_known_reference_but_other_amount(void **state) {
 static void test_period_strictness(void **state) {
         Fixture *f = *state;
 
-        /* BUG: daemon/import.c check_charge() validates the period with
+        /* Regression (found by this test, fixed): daemon/import.c check_charge() validates the period with
          * sscanf("%4u-%2u%c") plus a length check; %u skips blanks and accepts a sign, so
          * "2026- 1" and "2026-+1" pass and are stored verbatim as periods, then sort wrongly and
          * appear as such in {{periods}}. Fix: check the exact shape (4 digits, '-', 2 digits)
          * with isdigit() before converting. */
-#ifndef RUN_KNOWN_BUGS
-        skip();
-#endif
         import_ok(f, IMPORT_HOUSEHOLDS, "households.csv", households_en);
         expect_errors(f, IMPORT_CHARGES, "charges.csv",
                       "unit,period,amount,due_date\n"
@@ -711,14 +706,11 @@ static void test_period_strictness(void **state) {
 static void test_promise_date_error_column(void **state) {
         Fixture *f = *state;
 
-        /* BUG: daemon/import.c check_category() reports a missing promise date at
+        /* Regression (found by this test, fixed): daemon/import.c check_category() reports a missing promise date at
          * column[F_CATEGORY] + 1, i.e. whatever column follows 分类, instead of the promise_date
          * column when the file has one elsewhere: with "unit,promise_date,category,note" the
          * error points at the note (column 4) instead of the empty promise_date cell (column 2).
          * Fix: use r->column[F_PROMISE_DATE] when that column exists, else column 0. */
-#ifndef RUN_KNOWN_BUGS
-        skip();
-#endif
         import_ok(f, IMPORT_HOUSEHOLDS, "households.csv", households_en);
         expect_errors(f, IMPORT_CATEGORIES, "categories.csv",
                       "unit,promise_date,category,note\n"

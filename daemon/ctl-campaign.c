@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+
+/* dunnctl subcommands that run campaigns: preview (plan only, writes nothing), run (what
+ * cron calls), schedules (what is configured and when it elapses next). */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "carrier.h"
+#include "ctl.h"
+#include "mask.h"
+#include "money.h"
+#include "timeutil.h"
+
+static int find_schedule(Ctl *ctl, const char *name, const ConfigSchedule **ret) {
+        *ret = config_find_schedule(ctl->config, name);
+        if (!*ret) {
+                ctl_error("no schedule named '%s' in %s (see 'dunnctl schedules')", name,
+                          ctl->config->path);
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
+static void preview_help(void) {
+        printf("dunnctl preview SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--format table|csv|json] [--reveal]\n\n"
+               "Who the schedule would select at that time (default: now), each rendered message,\n"
+               "its SMS part count, and totals. Sends nothing and writes nothing.\n");
+}
+
+int verb_preview(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "at", required_argument, NULL, 'a' },
+                { "format", required_argument, NULL, 'f' },
+                { "reveal", no_argument, NULL, 'R' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        static const char *const columns[] = { "unit", "owner", "category", "amount", "channel",
+                                               "recipient", "template", "parts", "skip", "text",
+                                               NULL };
+        _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_(plan_freep) Plan *p = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        const ConfigSchedule *sc;
+        TableFormat format = TABLE_FORMAT_TABLE;
+        const char *at_s = NULL;
+        unsigned parts = 0, skipped = 0, by_cat[_CATEGORY_MAX] = {};
+        bool reveal = false;
+        time_t at;
+        int c, r;
+
+        ctl_reset_getopt();
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'a':
+                        at_s = optarg;
+                        break;
+                case 'f':
+                        if (ctl_parse_format(optarg, &format) != 0)
+                                return EXIT_USAGE;
+                        break;
+                case 'R':
+                        reveal = true;
+                        break;
+                case 'h':
+                        preview_help();
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind != 1) {
+                ctl_error("usage: dunnctl preview SCHEDULE [--at 'YYYY-MM-DD HH:MM']");
+                return EXIT_USAGE;
+        }
+        r = ctl_load_config(ctl, true);
+        if (r != 0)
+                return r;
+        r = find_schedule(ctl, argv[optind], &sc);
+        if (r != 0)
+                return r;
+        r = ctl_parse_time(ctl, at_s, &at);
+        if (r != 0)
+                return r;
+        r = ctl_open_store(ctl, STORE_OPEN_READONLY, &s);
+        if (r != 0)
+                return r;
+        r = campaign_plan(ctl->config, s, sc, at_s ? at : schedule_occurrence_time(ctl->config, sc, at), &p);
+        if (r < 0) {
+                ctl_error("cannot plan '%s': %s", sc->name, r == -ENOMEM ? "out of memory" : store_errmsg(s));
+                return EXIT_RUNTIME;
+        }
+
+        t = table_new(columns);
+        if (!t)
+                return EXIT_RUNTIME;
+        (void) table_set_numeric(t, 3);
+        (void) table_set_numeric(t, 7);
+        for (size_t i = 0; i < p->n; i++) {
+                const PlanItem *it = &p->items[i];
+                char owner[MASK_BUFSZ], recipient[MASK_BUFSZ], amount[MONEY_BUFSZ], nparts[16],
+                        tname[128];
+                const char *cells[10];
+
+                by_cat[it->debtor->category]++;
+                if (it->skip_reason)
+                        skipped++;
+                else
+                        parts += (unsigned) it->sms.parts;
+                snprintf(nparts, sizeof(nparts), "%zu", it->sms.parts);
+                snprintf(tname, sizeof(tname), "%s/%s", sc->template->name,
+                         template_variant_to_string(it->variant));
+                cells[0] = it->debtor->unit;
+                cells[1] = reveal ? it->debtor->owner : mask_name(it->debtor->owner, owner, sizeof(owner));
+                cells[2] = category_to_string(it->debtor->category);
+                cells[3] = money_format_plain(it->debtor->owed, amount, sizeof(amount));
+                cells[4] = it->channel;
+                cells[5] = !it->recipient ? NULL : reveal ? it->recipient
+                                                  : mask_recipient(it->channel, it->recipient,
+                                                                   recipient, sizeof(recipient));
+                cells[6] = tname;
+                cells[7] = nparts;
+                cells[8] = it->skip_reason;
+                cells[9] = it->text;
+                if (format == TABLE_FORMAT_TABLE) {
+                        /* a message is easier to proofread as a block than as a table cell */
+                        printf("%s  %s  %s  %s %s  %s yuan  %s  %zu part%s%s%s\n  %s\n", cells[0],
+                               cells[1], cells[2], strempty(cells[4]), strempty(cells[5]), cells[3],
+                               tname, it->sms.parts, it->sms.parts == 1 ? "" : "s",
+                               it->skip_reason ? "  SKIPPED: " : "", strempty(it->skip_reason),
+                               it->text);
+                } else if (table_add_row(t, cells, 10) < 0)
+                        return EXIT_RUNTIME;
+        }
+        if (format != TABLE_FORMAT_TABLE)
+                return table_print(t, format, stdout) < 0 ? EXIT_RUNTIME : 0;
+
+        printf("\n%s: %zu selected, %zu to send, %u skipped (no usable contact), %u SMS parts\n",
+               p->key, p->n, p->n - skipped, skipped, parts);
+        for (int k = 0; k < _CATEGORY_MAX; k++)
+                if (by_cat[k])
+                        printf("  %-12s %s  %u\n", category_to_string((Category) k),
+                               category_to_chinese((Category) k), by_cat[k]);
+        printf("nothing was sent or written.\n");
+        return 0;
+}
+
+/* ---- run --------------------------------------------------------------------------- */
+
+typedef struct Progress {
+        struct timeval start;
+        bool tty;
+} Progress;
+
+static void progress_line(unsigned done, unsigned total, void *userdata) {
+        Progress *pr = userdata;
+        struct timeval now;
+        double elapsed, rate;
+
+        if (!pr->tty)
+                return;
+        gettimeofday(&now, NULL);
+        elapsed = (double) (now.tv_sec - pr->start.tv_sec) + (now.tv_usec - pr->start.tv_usec) / 1e6;
+        rate = elapsed > 0 ? done / elapsed : 0;
+        fprintf(stderr, "\r\033[K  sent %u/%u  %.1f/s  ETA %.0fs", done, total, rate,
+                rate > 0 ? (total - done) / rate : 0.0);
+        if (done == total)
+                fputc('\n', stderr);
+}
+
+static void on_stop_signal(int sig) {
+        (void) sig;
+        dispatch_stop_requested = 1;
+}
+
+/* The per-category summary, aligned by display width (the Chinese names are wide). */
+static int campaign_print_summary(const CampaignResult *res) {
+        static const char *const columns[] = { "category", "", "selected", "sent", "skipped",
+                                               "failed", "unknown", "cancelled", "pending", NULL };
+        _cleanup_(table_freep) Table *t = table_new(columns);
+
+        if (!t)
+                return -ENOMEM;
+        for (size_t i = 2; i < 9; i++)
+                (void) table_set_numeric(t, i);
+        for (int k = 0; k <= _CATEGORY_MAX; k++) {
+                const CampaignCounts *c = k < _CATEGORY_MAX ? &res->by_category[k] : &res->total;
+                unsigned v[7] = { c->selected, c->sent, c->skipped, c->failed, c->unknown,
+                                  c->cancelled, c->pending };
+                char num[7][16];
+                const char *cells[9];
+
+                if (k < _CATEGORY_MAX && !c->selected)
+                        continue;
+                cells[0] = k < _CATEGORY_MAX ? category_to_string((Category) k) : "total";
+                cells[1] = k < _CATEGORY_MAX ? category_to_chinese((Category) k) : "";
+                for (int i = 0; i < 7; i++) {
+                        snprintf(num[i], sizeof(num[i]), "%u", v[i]);
+                        cells[i + 2] = num[i];
+                }
+                if (table_add_row(t, cells, 9) < 0)
+                        return -ENOMEM;
+        }
+        return table_print(t, TABLE_FORMAT_TABLE, stdout);
+}
+
+int verb_run(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "at", required_argument, NULL, 'a' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_(carrier_set_freep) CarrierSet *carriers = NULL;
+        const ConfigSchedule *sc;
+        ConfigErrors errors = {};
+        CampaignResult res;
+        Progress progress = { .tty = isatty(STDERR_FILENO) };
+        const char *at_s = NULL;
+        bool quiet = false;
+        time_t at;
+        int c, r;
+
+        ctl_reset_getopt();
+        while ((c = getopt_long(argc, argv, "q", options, NULL)) >= 0)
+                switch (c) {
+                case 'a':
+                        at_s = optarg;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                case 'h':
+                        printf("dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--quiet]\n\n"
+                               "Run one occurrence of SCHEDULE now (what cron calls). The occurrence is\n"
+                               "named SCHEDULE@TIME: the schedule's latest calendar elapse within its\n"
+                               "catch_up window, or the current minute (or --at). Running the same\n"
+                               "occurrence again sends nothing new; it only finishes what is pending.\n"
+                               "Shows a progress line on a terminal, nothing under cron.\n");
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind != 1) {
+                ctl_error("usage: dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM']");
+                return EXIT_USAGE;
+        }
+        r = ctl_load_config(ctl, true);
+        if (r != 0)
+                return r;
+        r = find_schedule(ctl, argv[optind], &sc);
+        if (r != 0)
+                return r;
+        r = ctl_parse_time(ctl, at_s, &at);
+        if (r != 0)
+                return r;
+        if (!at_s)
+                at = schedule_occurrence_time(ctl->config, sc, at);
+        r = carrier_set_open(ctl->config, &carriers, &errors);
+        for (size_t i = 0; i < errors.n; i++)
+                fprintf(stderr, "%s\n", errors.lines[i]);
+        config_errors_clear(&errors);
+        if (r < 0) {
+                ctl_error("cannot load the carriers; nothing sent");
+                return EXIT_USAGE;
+        }
+        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+
+        /* SIGINT/SIGTERM: finish the message in hand, leave the rest pending for next time */
+        signal(SIGINT, on_stop_signal);
+        signal(SIGTERM, on_stop_signal);
+        gettimeofday(&progress.start, NULL);
+        r = campaign_run(ctl->config, s, carriers, sc, at, "dunnctl", progress_line, &progress, &res);
+        if (r < 0)
+                return EXIT_RUNTIME;
+        if (progress.tty && res.total.pending)
+                fputc('\n', stderr);
+
+        if (!quiet) {
+                printf("%s%s\n", res.key, res.already_planned ? " (already planned by an earlier run: "
+                                                               "nothing new selected)" : "");
+                (void) campaign_print_summary(&res);
+        }
+        if (res.total.unknown)
+                fprintf(stderr, "dunnctl: %u message(s) in an unknown state (may or may not have "
+                        "reached the carrier; not re-sent): dunnctl log --occurrence '%s' --status unknown\n",
+                        res.total.unknown, res.key);
+        if (dispatch_stop_requested) {
+                ctl_error("stopped; %u message(s) left pending, run the same command again to finish",
+                          res.total.pending);
+                return EXIT_RUNTIME;
+        }
+        if (res.carrier_paused) {
+                ctl_error("a carrier refused to send; %u message(s) left pending", res.total.pending);
+                return EXIT_RUNTIME;
+        }
+        return 0;
+}
+
+int verb_schedules(Ctl *ctl, int argc, char *argv[]) {
+        static const char *const columns[] = { "schedule", "when", "next", "categories", "channels",
+                                               "template", NULL };
+        _cleanup_(table_freep) Table *t = NULL;
+        TableFormat format = TABLE_FORMAT_TABLE;
+        usec_t now = (usec_t) time(NULL) * USEC_PER_SEC;
+        int r;
+
+        if (argc > 1 && streq(argv[1], "--help")) {
+                printf("dunnctl schedules [--format table|csv|json]\n\nEvery configured schedule with "
+                       "its calendar expression and next elapse\n(like systemctl list-timers). A schedule "
+                       "without 'when' runs only by 'dunnctl run'.\n");
+                return 0;
+        }
+        if (argc == 3 && streq(argv[1], "--format")) {
+                if (ctl_parse_format(argv[2], &format) != 0)
+                        return EXIT_USAGE;
+        } else if (argc > 1) {
+                ctl_error("usage: dunnctl schedules [--format table|csv|json]");
+                return EXIT_USAGE;
+        }
+        r = ctl_load_config(ctl, true);
+        if (r != 0)
+                return r;
+        t = table_new(columns);
+        if (!t)
+                return EXIT_RUNTIME;
+        for (size_t i = 0; i < ctl->config->n_schedules; i++) {
+                const ConfigSchedule *sc = &ctl->config->schedules[i];
+                char next_s[64] = "-", cats[256] = "", chans[128] = "";
+                const char *cells[6];
+                usec_t next;
+
+                if (sc->spec && calendar_spec_next_usec(sc->spec, now, ctl->config->timezone, &next) >= 0)
+                        localtime_format((time_t) (next / USEC_PER_SEC), ctl->config->timezone,
+                                         "%Y-%m-%d %H:%M:%S %Z", next_s, sizeof(next_s));
+                else if (sc->spec)
+                        snprintf(next_s, sizeof(next_s), "never");
+                for (int k = 0; k < _CATEGORY_MAX; k++)
+                        if (sc->categories & (1u << k))
+                                snprintf(cats + strlen(cats), sizeof(cats) - strlen(cats), "%s%s",
+                                         cats[0] ? "," : "", category_to_string((Category) k));
+                for (char **ch = sc->channels; ch && *ch; ch++)
+                        snprintf(chans + strlen(chans), sizeof(chans) - strlen(chans), "%s%s",
+                                 chans[0] ? "," : "", *ch);
+                cells[0] = sc->name;
+                cells[1] = sc->when ? sc->when : "(dunnctl run only)";
+                cells[2] = next_s;
+                cells[3] = sc->promise_eve ? "promised (eve of promise)" : cats;
+                cells[4] = chans;
+                cells[5] = sc->template->name;
+                if (table_add_row(t, cells, 6) < 0)
+                        return EXIT_RUNTIME;
+        }
+        return table_print(t, format, stdout) < 0 ? EXIT_RUNTIME : 0;
+}

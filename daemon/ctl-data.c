@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+
+/* dunnctl subcommands that change what the store knows: init, import, categorize, note,
+ * pay. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "category.h"
+#include "ctl.h"
+#include "debtor.h"
+#include "import.h"
+#include "money.h"
+#include "timeutil.h"
+
+int verb_init(Ctl *ctl, int argc, char *argv[]) {
+        _cleanup_(store_closep) Store *s = NULL;
+        int r;
+
+        if (argc > 1 && streq(argv[1], "--help")) {
+                printf("dunnctl init\n\nCreate the database (mode 0600), or migrate an older one "
+                       "forward in one transaction.\n");
+                return 0;
+        }
+        if (argc > 1) {
+                ctl_error("init takes no arguments");
+                return EXIT_USAGE;
+        }
+        r = ctl_open_store(ctl, STORE_OPEN_CREATE, &s);
+        if (r != 0)
+                return r;
+        if (store_file_version(s) == 0)
+                printf("created %s (schema %d)\n", s->path, STORE_SCHEMA_VERSION);
+        else if (store_file_version(s) < STORE_SCHEMA_VERSION)
+                printf("migrated %s from schema %d to %d\n", s->path, store_file_version(s),
+                       STORE_SCHEMA_VERSION);
+        else
+                printf("%s is up to date (schema %d)\n", s->path, STORE_SCHEMA_VERSION);
+        return 0;
+}
+
+static int read_file(const char *path, char **ret, size_t *ret_len) {
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0, cap = 0;
+        int fd;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (;;) {
+                ssize_t n;
+
+                if (len + 65536 > cap) {
+                        char *nb = realloc(buf, cap = cap ? cap * 2 : 131072);
+                        if (!nb) {
+                                close(fd);
+                                return -ENOMEM;
+                        }
+                        buf = nb;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        int e = -errno;
+                        if (e == -EINTR)
+                                continue;
+                        close(fd);
+                        return e;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        close(fd);
+        *ret = TAKE_PTR(buf);
+        *ret_len = len;
+        return 0;
+}
+
+static void import_help(void) {
+        printf("dunnctl import households|charges|payments|categories FILE [--encoding E] [--dry-run]\n\n"
+               "Import a CSV file (RFC 4180) from the billing system. All or nothing: one bad row\n"
+               "aborts the whole import with FILE:LINE:COLUMN: what is wrong, and the database is\n"
+               "left unchanged. Importing the same file again changes nothing.\n\n"
+               "  --encoding utf-8|gbk|gb18030   the file's encoding (default utf-8; Excel in China\n"
+               "                                 writes GBK). A UTF-8 BOM is accepted.\n"
+               "  --dry-run                      check and count, keep nothing\n\n"
+               "Columns (English or Chinese headers, any order):\n");
+        for (int k = 0; k < _IMPORT_KIND_MAX; k++)
+                printf("  %-11s %s\n", import_kind_to_string((ImportKind) k),
+                       import_columns_help((ImportKind) k));
+}
+
+int verb_import(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "encoding", required_argument, NULL, 'e' },
+                { "dry-run", no_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_free_ char *data = NULL;
+        CsvEncoding encoding = CSV_ENCODING_UTF8;
+        ConfigErrors errors = {};
+        ImportReport rep = {};
+        bool dry_run = false;
+        ImportKind kind;
+        size_t len = 0;
+        int c, r;
+
+        ctl_reset_getopt();
+        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+                switch (c) {
+                case 'e':
+                        encoding = csv_encoding_from_string(optarg);
+                        if (encoding < 0) {
+                                ctl_error("unknown encoding '%s' (use utf-8, gbk or gb18030)", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'n':
+                        dry_run = true;
+                        break;
+                case 'h':
+                        import_help();
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+        /* options may also follow the file name */
+        if (argc - optind < 2) {
+                ctl_error("usage: dunnctl import households|charges|payments|categories FILE");
+                return EXIT_USAGE;
+        }
+        kind = import_kind_from_string(argv[optind]);
+        if (kind < 0) {
+                ctl_error("unknown import kind '%s' (use households, charges, payments or categories)",
+                          argv[optind]);
+                return EXIT_USAGE;
+        }
+        const char *file = argv[optind + 1];
+        for (int i = optind + 2; i < argc; i++) {
+                if (streq(argv[i], "--dry-run"))
+                        dry_run = true;
+                else if (streq(argv[i], "--encoding") && i + 1 < argc) {
+                        encoding = csv_encoding_from_string(argv[++i]);
+                        if (encoding < 0) {
+                                ctl_error("unknown encoding '%s' (use utf-8, gbk or gb18030)", argv[i]);
+                                return EXIT_USAGE;
+                        }
+                } else if (strncmp(argv[i], "--encoding=", 11) == 0) {
+                        encoding = csv_encoding_from_string(argv[i] + 11);
+                        if (encoding < 0) {
+                                ctl_error("unknown encoding '%s'", argv[i] + 11);
+                                return EXIT_USAGE;
+                        }
+                } else {
+                        ctl_error("unexpected argument '%s'", argv[i]);
+                        return EXIT_USAGE;
+                }
+        }
+
+        r = read_file(file, &data, &len);
+        if (r < 0) {
+                ctl_error("cannot read '%s': %s", file, strerror(-r));
+                return EXIT_USAGE;
+        }
+        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+        r = import_data(s, kind, file, data, len, encoding, dry_run, &rep, &errors);
+        for (size_t i = 0; i < errors.n; i++)
+                fprintf(stderr, "%s\n", errors.lines[i]);
+        config_errors_clear(&errors);
+        if (r == -EINVAL) {
+                ctl_error("nothing imported from '%s'", file);
+                return EXIT_USAGE;
+        }
+        if (r < 0) {
+                ctl_error("import of '%s' failed: %s (%s); nothing imported", file, strerror(-r),
+                          store_errmsg(s));
+                return EXIT_RUNTIME;
+        }
+        printf("%s%s: %zu %s rows: %zu added, %zu updated, %zu unchanged\n",
+               dry_run ? "dry run, nothing kept: " : "", file, rep.rows,
+               import_kind_to_string(kind), rep.added, rep.updated, rep.unchanged);
+        return 0;
+}
+
+static int household_id(Store *s, const char *unit, int64_t *ret) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = store_prepare(s, "SELECT id FROM households WHERE unit = ?1", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE)
+                return -ENOENT;
+        if (rc != SQLITE_ROW)
+                return store_errno(rc);
+        *ret = sqlite3_column_int64(st, 0);
+        return 0;
+}
+
+static int exec_bound(Store *s, const char *sql, const char *const *texts, size_t n,
+                      int64_t id) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r;
+
+        r = store_prepare(s, sql, &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, id);
+        for (size_t i = 0; i < n; i++)
+                if (texts[i])
+                        sqlite3_bind_text(st, (int) i + 2, texts[i], -1, SQLITE_STATIC);
+        return store_step_done(st);
+}
+
+int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "promise", required_argument, NULL, 'p' },
+                { "note", required_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_rollback_ Store *tx = NULL;
+        const char *promise_s = NULL, *note = NULL;
+        char promise[DATE_BUFSZ], now[32];
+        int64_t id, promise_day = -1;
+        Category cat;
+        int c, r;
+
+        ctl_reset_getopt();
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'p':
+                        promise_s = optarg;
+                        break;
+                case 'n':
+                        note = optarg;
+                        break;
+                case 'h':
+                        printf("dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]\n\n"
+                               "Record what a call found out. CATEGORY is one of:\n"
+                               "  new          未分类      not yet called\n"
+                               "  promised     近期交纳类  named a pay date (--promise): reminded the day before\n"
+                               "  unclear      暂未明确类  no date yet: reminded every day\n"
+                               "  unreachable  无法联系类  number dead: other contacts, door visit\n"
+                               "  away         异地出差类  elsewhere: reminders carry the bank details\n"
+                               "  disputed     特殊拒交类  complaint: no automatic reminders\n");
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind != 2) {
+                ctl_error("usage: dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]");
+                return EXIT_USAGE;
+        }
+        cat = category_from_string(argv[optind + 1]);
+        if (cat < 0) {
+                ctl_error("unknown category '%s' (new, promised, unclear, unreachable, away, disputed)",
+                          argv[optind + 1]);
+                return EXIT_USAGE;
+        }
+        if (promise_s && date_parse(promise_s, &promise_day) < 0) {
+                ctl_error("invalid promise date '%s' (YYYY-MM-DD)", promise_s);
+                return EXIT_USAGE;
+        }
+        if (cat == CATEGORY_PROMISED && promise_day < 0) {
+                ctl_error("'promised' needs --promise YYYY-MM-DD: the day the owner said they will pay");
+                return EXIT_USAGE;
+        }
+        if (cat != CATEGORY_PROMISED && promise_day >= 0) {
+                ctl_error("--promise only goes with 'promised'");
+                return EXIT_USAGE;
+        }
+        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+        r = household_id(s, argv[optind], &id);
+        if (r == -ENOENT) {
+                ctl_error("unknown unit '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (r < 0)
+                goto fail;
+        r = store_begin(s);
+        if (r < 0)
+                goto fail;
+        tx = s;
+        store_now(now, sizeof(now));
+        {
+                const char *texts[] = { category_to_string(cat),
+                                        promise_day >= 0 ? date_format(promise_day, promise) : NULL,
+                                        note, now };
+                r = exec_bound(s, "UPDATE households SET category = ?2, promise_date = ?3,"
+                               " updated_at = ?5 WHERE id = ?1", texts, 4, id);
+                if (r < 0)
+                        goto fail;
+                r = exec_bound(s, "INSERT INTO category_history (household_id, category, promise_date,"
+                               " note, source, changed_at) VALUES (?1, ?2, ?3, ?4, 'dunnctl', ?5)",
+                               texts, 4, id);
+                if (r < 0)
+                        goto fail;
+                if (note) {
+                        r = exec_bound(s, "INSERT INTO notes (household_id, text, source, created_at)"
+                                       " VALUES (?1, ?4, 'dunnctl', ?5)", texts, 4, id);
+                        if (r < 0)
+                                goto fail;
+                }
+        }
+        r = store_commit(s);
+        if (r < 0)
+                goto fail;
+        tx = NULL;
+        printf("%s: %s (%s)%s%s\n", argv[optind], category_to_string(cat), category_to_chinese(cat),
+               promise_day >= 0 ? ", promised for " : "", promise_day >= 0 ? promise : "");
+        return 0;
+fail:
+        ctl_error("cannot categorize '%s': %s", argv[optind], store_errmsg(s));
+        return EXIT_RUNTIME;
+}
+
+int verb_note(Ctl *ctl, int argc, char *argv[]) {
+        _cleanup_(store_closep) Store *s = NULL;
+        char now[32];
+        int64_t id;
+        int r;
+
+        if (argc == 2 && streq(argv[1], "--help")) {
+                printf("dunnctl note UNIT TEXT\n\nAdd a staff note to a household (shown to staff, "
+                       "never sent).\n");
+                return 0;
+        }
+        if (argc != 3 || isempty(argv[2])) {
+                ctl_error("usage: dunnctl note UNIT TEXT");
+                return EXIT_USAGE;
+        }
+        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+        r = household_id(s, argv[1], &id);
+        if (r == -ENOENT) {
+                ctl_error("unknown unit '%s'", argv[1]);
+                return EXIT_USAGE;
+        }
+        if (r >= 0) {
+                const char *texts[] = { argv[2], store_now(now, sizeof(now)) };
+                r = exec_bound(s, "INSERT INTO notes (household_id, text, source, created_at)"
+                               " VALUES (?1, ?2, 'dunnctl', ?3)", texts, 2, id);
+        }
+        if (r < 0) {
+                ctl_error("cannot add the note: %s", store_errmsg(s));
+                return EXIT_RUNTIME;
+        }
+        printf("%s: note added\n", argv[1]);
+        return 0;
+}
+
+int verb_pay(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "date", required_argument, NULL, 'd' },
+                { "method", required_argument, NULL, 'm' },
+                { "reference", required_argument, NULL, 'r' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(store_closep) Store *s = NULL;
+        const char *date_s = NULL, *method = "", *reference = NULL;
+        char day[DATE_BUFSZ], now[32], dedup[64], owed_s[MONEY_BUFSZ], amount_s[MONEY_BUFSZ];
+        int64_t id, fen, pay_day, owed;
+        struct timeval tv;
+        int c, r;
+
+        ctl_reset_getopt();
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'd':
+                        date_s = optarg;
+                        break;
+                case 'm':
+                        method = optarg;
+                        break;
+                case 'r':
+                        reference = optarg;
+                        break;
+                case 'h':
+                        printf("dunnctl pay UNIT AMOUNT [--date YYYY-MM-DD] [--method M] [--reference R]\n\n"
+                               "Record a payment of AMOUNT yuan (e.g. 1280.50). A reminder not yet sent\n"
+                               "to a household that no longer owes anything is cancelled.\n");
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind != 2) {
+                ctl_error("usage: dunnctl pay UNIT AMOUNT [--date YYYY-MM-DD] [--method M]");
+                return EXIT_USAGE;
+        }
+        if (money_parse_yuan(argv[optind + 1], false, &fen) < 0 || fen == 0) {
+                ctl_error("invalid amount '%s' (yuan, at most 2 decimals, e.g. 1280.50)", argv[optind + 1]);
+                return EXIT_USAGE;
+        }
+        r = ctl_load_config(ctl, false);
+        if (r != 0)
+                return r;
+        if (date_s) {
+                if (date_parse(date_s, &pay_day) < 0) {
+                        ctl_error("invalid date '%s' (YYYY-MM-DD)", date_s);
+                        return EXIT_USAGE;
+                }
+        } else
+                pay_day = local_day(time(NULL), ctl_timezone(ctl));
+        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+        r = household_id(s, argv[optind], &id);
+        if (r == -ENOENT) {
+                ctl_error("unknown unit '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        /* without a reference every recorded payment is its own: two equal payments on one
+         * day are two payments */
+        gettimeofday(&tv, NULL);
+        snprintf(dedup, sizeof(dedup), "dunnctl:%lld.%06ld", (long long) tv.tv_sec, (long) tv.tv_usec);
+        if (r >= 0) {
+                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+
+                r = store_prepare(s, "INSERT INTO payments (household_id, amount, paid_at, method,"
+                                  " reference, dedup_key, recorded_at)"
+                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
+                if (r >= 0) {
+                        sqlite3_bind_int64(st, 1, id);
+                        sqlite3_bind_int64(st, 2, fen);
+                        sqlite3_bind_text(st, 3, date_format(pay_day, day), -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 4, method, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 5, strempty(reference), -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 6, reference ? reference : dedup, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 7, store_now(now, sizeof(now)), -1, SQLITE_STATIC);
+                        r = store_step_done(st);
+                }
+        }
+        if (r == -EEXIST) {
+                ctl_error("a payment with reference '%s' is already recorded for %s", strempty(reference),
+                          argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (r >= 0)
+                r = household_balance(s, id, &owed);
+        if (r < 0) {
+                ctl_error("cannot record the payment: %s", store_errmsg(s));
+                return EXIT_RUNTIME;
+        }
+        money_format(fen, amount_s, sizeof(amount_s));
+        if (owed > 0)
+                printf("%s: paid %s, still owes %s\n", argv[optind], amount_s,
+                       money_format(owed, owed_s, sizeof(owed_s)));
+        else
+                printf("%s: paid %s, nothing owed%s\n", argv[optind], amount_s,
+                       owed < 0 ? " (credit left)" : "");
+        return 0;
+}

@@ -1,0 +1,194 @@
+#!/bin/bash
+# dunnctl end to end on a temporary database and config: init, import (UTF-8 and GBK),
+# all-or-nothing imports, preview, run, a second run, concurrent runs, paid and disputed
+# households, crash recovery, log masking, check-config errors, exit codes.
+. "$TOP/tests/integration/lib.sh"
+
+cd "$T"
+mkconf() {      # mkconf FILE DBFILE OUTDIR
+        sed -e "s|^database = .*|database = \"$2\";|" \
+            -e "s|/var/lib/dunnd/|$3/|" \
+            -e "s|^# plugin_dir = .*|plugin_dir = \"$PLUGIN_DIR\";|" \
+            "$TOP/etc/dunnd.conf" > "$1"
+}
+mkconf c.conf "$T/d.db" "$T"
+D() { "$DUNNCTL" -c "$T/c.conf" "$@"; }
+AT="2026-12-14 09:30"
+dbsum() { sha256sum "$T/d.db" | cut -d' ' -f1; }
+sms_lines() { if [ -f "$T/outbox-sms.jsonl" ]; then wc -l < "$T/outbox-sms.jsonl"; else echo 0; fi; }
+
+"$TOP/scripts/sample-data" 300 data --seed 7 --today 2026-12-10 2>/dev/null
+"$TOP/scripts/sample-data" 300 gbk --seed 7 --today 2026-12-10 --encoding gbk 2>/dev/null
+
+# --- init -------------------------------------------------------------------------------
+check "init creates the database" D init
+check_eq "database is mode 0600" "600" "$(stat -c %a d.db)"
+check_contains "init again says up to date" "up to date" "$(D init)"
+
+# --- import -----------------------------------------------------------------------------
+out=$(D import households data/households.csv)
+check_contains "households import counts 300 added" "300 added" "$out"
+for k in charges payments categories; do
+        check "import $k" D import $k data/$k.csv
+done
+before=$(sqlite3 d.db 'SELECT COUNT(*) FROM households; SELECT COUNT(*) FROM charges; SELECT COUNT(*) FROM payments; SELECT COUNT(*) FROM category_history' | tr '\n' ' ')
+out=$(D import households data/households.csv; D import charges data/charges.csv; D import payments data/payments.csv; D import categories data/categories.csv)
+after=$(sqlite3 d.db 'SELECT COUNT(*) FROM households; SELECT COUNT(*) FROM charges; SELECT COUNT(*) FROM payments; SELECT COUNT(*) FROM category_history' | tr '\n' ' ')
+check_eq "re-importing the same files changes nothing (row counts)" "$before" "$after"
+check_contains "re-import reports households unchanged" "0 added, 0 updated, 300 unchanged" "$out"
+
+# GBK: the same data in GBK imports with --encoding gbk into a second database
+mkconf g.conf "$T/g.db" "$T/g"
+mkdir -p g
+"$DUNNCTL" -c g.conf init >/dev/null
+out=$("$DUNNCTL" -c g.conf import households gbk/households.csv --encoding gbk 2>&1)
+check_contains "GBK households import" "300 added" "$out"
+check_eq "GBK names arrive as the same UTF-8" \
+        "$(sqlite3 d.db "SELECT name FROM owners ORDER BY id LIMIT 5")" \
+        "$(sqlite3 g.db "SELECT name FROM owners ORDER BY id LIMIT 5")"
+out=$("$DUNNCTL" -c g.conf import categories gbk/categories.csv 2>&1); rc=$?
+check_eq "GBK file read as UTF-8 is refused (exit 2)" 2 "$rc"
+check_contains "... and the error names line:column" "gbk/categories.csv:" "$out"
+
+# --- all or nothing ---------------------------------------------------------------------
+sum0=$(dbsum)
+cp data/charges.csv bad.csv
+printf '1-1-101,2027-01,12.345,2027-01-15\n' >> bad.csv
+lines=$(wc -l < bad.csv)
+out=$(D import charges bad.csv 2>&1); rc=$?
+check_eq "bad amount: exit 2" 2 "$rc"
+check_contains "bad amount: FILE:LINE:COLUMN" "bad.csv:$lines:3: amount '12.345'" "$out"
+check_eq "bad amount: database byte-for-byte unchanged" "$sum0" "$(dbsum)"
+
+printf 'unit,period,amount,due_date\n1-1-101,2027-02,100.00,2027-02-15\n9-9-999,2027-02,100.00,2027-02-15\n' > unknown.csv
+out=$(D import charges unknown.csv 2>&1); rc=$?
+check_eq "unknown unit: exit 2" 2 "$rc"
+check_contains "unknown unit: names line 3 column 1" "unknown.csv:3:1: unknown unit '9-9-999'" "$out"
+check_eq "unknown unit: the good row before it was not kept either" "0" \
+        "$(sqlite3 d.db "SELECT COUNT(*) FROM charges WHERE period = '2027-02'")"
+check_eq "unknown unit: database byte-for-byte unchanged" "$sum0" "$(dbsum)"
+
+head -1 data/households.csv > badphone.csv
+printf '99-1-101,99,1,101,多层,90.5,王五,12345678901,,monthly,李四,0,0.00\n' >> badphone.csv
+out=$(D import households badphone.csv 2>&1); rc=$?
+check_contains "invalid mobile number: line 2 column 8" "badphone.csv:2:8:" "$out"
+printf 'unit,period,amount,due_date\n1-1-101,2027-03,"1,00.00,2027-03-15\n' > quote.csv
+out=$(D import charges quote.csv 2>&1); rc=$?
+check_eq "bad quoting: exit 2" 2 "$rc"
+check_contains "bad quoting: names the line" "quote.csv:" "$out"
+printf 'unit,period,amount,due_date\n1-1-101,2027-04,10.00,2027-04-15\n1-1-101,2027-04,10.00,2027-04-15\n' > dup.csv
+out=$(D import charges dup.csv 2>&1)
+check_contains "duplicate key names both lines" "dup.csv:3:1: duplicate: the same unit and period as line 2" "$out"
+check_eq "all-or-nothing imports left the database unchanged" "$sum0" "$(dbsum)"
+out=$(D import charges dup.csv --dry-run 2>&1); rc=$?
+check_eq "dry run of a bad file also fails" 2 "$rc"
+
+# --- preview writes nothing -------------------------------------------------------------
+out=$(D preview deadline --at "$AT")
+check_contains "preview prints totals" "deadline@2026-12-14T09:30:" "$out"
+check_contains "preview masks phone numbers" "****" "$out"
+check_eq "preview wrote nothing" "$sum0" "$(dbsum)"
+check_eq "preview sent nothing" 0 "$(sms_lines)"
+selected=$(D preview deadline --at "$AT" --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+tosend=$(D preview deadline --at "$AT" --format json | /usr/bin/python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if not r["skip"]))')
+
+# --- paid and disputed households -------------------------------------------------------
+paid_unit=$(D debtors --format json | /usr/bin/python3 -c '
+import json,sys
+for r in json.load(sys.stdin):
+    if r["category"] in ("new","unclear"): print(r["unit"], r["amount"]); break')
+set -- $paid_unit
+check "pay the whole debt of $1" D pay "$1" "$2" --method 微信
+disp_unit=$(D debtors --format json | /usr/bin/python3 -c '
+import json,sys
+print([r["unit"] for r in json.load(sys.stdin) if r["category"] == "new"][0])')
+check "categorize $disp_unit disputed" D categorize "$disp_unit" disputed --note "电梯长期故障，拒交"
+check_eq "categorize wrote history" "disputed" \
+        "$(sqlite3 d.db "SELECT h.category FROM category_history h JOIN households u ON u.id = h.household_id WHERE u.unit = '$disp_unit' ORDER BY h.id DESC LIMIT 1")"
+
+# --- run --------------------------------------------------------------------------------
+out=$(D run deadline --at "$AT" 2>&1); rc=$?
+check_eq "run exits 0" 0 "$rc"
+sent=$(sqlite3 d.db "SELECT COUNT(*) FROM dispatches WHERE status = 'sent'")
+outbox=$(cat outbox-*.jsonl | wc -l)
+check_eq "every sent row is one line in the file carrier" "$sent" "$outbox"
+check_eq "it sent what preview announced, less the paid and the disputed" "$((tosend - 2))" "$sent"
+check_eq "the paid household got nothing" 0 "$(grep -c "\"unit\":\"$paid_unit\"" outbox-sms.jsonl outbox-email.jsonl | awk -F: '{s+=$2} END {print s}')"
+check_eq "the disputed household got nothing" 0 "$(cat outbox-*.jsonl | grep -c "\"unit\":\"$disp_unit\"")"
+check_eq "no dispatch row for the disputed household" 0 \
+        "$(sqlite3 d.db "SELECT COUNT(*) FROM dispatches d JOIN households h ON h.id = d.household_id WHERE h.unit = '$disp_unit'")"
+check_eq "outbox file is 0600" 600 "$(stat -c %a outbox-sms.jsonl)"
+out=$(D run deadline --at "$AT" 2>&1)
+check_contains "a second run of the same occurrence is recognised" "already planned" "$out"
+check_eq "a second run sends nothing new" "$outbox" "$(cat outbox-*.jsonl | wc -l)"
+check_eq "each household at most once per channel" "" \
+        "$(cat outbox-*.jsonl | /usr/bin/python3 -c '
+import json,sys,collections
+c=collections.Counter((json.loads(l)["unit"],json.loads(l)["channel"]) for l in sys.stdin)
+print(" ".join(f"{u}/{ch}" for (u,ch),n in c.items() if n>1))')"
+
+# --- concurrent cron runs of one occurrence ---------------------------------------------
+AT2="2026-12-15 09:30"
+for i in 1 2 3; do D run deadline --at "$AT2" --quiet >"run$i.out" 2>&1 & done
+wait
+n2=$(sqlite3 d.db "SELECT COUNT(*) FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id WHERE o.key = 'deadline@2026-12-15T09:30' AND status = 'sent'")
+lines2=$(cat outbox-*.jsonl | grep -c 'deadline@2026-12-15T09:30')
+check_eq "three concurrent runs: every sent row written once" "$n2" "$lines2"
+check_eq "three concurrent runs: no dispatch id twice" "" \
+        "$(cat outbox-*.jsonl | grep 'deadline@2026-12-15T09:30' | /usr/bin/python3 -c '
+import json,sys,collections
+c=collections.Counter(json.loads(l)["dispatch_id"] for l in sys.stdin)
+print(" ".join(str(k) for k,n in c.items() if n>1))')"
+check_eq "three concurrent runs: one occurrence" 1 "$(sqlite3 d.db "SELECT COUNT(*) FROM occurrences WHERE key = 'deadline@2026-12-15T09:30'")"
+
+# --- a send interrupted by a crash becomes unknown, never re-sent ------------------------
+sqlite3 d.db "UPDATE dispatches SET status = 'sending', claimed_by = 2147483000 WHERE id = (SELECT MIN(id) FROM dispatches WHERE status = 'sent')"
+lines_before=$(cat outbox-*.jsonl | wc -l)
+out=$(D run deadline --at "$AT" 2>&1)
+check_eq "interrupted row is now unknown" "unknown" \
+        "$(sqlite3 d.db "SELECT status FROM dispatches WHERE claimed_by IS NULL AND error LIKE 'interrupted%' LIMIT 1")"
+check_eq "interrupted row was not re-sent" "$lines_before" "$(cat outbox-*.jsonl | wc -l)"
+check_contains "run reports the unknown message" "unknown state" "$out"
+
+# --- log --------------------------------------------------------------------------------
+out=$(D log --occurrence 'deadline@2026-12-14T09:30' --status sent)
+check_contains "log masks numbers" "****" "$out"
+if echo "$out" | grep -Eq '1[3-9][0-9]{9}'; then nok "log shows no full phone number"; else ok "log shows no full phone number"; fi
+out=$(D log --occurrence 'deadline@' --status sent --reveal --format csv)
+if echo "$out" | grep -Eq '1[3-9][0-9]{9}'; then ok "log --reveal shows numbers"; else nok "log --reveal shows numbers"; fi
+n=$(D log --occurrence 'deadline@2026-12-14T09:30' --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check_eq "log json lists every row of the occurrence" "$((selected - 2))" "$n"
+
+# --- check-config -----------------------------------------------------------------------
+check "check-config accepts the shipped playbook" D check-config
+sed -e 's/^deadline_day = 15;/deadline_day = 15;\ncolour = "red";/' c.conf > bad1.conf
+line=$(grep -n '^colour' bad1.conf | cut -d: -f1)
+out=$("$DUNNCTL" -c bad1.conf check-config 2>&1); rc=$?
+check_eq "unknown key: exit 2" 2 "$rc"
+check_contains "unknown key: FILE:LINE" "bad1.conf:$line: unknown key 'colour'" "$out"
+sed -e 's/{{amount}}元尚未缴纳，请您方便时/{{amout}}元尚未缴纳，请您方便时/' c.conf > bad2.conf
+line=$(grep -n '{{amout}}' bad2.conf | cut -d: -f1)
+out=$("$DUNNCTL" -c bad2.conf check-config 2>&1)
+check_contains "unknown template variable: FILE:LINE and the name" "bad2.conf:$line: template 'daily' (text): unknown variable '{{amout}}'" "$out"
+sed -e 's/plugin = "file";/plugin = "nosuch";/' c.conf > bad3.conf
+out=$("$DUNNCTL" -c bad3.conf check-config 2>&1); rc=$?
+check_eq "missing plugin: exit 2" 2 "$rc"
+check_contains "missing plugin: names the file" "nosuch.so" "$out"
+sed -e 's/categories = \["unclear"\];/categories = ["unclear", "disputed"];/' c.conf > bad4.conf
+out=$("$DUNNCTL" -c bad4.conf check-config 2>&1)
+check_contains "a schedule for disputed households is refused" "never get automatic reminders" "$out"
+printf 'database = ;\n' > bad5.conf
+out=$("$DUNNCTL" -c bad5.conf check-config 2>&1); rc=$?
+check_eq "syntax error: exit 2" 2 "$rc"
+check_contains "syntax error: FILE:LINE" "bad5.conf:" "$out"
+
+# --- exit codes -------------------------------------------------------------------------
+D nosuchcommand >/dev/null 2>&1; check_eq "unknown command exits 2" 2 $?
+D run nosuch >/dev/null 2>&1; check_eq "unknown schedule exits 2" 2 $?
+"$DUNNCTL" --db "$T/none.db" debtors >/dev/null 2>&1; check_eq "missing database exits 2" 2 $?
+check_contains "--help lists the commands" "check-config" "$("$DUNNCTL" --help)"
+check_contains "--version" "dunnctl " "$("$DUNNCTL" --version)"
+for v in init import debtors categorize note pay preview run log schedules check-config; do
+        D $v --help >/dev/null 2>&1 || { nok "$v --help"; continue; }
+done
+ok "every command has --help"
