@@ -1,0 +1,615 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "log.h"
+#include "manager.h"
+#include "timeutil.h"
+
+/* How often STATUS= may change during a run: often enough to watch, not a datagram per SMS. */
+#define STATUS_INTERVAL_USEC (500 * 1000ULL)
+/* Unfinished occurrences younger than this are resumed on start. */
+#define RESUME_WINDOW "-7 days"
+
+typedef struct Generation {
+        unsigned n_ref;
+        Config *config;
+        CarrierSet *carriers;
+} Generation;
+
+typedef struct Run {
+        struct Run *next;
+        Generation *gen;                /* the config and carriers the run started with */
+        CampaignResult res;
+        DispatchRun *dispatch;
+        uint64_t wait_until;            /* µs: retries, rate limit, quiet hours */
+} Run;
+
+typedef struct ScheduleTimer {
+        Manager *manager;
+        const ConfigSchedule *schedule;
+        sd_event_source *source;
+        usec_t next;
+} ScheduleTimer;
+
+struct Manager {
+        sd_event *event;
+        Store *store;
+        Generation *gen;
+        char *config_path;
+        char *db_path;                  /* as opened; a reload cannot move it */
+        bool db_from_cli;               /* --db: the config's database is not used */
+        ScheduleTimer *timers;
+        size_t n_timers;
+        Run *runs;
+        sd_event_source *step_source;   /* defer: one outbox row per loop iteration */
+        sd_event_source *wake_source;   /* realtime: the earliest waiting run */
+        sd_event_source *watchdog_source;       /* monotonic: WATCHDOG=1 every half period */
+        uint64_t watchdog_usec;
+        usec_t last_status;
+};
+
+/* ---- generations -------------------------------------------------------------------- */
+
+static Generation *generation_unref(Generation *g) {
+        if (!g || --g->n_ref > 0)
+                return NULL;
+        carrier_set_free(g->carriers);
+        config_free(g->config);
+        free(g);
+        return NULL;
+}
+
+static Generation *generation_ref(Generation *g) {
+        g->n_ref++;
+        return g;
+}
+
+static void log_errors(ConfigErrors *errors) {
+        for (size_t i = 0; i < errors->n; i++)
+                log_error("%s", errors->lines[i]);
+        config_errors_clear(errors);
+}
+
+/* Loads config and carriers; logs every problem as FILE:LINE. */
+static int generation_load(const char *path, Generation **ret) {
+        Generation *g;
+        ConfigErrors errors = {};
+        int r;
+
+        g = calloc(1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        g->n_ref = 1;
+        r = config_load(path, &g->config, &errors);
+        if (r >= 0)
+                r = carrier_set_open(g->config, &g->carriers, &errors);
+        log_errors(&errors);
+        if (r < 0) {
+                generation_unref(g);
+                return r;
+        }
+        *ret = g;
+        return 0;
+}
+
+/* ---- status ------------------------------------------------------------------------- */
+
+static void notify_idle_status(Manager *m) {
+        const ScheduleTimer *first = NULL;
+        char when[64], status[256];
+
+        for (size_t i = 0; i < m->n_timers; i++)
+                if (m->timers[i].next && (!first || m->timers[i].next < first->next))
+                        first = &m->timers[i];
+        if (!first) {
+                (void) sd_notify(false, "STATUS=Idle; no schedule elapses");
+                return;
+        }
+        localtime_format((time_t) (first->next / USEC_PER_SEC), m->gen->config->timezone,
+                         "%Y-%m-%d %H:%M:%S %Z", when, sizeof(when));
+        snprintf(status, sizeof(status), "STATUS=Idle; next: %s at %s", first->schedule->name, when);
+        (void) sd_notify(false, status);
+}
+
+static void notify_run_status(Manager *m, const Run *run, bool force) {
+        char status[OCCURRENCE_KEY_MAX + 96];
+        usec_t now;
+
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (!force && now - m->last_status < STATUS_INTERVAL_USEC)
+                return;
+        m->last_status = now;
+        snprintf(status, sizeof(status), "STATUS=%s: %u/%u sent%s", run->res.key,
+                 dispatch_run_stats(run->dispatch)->sent, dispatch_run_total(run->dispatch),
+                 run->wait_until ? " (waiting)" : "");
+        (void) sd_notify(false, status);
+}
+
+/* ---- runs --------------------------------------------------------------------------- */
+
+static void run_free(Run *run) {
+        dispatch_run_free(run->dispatch);
+        generation_unref(run->gen);
+        free(run);
+}
+
+static bool run_active(Manager *m, const char *key) {
+        for (Run *r = m->runs; r; r = r->next)
+                if (streq(r->res.key, key))
+                        return true;
+        return false;
+}
+
+static void schedule_step(Manager *m) {
+        (void) sd_event_source_set_enabled(m->step_source, SD_EVENT_ON);
+}
+
+/* Adds a run of an occurrence already planned (or planned now by campaign_start). */
+static int run_add(Manager *m, const CampaignResult *res) {
+        Run *run, **tail;
+        int r;
+
+        if (run_active(m, res->key))
+                return 0;
+        run = calloc(1, sizeof(*run));
+        if (!run)
+                return -ENOMEM;
+        run->res = *res;
+        run->gen = generation_ref(m->gen);
+        r = dispatch_run_new(m->store, m->gen->carriers, res->occurrence_id, res->key, &run->dispatch);
+        if (r < 0) {
+                run_free(run);
+                return r;
+        }
+        for (tail = &m->runs; *tail; tail = &(*tail)->next)
+                ;
+        *tail = run;
+        schedule_step(m);
+        return 0;
+}
+
+static int start_occurrence(Manager *m, const ConfigSchedule *sc, time_t at, const char *origin) {
+        char f_sched[128], f_occ[OCCURRENCE_KEY_MAX + 32];
+        const char *fields[] = { f_sched, f_occ, NULL };
+        CampaignResult res;
+        int r;
+
+        r = campaign_start(m->gen->config, m->store, sc, at, origin, &res);
+        if (r < 0)
+                return r;
+        r = campaign_counts(m->store, res.occurrence_id, &res);
+        if (r < 0)
+                return r;
+        snprintf(f_sched, sizeof(f_sched), "DUNND_SCHEDULE=%s", sc->name);
+        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", res.key);
+        (void) log_full(LOG_INFO, 0, fields, "%s: %s%s: %u households selected, %u to send, %u skipped",
+                        res.key, origin, res.already_planned ? " (already planned earlier)" : "",
+                        res.total.selected, res.total.pending, res.total.skipped);
+        return run_add(m, &res);
+}
+
+static void run_finish(Manager *m, Run *run) {
+        char f_occ[OCCURRENCE_KEY_MAX + 32];
+        const char *fields[] = { f_occ, NULL };
+        Run **p;
+        int r;
+
+        r = campaign_finish(m->store, &run->res);
+        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", run->res.key);
+        if (r < 0)
+                (void) log_full(LOG_ERR, r, fields, "%s: cannot finish", run->res.key);
+        else
+                (void) log_full(run->res.total.unknown || run->res.total.failed ? LOG_WARNING : LOG_INFO, 0,
+                                fields, "%s: done: %u sent, %u failed, %u unknown, %u skipped, "
+                                "%u cancelled (paid), %u pending", run->res.key, run->res.total.sent,
+                                run->res.total.failed, run->res.total.unknown, run->res.total.skipped,
+                                run->res.total.cancelled, run->res.total.pending);
+        for (p = &m->runs; *p; p = &(*p)->next)
+                if (*p == run) {
+                        *p = run->next;
+                        break;
+                }
+        run_free(run);
+        if (!m->runs)
+                notify_idle_status(m);
+}
+
+/* The end of the quiet hours that contain t, or 0 when t is outside them. */
+static time_t quiet_hours_end(const Config *c, time_t t) {
+        int start = c->quiet_start_min, end = c->quiet_end_min, now_min, wait_min;
+        struct tm tm;
+
+        if (start == end || localtime_in_zone(t, c->timezone, &tm) < 0)
+                return 0;
+        now_min = tm.tm_hour * 60 + tm.tm_min;
+        if (start < end ? (now_min < start || now_min >= end)
+                        : (now_min < start && now_min >= end))
+                return 0;
+        wait_min = (end - now_min + 24 * 60) % (24 * 60);
+        /* to the minute boundary; a DST shift inside the window only moves it by the shift */
+        return t - tm.tm_sec + (time_t) wait_min * 60;
+}
+
+static void arm_wake(Manager *m) {
+        uint64_t first = 0;
+
+        for (Run *r = m->runs; r; r = r->next)
+                if (r->wait_until && (!first || r->wait_until < first))
+                        first = r->wait_until;
+        if (!first) {
+                (void) sd_event_source_set_enabled(m->wake_source, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(m->wake_source, first);
+        (void) sd_event_source_set_enabled(m->wake_source, SD_EVENT_ONESHOT);
+}
+
+static int on_step(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        uint64_t now = now_realtime_usec(), until = 0;
+        time_t quiet_end;
+        Run *run;
+        int r;
+
+        (void) s;
+        /* the first run not waiting; runs are served in the order they started */
+        for (run = m->runs; run && run->wait_until > now; run = run->next)
+                ;
+        if (!run) {
+                (void) sd_event_source_set_enabled(m->step_source, SD_EVENT_OFF);
+                arm_wake(m);
+                return 0;
+        }
+        run->wait_until = 0;
+        quiet_end = quiet_hours_end(run->gen->config, (time_t) (now / USEC_PER_SEC));
+        if (quiet_end) {
+                char when[64];
+                localtime_format(quiet_end, run->gen->config->timezone, "%H:%M", when, sizeof(when));
+                log_info("%s: inside quiet hours; sending resumes at %s", run->res.key, when);
+                run->wait_until = (uint64_t) quiet_end * USEC_PER_SEC;
+                notify_run_status(m, run, true);
+                return 0;
+        }
+        r = dispatch_run_step(run->dispatch, &until);
+        if (r < 0) {
+                log_error_errno(r, "%s: dispatch failed (%s); the rest stays queued", run->res.key,
+                                store_errmsg(m->store));
+                run_finish(m, run);
+                return 0;
+        }
+        if (r == DISPATCH_STEP_WAIT) {
+                run->wait_until = until;
+                notify_run_status(m, run, false);
+                return 0;
+        }
+        if (r == DISPATCH_STEP_DONE) {
+                run_finish(m, run);
+                return 0;
+        }
+        notify_run_status(m, run, false);
+        return 0;
+}
+
+static int on_wake(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        (void) s;
+        (void) usec;
+        schedule_step(m);
+        return 0;
+}
+
+/* ---- schedules ---------------------------------------------------------------------- */
+
+static int timer_arm(ScheduleTimer *t, usec_t after) {
+        Manager *m = t->manager;
+        int r;
+
+        r = calendar_spec_next_usec(t->schedule->spec, after, m->gen->config->timezone, &t->next);
+        if (r == -ENOENT) {
+                t->next = 0;
+                log_notice("schedule '%s' (%s) never elapses again", t->schedule->name, t->schedule->when);
+                return sd_event_source_set_enabled(t->source, SD_EVENT_OFF);
+        }
+        if (r < 0)
+                return r;
+        r = sd_event_source_set_time(t->source, t->next);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(t->source, SD_EVENT_ONESHOT);
+}
+
+static int on_schedule(sd_event_source *s, uint64_t usec, void *userdata) {
+        ScheduleTimer *t = userdata;
+        Manager *m = t->manager;
+        usec_t elapse = t->next;
+        int r;
+
+        (void) s;
+        (void) usec;
+        /* the occurrence stands for the elapse it was armed for, not for when we woke */
+        r = start_occurrence(m, t->schedule, (time_t) (elapse / USEC_PER_SEC), "dunnd");
+        if (r < 0)
+                log_error_errno(r, "schedule '%s': cannot start its occurrence", t->schedule->name);
+        r = timer_arm(t, elapse);
+        if (r < 0)
+                log_error_errno(r, "schedule '%s': cannot re-arm", t->schedule->name);
+        if (!m->runs)
+                notify_idle_status(m);
+        return 0;
+}
+
+static void timers_free(Manager *m) {
+        for (size_t i = 0; i < m->n_timers; i++)
+                sd_event_source_disable_unref(m->timers[i].source);
+        free(m->timers);
+        m->timers = NULL;
+        m->n_timers = 0;
+}
+
+static int timers_setup(Manager *m) {
+        const Config *c = m->gen->config;
+        usec_t now = (usec_t) time(NULL) * USEC_PER_SEC;
+        int r;
+
+        timers_free(m);
+        m->timers = calloc(c->n_schedules + 1, sizeof(ScheduleTimer));
+        if (!m->timers)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_schedules; i++) {
+                ScheduleTimer *t;
+
+                if (!c->schedules[i].spec)
+                        continue;
+                t = &m->timers[m->n_timers++];
+                *t = (ScheduleTimer) { .manager = m, .schedule = &c->schedules[i] };
+                /* accuracy 100 ms: a reminder named 09:30 goes at 09:30, not "around" it */
+                r = sd_event_add_time(m->event, &t->source, CLOCK_REALTIME, USEC_INFINITY,
+                                      100 * 1000, on_schedule, t);
+                if (r < 0)
+                        return r;
+                r = timer_arm(t, now);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Missed occurrences: the latest elapse within the schedule's catch-up window runs once
+ * (the occurrence key makes it a no-op if it ran already, like Persistent=true). */
+static void catch_up(Manager *m) {
+        const Config *c = m->gen->config;
+        time_t now = time(NULL);
+
+        for (size_t i = 0; i < c->n_schedules; i++) {
+                const ConfigSchedule *sc = &c->schedules[i];
+                time_t at;
+
+                if (!sc->spec || sc->catch_up_sec == 0)
+                        continue;
+                at = schedule_latest_elapse(c, sc, now, sc->catch_up_sec);
+                if (at && start_occurrence(m, sc, at, "catch-up") < 0)
+                        log_error("schedule '%s': cannot catch up", sc->name);
+        }
+}
+
+/* Occurrences a stop or crash left unfinished: their pending rows are sent now. */
+static int resume_unfinished(Manager *m) {
+        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        int r, rc;
+
+        r = dispatch_recover_interrupted(m->store);
+        if (r < 0)
+                return r;
+        r = store_prepare(m->store,
+                          "SELECT id, key FROM occurrences WHERE state != 'done'"
+                          "   AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '" RESUME_WINDOW "')"
+                          " ORDER BY id",
+                          &st);
+        if (r < 0)
+                return r;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                CampaignResult res = { .occurrence_id = sqlite3_column_int64(st, 0),
+                                       .already_planned = true };
+
+                snprintf(res.key, sizeof(res.key), "%s", (const char *) sqlite3_column_text(st, 1));
+                log_info("%s: resuming an unfinished occurrence", res.key);
+                r = run_add(m, &res);
+                if (r < 0)
+                        return r;
+        }
+        return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+/* ---- signals ------------------------------------------------------------------------ */
+
+static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        Generation *g = NULL;
+        struct timespec ts;
+        char msg[64];
+        int r;
+
+        (void) s;
+        (void) si;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
+                 (unsigned long long) ts.tv_sec * 1000000ULL + (unsigned long long) ts.tv_nsec / 1000);
+        (void) sd_notify(false, msg);
+        log_info("reloading '%s'", m->config_path);
+        r = generation_load(m->config_path, &g);
+        if (r < 0) {
+                log_error("reload failed: the configuration above is not valid; still running the "
+                          "previous one");
+                (void) sd_notify(false, "READY=1\nSTATUS=Reload failed; running the previous configuration");
+                return 0;
+        }
+        if (!m->db_from_cli && !streq(g->config->database, m->gen->config->database))
+                log_warning("'database' changed in '%s'; that takes a restart, still using '%s'",
+                            m->config_path, m->store->path);
+        generation_unref(m->gen);
+        m->gen = g;
+        r = timers_setup(m);
+        if (r < 0)
+                log_error_errno(r, "cannot arm the new schedules");
+        log_info("reloaded: %zu schedules, %zu carriers", g->config->n_schedules, g->config->n_carriers);
+        (void) sd_notify(false, "READY=1");
+        if (!m->runs)
+                notify_idle_status(m);
+        return 0;
+}
+
+static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+        unsigned pending = 0;
+
+        (void) s;
+        for (Run *r = m->runs; r; r = r->next)
+                pending += dispatch_run_total(r->dispatch) - dispatch_run_done(r->dispatch);
+        /* the row in hand has been recorded (a step is synchronous); the rest stays queued */
+        log_info("%s: stopping; %u message(s) stay queued for the next start",
+                 strsignal((int) si->ssi_signo), pending);
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
+        return sd_event_exit(m->event, 0);
+}
+
+/* ---- watchdog ---------------------------------------------------------------------- */
+
+/* WATCHDOG=1 at exactly half of WATCHDOG_USEC, from a timer on the loop: if the loop is
+ * stuck (a hung carrier, a locked database) the pings stop and systemd restarts us.
+ * sd-event's own watchdog picks a random point between 1/2 and 3/4 of the period. */
+static int on_watchdog(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        (void) sd_notify(false, "WATCHDOG=1");
+        (void) sd_event_source_set_time(s, usec + m->watchdog_usec / 2);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int watchdog_setup(Manager *m) {
+        uint64_t now;
+        int r;
+
+        r = sd_watchdog_enabled(false, &m->watchdog_usec);
+        if (r <= 0)
+                return r;
+        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(m->event, &m->watchdog_source, CLOCK_MONOTONIC,
+                              now + m->watchdog_usec / 2, 0, on_watchdog, m);
+        if (r < 0)
+                return r;
+        /* above everything else: a busy loop must still ping */
+        (void) sd_event_source_set_priority(m->watchdog_source, SD_EVENT_PRIORITY_IMPORTANT);
+        (void) sd_notify(false, "WATCHDOG=1");
+        return 1;
+}
+
+/* ---- lifetime ----------------------------------------------------------------------- */
+
+int manager_new(const ManagerOptions *o, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        char err[512];
+        int r;
+
+        m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->config_path = strdup(o->config_path);
+        if (!m->config_path)
+                return -ENOMEM;
+        r = generation_load(o->config_path, &m->gen);
+        if (r < 0) {
+                log_error("configuration '%s' is not usable", o->config_path);
+                return r == -ENOMEM ? r : -EINVAL;
+        }
+        m->db_from_cli = o->db_path != NULL;
+        m->db_path = strdup(o->db_path ? o->db_path : m->gen->config->database);
+        if (!m->db_path)
+                return -ENOMEM;
+        r = store_open(m->db_path, STORE_OPEN_CREATE, &m->store, err, sizeof(err));
+        if (r < 0)
+                return log_error_errno(r, "%s", err);
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        while (m->runs) {
+                Run *next = m->runs->next;
+                run_free(m->runs);
+                m->runs = next;
+        }
+        timers_free(m);
+        sd_event_source_disable_unref(m->step_source);
+        sd_event_source_disable_unref(m->wake_source);
+        sd_event_source_disable_unref(m->watchdog_source);
+        generation_unref(m->gen);
+        store_close(m->store);
+        sd_event_unref(m->event);
+        free(m->config_path);
+        free(m->db_path);
+        free(m);
+        return NULL;
+}
+
+int manager_run(Manager *m) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+        r = sd_event_add_signal(m->event, NULL, SIGHUP, on_reload, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGTERM, on_stop, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, NULL, SIGINT, on_stop, m);
+        if (r < 0)
+                return r;
+        r = watchdog_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot set up the watchdog");
+        r = sd_event_add_defer(m->event, &m->step_source, on_step, m);
+        if (r < 0)
+                return r;
+        /* below timers and signals: a long campaign never starves them */
+        (void) sd_event_source_set_priority(m->step_source, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_enabled(m->step_source, SD_EVENT_OFF);
+        /* accuracy 1 µs: this timer paces the rate limit, coalescing would slow sending */
+        r = sd_event_add_time(m->event, &m->wake_source, CLOCK_REALTIME, USEC_INFINITY, 1,
+                              on_wake, m);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(m->wake_source, SD_EVENT_OFF);
+
+        r = timers_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot arm the schedules");
+        r = resume_unfinished(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot resume unfinished occurrences: %s", store_errmsg(m->store));
+        catch_up(m);
+
+        log_info("ready: %zu schedules, %zu carriers, database '%s'", m->gen->config->n_schedules,
+                 m->gen->config->n_carriers, m->store->path);
+        (void) sd_notify(false, "READY=1");
+        if (!m->runs)
+                notify_idle_status(m);
+        return sd_event_loop(m->event);
+}
