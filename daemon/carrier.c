@@ -68,7 +68,7 @@ int carrier_plugin_load(const char *dir, const char *plugin, void **ret_dl,
         }
         /* The struct is append-only: a shorter one is an older plugin of this ABI, but it
          * must at least cover the members ABI 1 defines. */
-        if (api->size < sizeof(struct dunnd_carrier) || !api->name || !api->open || !api->close ||
+        if (api->size < DUNND_CARRIER_MIN_SIZE || !api->name || !api->open || !api->close ||
             (!api->deliver && !(api->prepare && api->finish))) {
                 snprintf(err, errlen, "carrier plugin '%s' is incomplete: it needs open, close "
                          "and either deliver or prepare+finish", path);
@@ -93,6 +93,79 @@ static void host_log(void *host_data, enum dunnd_log_level level, const char *fm
         va_end(ap);
         snprintf(field, sizeof(field), "DUNND_CARRIER=%s", c ? c->name : "?");
         (void) log_full((int) level, 0, fields, "carrier '%s': %s", c ? c->name : "?", msg);
+}
+
+/* Options as the plugin sees them: `X_credential = "name"` becomes `X` with the contents of
+ * $CREDENTIALS_DIRECTORY/name (one trailing newline dropped), so secrets can live in systemd
+ * credentials instead of the config. */
+static int resolve_options(const ConfigCarrier *cc, struct dunnd_option **ret, char *err,
+                           size_t errlen) {
+        static const char suffix[] = "_credential";
+        struct dunnd_option *o;
+        const char *dir = getenv("CREDENTIALS_DIRECTORY");
+
+        o = calloc(cc->n_options + 1, sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        for (size_t i = 0; i < cc->n_options; i++) {
+                const char *k = cc->options[i].key, *v = cc->options[i].value;
+                size_t kl = strlen(k);
+                _cleanup_free_ char *path = NULL, *secret = NULL;
+                FILE *f;
+                size_t n = 0;
+
+                if (kl <= sizeof(suffix) - 1 || !streq(k + kl - (sizeof(suffix) - 1), suffix)) {
+                        o[i] = (struct dunnd_option) { .key = strdup(k), .value = strdup(v) };
+                        goto check;
+                }
+                if (!dir || strchr(v, '/')) {
+                        snprintf(err, errlen, "option '%s': %s", k, !dir ? "no $CREDENTIALS_DIRECTORY "
+                                 "(use LoadCredential= in the unit)" : "a credential is a plain name");
+                        goto fail;
+                }
+                if (asprintf(&path, "%s/%s", dir, v) < 0)
+                        goto oom;
+                f = fopen(path, "re");
+                if (!f) {
+                        snprintf(err, errlen, "option '%s': cannot read credential '%s': %s", k, v,
+                                 strerror(errno));
+                        goto fail;
+                }
+                secret = calloc(1, 4097);
+                if (secret)
+                        n = fread(secret, 1, 4096, f);
+                fclose(f);
+                if (!secret)
+                        goto oom;
+                if (n > 0 && secret[n - 1] == '\n')
+                        secret[--n] = 0;
+                o[i] = (struct dunnd_option) { .key = strndup(k, kl - (sizeof(suffix) - 1)),
+                                               .value = TAKE_PTR(secret) };
+        check:
+                if (!o[i].key || !o[i].value)
+                        goto oom;
+        }
+        *ret = o;
+        return 0;
+oom:
+        snprintf(err, errlen, "out of memory");
+fail:
+        for (size_t i = 0; i < cc->n_options; i++) {
+                free((char *) o[i].key);
+                free((char *) o[i].value);
+        }
+        free(o);
+        return -EINVAL;
+}
+
+static void free_options(struct dunnd_option *o, size_t n) {
+        for (size_t i = 0; o && i < n; i++) {
+                free((char *) o[i].key);
+                if (o[i].value)
+                        explicit_bzero((char *) o[i].value, strlen(o[i].value));
+                free((char *) o[i].value);
+        }
+        free(o);
 }
 
 static void carrier_done(Carrier *c) {
@@ -146,7 +219,15 @@ int carrier_set_open(const Config *cfg, CarrierSet **ret, ConfigErrors *errors) 
                 c->host = (struct dunnd_host) { .abi = DUNND_CARRIER_ABI, .size = sizeof(c->host),
                                                 .log = host_log, .host_data = c };
                 err[0] = 0;
-                r = c->api->open(cc->options, cc->n_options, &c->host, &c->state, err, sizeof(err));
+                struct dunnd_option *options = NULL;
+                r = resolve_options(cc, &options, err, sizeof(err));
+                if (r >= 0) {
+                        r = c->api->open(options, cc->n_options, &c->host, &c->state, err, sizeof(err));
+                        free_options(options, cc->n_options);
+                }
+                if (r >= 0 && c->api->size > offsetof(struct dunnd_carrier, properties) &&
+                    c->api->properties)
+                        c->properties = c->api->properties(c->state);
                 if (r < 0)
                         (void) config_errors_add(errors, cc->file, cc->line, "carrier '%s': %s",
                                                  cc->name, err[0] ? err : strerror(-r));

@@ -19,6 +19,7 @@ typedef struct Carrier {
         const ConfigCarrier *config;    /* valid as long as the Config it was opened from */
         struct dunnd_host host;         /* handed to the plugin; lives as long as it does */
         TokenBucket bucket;             /* the config's rate and burst */
+        uint32_t properties;            /* DUNND_CARRIER_IDEMPOTENT, ... */
 } Carrier;
 
 typedef struct CarrierSet {

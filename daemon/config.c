@@ -234,7 +234,8 @@ static bool channel_is_valid(const char *c) {
 
 /* Keys the host reads itself; everything else in a carrier section goes to the plugin. */
 static const char *const carrier_host_keys[] = {
-        "name", "plugin", "channel", "concurrency", "rate", "burst", "max_attempts", "max_age", NULL
+        "name", "plugin", "channel", "concurrency", "rate", "burst", "max_attempts", "max_age",
+        "timeout", "connect_timeout", "failure_threshold", "pause", NULL
 };
 
 static int option_value(const config_setting_t *s, char **ret) {
@@ -258,6 +259,7 @@ static int option_value(const config_setting_t *s, char **ret) {
 }
 
 static void load_carrier(Loader *l, const config_setting_t *s, ConfigCarrier *c) {
+        uint64_t sec;
         long long v;
         double rate;
         int n;
@@ -268,6 +270,10 @@ static void load_carrier(Loader *l, const config_setting_t *s, ConfigCarrier *c)
         c->concurrency = 4;
         c->max_attempts = 5;
         c->max_age_sec = 6 * 3600;
+        c->timeout_ms = 15000;
+        c->connect_timeout_ms = 5000;
+        c->failure_threshold = 5;
+        c->pause_sec = 60;
 
         if (!config_setting_is_group(s)) {
                 bad(l, s, "each carrier must be a group { name = ...; plugin = ...; }");
@@ -293,6 +299,13 @@ static void load_carrier(Loader *l, const config_setting_t *s, ConfigCarrier *c)
         if (get_int(l, s, "max_attempts", 1, 100, &v))
                 c->max_attempts = (unsigned) v;
         (void) get_duration(l, s, "max_age", &c->max_age_sec);
+        if (get_duration(l, s, "timeout", &sec))
+                c->timeout_ms = sec * 1000;
+        if (get_duration(l, s, "connect_timeout", &sec))
+                c->connect_timeout_ms = sec * 1000;
+        if (get_int(l, s, "failure_threshold", 1, 1000, &v))
+                c->failure_threshold = (unsigned) v;
+        (void) get_duration(l, s, "pause", &c->pause_sec);
         if (config_setting_lookup_float(s, "rate", &rate) == CONFIG_TRUE) {
                 if (rate < 0)
                         bad(l, config_setting_get_member(s, "rate"), "'rate' must not be negative");

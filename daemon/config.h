@@ -41,6 +41,10 @@ typedef struct ConfigCarrier {
         unsigned burst;
         unsigned max_attempts;
         uint64_t max_age_sec;
+        uint64_t timeout_ms;            /* a whole request; default 15 s */
+        uint64_t connect_timeout_ms;    /* default 5 s */
+        unsigned failure_threshold;     /* consecutive transient failures that pause it */
+        uint64_t pause_sec;             /* how long the circuit breaker keeps it paused */
         char *file;             /* config file and line, for errors found later (plugin open) */
         int line;
 } ConfigCarrier;

@@ -18,7 +18,23 @@
  *   local carriers    implement deliver() (do the whole send synchronously) instead.
  *
  * Plugins never see libconfig: their config section arrives as key/value strings, and
- * open() names any key it does not know in `err`. Plugins log only through host->log.
+ * open() names any key it does not know in `err`. A key ending in "_credential" never
+ * reaches the plugin: the host replaces `password_credential = "kannel"` by `password` with
+ * the contents of $CREDENTIALS_DIRECTORY/kannel (systemd LoadCredential=). The keys the host
+ * itself reads (name, plugin, channel, concurrency, rate, burst, max_attempts, max_age,
+ * timeout, connect_timeout, failure_threshold, pause) are not passed either. Plugins log only
+ * through host->log, and never log secrets or unmasked recipients.
+ *
+ * Network carriers: the host creates the easy handle with NOSIGNAL, connect and total
+ * timeouts, TLS peer and host verification on, a write callback that collects the response
+ * body (at most 1 MiB), CURLOPT_PRIVATE (do not touch), and — unless the carrier says its
+ * requests are idempotent — CURLOPT_FORBID_REUSE, because libcurl silently re-sends a request
+ * on a fresh connection when a reused one turns out dead, which for a non-idempotent SMS API
+ * is a duplicate message. prepare() sets the URL, the allowed protocols
+ * (CURLOPT_PROTOCOLS_STR), method, headers and body, keeping whatever must outlive the call
+ * (header lists, bodies) in its *ret_req. The easy handle stays valid until finish()
+ * returns, so finish() may query it (curl_easy_header for Retry-After, CURLINFO_*). finish()
+ * frees the request.
  */
 
 #include <stddef.h>
@@ -95,7 +111,9 @@ struct dunnd_carrier {
         int (*prepare)(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
                        void **ret_req);
         /* curl_code is the CURLcode of the transfer; request_sent tells whether any byte of
-         * the request reached the peer (the host knows it, the plugin cannot). */
+         * the request was written to the connection (CURLINFO_REQUEST_SIZE > 0): when it was,
+         * a failure without an answer means the carrier may have acted on it -> UNKNOWN, never
+         * TRANSIENT. status is CURLINFO_RESPONSE_CODE (HTTP status, or the last SMTP reply). */
         void (*finish)(void *state, void *req, int curl_code, int request_sent, long status,
                        const char *body, size_t len, struct dunnd_outcome *out);
 
@@ -103,7 +121,19 @@ struct dunnd_carrier {
         void (*deliver)(void *state, const struct dunnd_message *m, struct dunnd_outcome *out);
 
         void (*close)(void *state);
+
+        /* --- appended in ABI 1: the host reads these only when `size` covers them --- */
+
+        /* DUNND_CARRIER_IDEMPOTENT: this carrier's requests carry an idempotency key the
+         * carrier honours, so a silent re-send by libcurl is harmless and connections may be
+         * kept alive. NULL or 0 = not idempotent. */
+        uint32_t (*properties)(void *state);
 };
+
+#define DUNND_CARRIER_IDEMPOTENT (1u << 0)
+
+/* The size of the members every ABI-1 plugin has. */
+#define DUNND_CARRIER_MIN_SIZE (offsetof(struct dunnd_carrier, close) + sizeof(void (*)(void *)))
 
 /* The one symbol a carrier exports. */
 extern const struct dunnd_carrier dunnd_carrier;
