@@ -99,7 +99,8 @@ static int render_item(const Config *c, const ConfigSchedule *sc, int64_t today,
         r = template_render(t, render_lookup, &ctx, &item->text);
         if (r < 0)
                 return r;
-        if (sc->template->subject && item->channel && streq(item->channel, "email")) {
+        /* rendered for every row: a row that fails over to e-mail needs it */
+        if (sc->template->subject) {
                 r = template_render(sc->template->subject, render_lookup, &ctx, &item->subject);
                 if (r < 0)
                         return r;
@@ -210,8 +211,8 @@ static int insert_plan(Store *s, const Plan *p, const char *origin, const char *
         store_now(now, sizeof(now));
         localtime_format(p->at, tz, occurrence_time_format(p->at), at, sizeof(at));
         r = store_prepare(s,
-                          "INSERT INTO occurrences (key, schedule, at, origin, selected, created_at)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                          "INSERT INTO occurrences (key, schedule, at, origin, selected, created_at,"
+                          "  channels) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                           &occ);
         if (r < 0)
                 return r;
@@ -221,6 +222,13 @@ static int insert_plan(Store *s, const Plan *p, const char *origin, const char *
         sqlite3_bind_text(occ, 4, origin, -1, SQLITE_STATIC);
         sqlite3_bind_int64(occ, 5, (int64_t) p->n);
         sqlite3_bind_text(occ, 6, now, -1, SQLITE_STATIC);
+        {
+                char channels[64] = "";
+                for (char **ch = p->schedule->channels; *ch; ch++)
+                        snprintf(channels + strlen(channels), sizeof(channels) - strlen(channels), "%s%s",
+                                 channels[0] ? "," : "", *ch);
+                sqlite3_bind_text(occ, 7, channels, -1, SQLITE_TRANSIENT);
+        }
         r = store_step_done(occ);
         if (r < 0)
                 return r;
@@ -430,5 +438,6 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
         if (r < 0)
                 return log_error_errno(r, "%s: dispatch failed: %s", res->key, store_errmsg(s));
         res->carrier_paused = stats.carrier_paused;
+        res->stopped = stats.stopped;
         return campaign_finish(s, res);
 }

@@ -68,6 +68,7 @@ typedef struct CampaignResult {
         int64_t occurrence_id;
         bool already_planned;           /* an earlier run planned it: nothing new selected */
         bool carrier_paused;
+        bool stopped;                   /* interrupted (SIGINT/SIGTERM) with rows left */
         CampaignCounts total;
         CampaignCounts by_category[_CATEGORY_MAX];
 } CampaignResult;

@@ -5,6 +5,8 @@
  * files that are not group- or world-writable, one exported `dunnd_carrier` whose ABI must
  * match ours. Every failure names the file. */
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "dunnd-carrier.h"
 #include "ratelimit.h"
@@ -20,6 +22,11 @@ typedef struct Carrier {
         struct dunnd_host host;         /* handed to the plugin; lives as long as it does */
         TokenBucket bucket;             /* the config's rate and burst */
         uint32_t properties;            /* DUNND_CARRIER_IDEMPOTENT, ... */
+        /* the dispatcher's view of it */
+        unsigned in_flight;
+        unsigned consecutive_failures;  /* transient failures in a row */
+        uint64_t paused_until;          /* µs; circuit breaker open until then */
+        bool probing;                   /* half-open: one request is testing it */
 } Carrier;
 
 typedef struct CarrierSet {

@@ -173,11 +173,6 @@ static void progress_line(unsigned done, unsigned total, void *userdata) {
                 fputc('\n', stderr);
 }
 
-static void on_stop_signal(int sig) {
-        (void) sig;
-        dispatch_stop_requested = 1;
-}
-
 /* The per-category summary, aligned by display width (the Chinese names are wide). */
 static int campaign_print_summary(const CampaignResult *res) {
         static const char *const columns[] = { "category", "", "selected", "sent", "skipped",
@@ -274,9 +269,8 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
         if (r != 0)
                 return r;
 
-        /* SIGINT/SIGTERM: finish the message in hand, leave the rest pending for next time */
-        signal(SIGINT, on_stop_signal);
-        signal(SIGTERM, on_stop_signal);
+        /* SIGINT/SIGTERM (handled by the dispatcher): the requests in flight are answered and
+         * recorded, the rest stays pending for the next run */
         gettimeofday(&progress.start, NULL);
         r = campaign_run(ctl->config, s, carriers, sc, at, "dunnctl", progress_line, &progress, &res);
         if (r < 0)
@@ -293,7 +287,7 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                 fprintf(stderr, "dunnctl: %u message(s) in an unknown state (may or may not have "
                         "reached the carrier; not re-sent): dunnctl log --occurrence '%s' --status unknown\n",
                         res.total.unknown, res.key);
-        if (dispatch_stop_requested) {
+        if (res.stopped) {
                 ctl_error("stopped; %u message(s) left pending, run the same command again to finish",
                           res.total.pending);
                 return EXIT_RUNTIME;

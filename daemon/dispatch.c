@@ -4,361 +4,126 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "debtor.h"
+#include "curl-glue.h"
 #include "dispatch.h"
 #include "log.h"
 #include "mask.h"
+#include "outbox.h"
+#include "ratelimit.h"
 
-volatile int dispatch_stop_requested;
+/* Rows a local carrier handles per loop iteration before yielding to other sources. */
+#define LOCAL_BATCH 8
+#define BODY_MAX (1024 * 1024)
 
-#define RETRY_BASE_SEC 5
-#define RETRY_MAX_SEC 3600
-#define THROTTLE_DEFAULT_SEC 3600
+struct DispatchRun {
+        DispatchRun *next;
+        Dispatcher *dispatcher;
+        CarrierSet *carriers;
+        int64_t occurrence_id;
+        char *key;
+        DispatchHooks hooks;
+        unsigned total, done, in_flight;
+        uint64_t hold_until;            /* µs: quiet hours or waits; 0 = go */
+        bool empty;                     /* nothing left to claim (last time we looked) */
+        DispatchStats stats;
+};
 
-/* One claimed row, with everything the carrier needs. */
-typedef struct Claim {
-        int64_t id;
-        int64_t household_id;
-        int64_t contact_id;
-        int attempts;
-        time_t created;
-        char *unit, *channel, *recipient, *name, *subject, *text;
-} Claim;
+/* One request in flight. */
+typedef struct Transfer {
+        struct Transfer *next, *prev;
+        DispatchRun *run;
+        Carrier *carrier;
+        OutboxRow row;
+        CURL *easy;
+        void *req;                      /* the plugin's */
+        char *body;
+        size_t body_len;
+        bool body_truncated;
+} Transfer;
 
-static void claim_done(Claim *c) {
-        free(c->unit);
-        free(c->channel);
-        free(c->recipient);
-        free(c->name);
-        free(c->subject);
-        free(c->text);
-        *c = (Claim) {};
-}
+struct Dispatcher {
+        sd_event *event;
+        Store *store;
+        CurlGlue *glue;
+        DispatchRun *runs;
+        Transfer *transfers;            /* in flight */
+        sd_event_source *pump;          /* defer, idle priority */
+        sd_event_source *wake;          /* realtime, µs accuracy: rate limits, retries, holds */
+        bool stopping;
+};
 
-static char *dup_col(sqlite3_stmt *st, int i) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return t ? strdup((const char *) t) : NULL;
-}
+/* ---- carriers: capacity, rate, breaker -------------------------------------------- */
 
-static bool pid_alive(int64_t pid) {
-        if (pid <= 0 || pid > INT32_MAX)
-                return false;
-        return kill((pid_t) pid, 0) >= 0 || errno != ESRCH;
-}
+typedef struct AcceptContext {
+        DispatchRun *run;
+        Carrier *carrier;
+} AcceptContext;
 
-int dispatch_recover_interrupted(Store *s) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *list = NULL, *mark = NULL;
-        _cleanup_rollback_ Store *tx = NULL;
-        char now[32];
-        int r, rc, marked = 0;
+static uint64_t accept_row(const OutboxRow *row, void *userdata, const char **ret_carrier) {
+        AcceptContext *ctx = userdata;
+        uint64_t now = now_realtime_usec(), wait;
+        Carrier *c;
 
-        r = store_begin(s);
-        if (r < 0)
-                return r;
-        tx = s;
-        r = store_prepare(s, "SELECT DISTINCT claimed_by FROM dispatches WHERE status = 'sending'",
-                          &list);
-        if (r < 0)
-                return r;
-        r = store_prepare(s,
-                          "UPDATE dispatches SET status = 'unknown', outcome = 'unknown',"
-                          "  error = 'interrupted while sending (process ' || ?1 || ' ended); it may"
-                          " have reached the carrier, so it is not re-sent', claimed_by = NULL,"
-                          "  updated_at = ?2"
-                          " WHERE status = 'sending' AND claimed_by IS ?1",
-                          &mark);
-        if (r < 0)
-                return r;
-        store_now(now, sizeof(now));
-        while ((rc = sqlite3_step(list)) == SQLITE_ROW) {
-                int64_t pid = sqlite3_column_int64(list, 0);
-
-                /* our own pid: a row of ours cannot be in flight while we are here */
-                if (pid != getpid() && pid_alive(pid))
-                        continue;
-                sqlite3_bind_int64(mark, 1, pid);
-                sqlite3_bind_text(mark, 2, now, -1, SQLITE_STATIC);
-                r = store_step_done(mark);
-                if (r < 0)
-                        return r;
-                marked += sqlite3_changes(s->db);
+        c = carrier_set_find_channel(ctx->run->carriers, row->channel);
+        if (!c) {
+                /* planned under a config that had one; check again in a minute */
+                log_error("%s: no carrier serves channel '%s' any more; unit %s waits",
+                          ctx->run->key, row->channel, row->unit);
+                ctx->run->stats.carrier_paused = true;
+                return now + 60 * 1000000ULL;
         }
-        if (rc != SQLITE_DONE)
-                return store_errno(rc);
-        r = store_commit(s);
-        if (r < 0)
-                return r;
-        tx = NULL;
-        if (marked > 0)
-                log_warning("%d message(s) were interrupted mid-send by a crash or kill; they are "
-                            "marked 'unknown' and will not be re-sent (see 'dunnctl log --status "
-                            "unknown')", marked);
-        return marked;
-}
-
-static int set_status(Store *s, int64_t id, const char *status, const char *outcome,
-                      const char *error, int attempts_delta) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        char now[32];
-        int r;
-
-        r = store_prepare(s,
-                          "UPDATE dispatches SET status = ?2, outcome = ?3, error = ?4,"
-                          "  attempts = attempts + ?5, claimed_by = NULL, updated_at = ?6"
-                          " WHERE id = ?1",
-                          &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, outcome, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, error, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 5, attempts_delta);
-        sqlite3_bind_text(st, 6, store_now(now, sizeof(now)), -1, SQLITE_STATIC);
-        return store_step_done(st);
-}
-
-/* Claims the next row that is due. Returns 1 with *claim filled, 0 when nothing is due now
- * (*ret_next_due = µs when something will be: the earliest retry or the carrier's next
- * token; 0 if nothing is left), or a negative errno. */
-static int claim_next(Store *s, CarrierSet *carriers, int64_t occurrence_id, Claim *claim,
-                      Carrier **ret_carrier, uint64_t *ret_next_due, unsigned *cancelled) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *pick = NULL, *upd = NULL, *next = NULL;
-        _cleanup_rollback_ Store *tx = NULL;
-        time_t now = time(NULL);
-        char stamp[32];
-        int r, rc;
-
-        r = store_begin(s);
-        if (r < 0)
-                return r;
-        tx = s;
-        r = store_prepare(s,
-                          "SELECT d.id, d.household_id, d.contact_id, d.attempts,"
-                          "       CAST(strftime('%s', d.created_at) AS INTEGER), h.unit, d.channel,"
-                          "       d.recipient, d.recipient_name, d.subject, d.text"
-                          "  FROM dispatches d JOIN households h ON h.id = d.household_id"
-                          " WHERE d.occurrence_id = ?1"
-                          "   AND (d.status = 'pending' OR (d.status = 'retry' AND d.next_attempt_at <= ?2))"
-                          " ORDER BY d.id LIMIT 1",
-                          &pick);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(pick, 1, occurrence_id);
-        sqlite3_bind_int64(pick, 2, (int64_t) now);
-        for (;;) {
-                int64_t owed;
-
-                rc = sqlite3_step(pick);
-                if (rc != SQLITE_ROW)
-                        break;
-                *claim = (Claim) {
-                        .id = sqlite3_column_int64(pick, 0),
-                        .household_id = sqlite3_column_int64(pick, 1),
-                        .contact_id = sqlite3_column_int64(pick, 2),
-                        .attempts = sqlite3_column_int(pick, 3),
-                        .created = (time_t) sqlite3_column_int64(pick, 4),
-                        .unit = dup_col(pick, 5),
-                        .channel = dup_col(pick, 6),
-                        .recipient = dup_col(pick, 7),
-                        .name = dup_col(pick, 8),
-                        .subject = dup_col(pick, 9),
-                        .text = dup_col(pick, 10),
-                };
-                if (!claim->unit || !claim->channel || !claim->recipient || !claim->text) {
-                        claim_done(claim);
-                        return -ENOMEM;
-                }
-                /* a payment recorded before the send means no send */
-                r = household_balance(s, claim->household_id, &owed);
-                if (r < 0)
-                        return r;
-                if (owed > 0)
-                        break;
-                r = set_status(s, claim->id, "cancelled", NULL, "paid before the send", 0);
-                if (r < 0)
-                        return r;
-                (*cancelled)++;
-                claim_done(claim);
-                sqlite3_reset(pick);
-        }
-        if (rc == SQLITE_DONE) {
-                /* nothing due now: when is the next retry? */
-                r = store_prepare(s,
-                                  "SELECT MIN(next_attempt_at) FROM dispatches"
-                                  " WHERE occurrence_id = ?1 AND status = 'retry'",
-                                  &next);
-                if (r < 0)
-                        return r;
-                sqlite3_bind_int64(next, 1, occurrence_id);
-                *ret_next_due = sqlite3_step(next) == SQLITE_ROW
-                                        ? (uint64_t) sqlite3_column_int64(next, 0) * 1000000ULL : 0;
-                r = store_commit(s);
-                tx = NULL;
-                return r < 0 ? r : 0;
-        }
-        if (rc != SQLITE_ROW)
-                return store_errno(rc);
-
-        /* the carrier is chosen per row: rows of one occurrence may differ in channel */
-        *ret_carrier = carrier_set_find_channel(carriers, claim->channel);
-        if (!*ret_carrier) {
-                log_error("no carrier serves channel '%s' (unit %s); the rest of the run waits "
-                          "until one is configured", claim->channel, claim->unit);
-                r = -ENOMEDIUM;
-                goto fail;
-        }
-        /* rate limit: leave the row pending until the carrier has a token */
-        uint64_t now_usec = now_realtime_usec(), wait = token_bucket_take(&(*ret_carrier)->bucket, now_usec);
-        if (wait > 0) {
-                claim_done(claim);
-                *ret_next_due = now_usec + wait;
-                return 0;
-        }
-        r = store_prepare(s,
-                          "UPDATE dispatches SET status = 'sending', attempts = attempts + 1,"
-                          "  claimed_by = ?2, carrier = ?3, updated_at = ?4 WHERE id = ?1",
-                          &upd);
-        if (r < 0)
-                goto fail;
-        sqlite3_bind_int64(upd, 1, claim->id);
-        sqlite3_bind_int64(upd, 2, (int64_t) getpid());
-        sqlite3_bind_text(upd, 3, (*ret_carrier)->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(upd, 4, store_now(stamp, sizeof(stamp)), -1, SQLITE_STATIC);
-        r = store_step_done(upd);
-        if (r < 0)
-                goto fail;
-        /* durable (synchronous=FULL) before the request goes out */
-        r = store_commit(s);
-        if (r < 0)
-                goto fail;
-        tx = NULL;
-        claim->attempts++;
-        return 1;
-fail:
-        claim_done(claim);
-        return r;
-}
-
-static time_t retry_delay(const Claim *c, const struct dunnd_outcome *o) {
-        time_t d;
-
-        if (o->retry_after_ms > 0)
-                return (time_t) ((o->retry_after_ms + 999) / 1000);
-        d = RETRY_BASE_SEC << (c->attempts > 10 ? 10 : c->attempts - 1);
-        if (d > RETRY_MAX_SEC)
-                d = RETRY_MAX_SEC;
-        /* jitter of up to a quarter, so a crowd of retries does not arrive at once */
-        return d + (time_t) (random() % (d / 4 + 1));
-}
-
-static int record_outcome(Store *s, const Carrier *carrier, const Claim *c,
-                          const struct dunnd_outcome *o, DispatchStats *stats) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL, *contact = NULL;
-        _cleanup_rollback_ Store *tx = NULL;
-        const ConfigCarrier *cc = carrier->config;
-        const char *status;
-        char now[32];
-        time_t next = 0;
-        int r, attempts_delta = 0;
-
-        switch (o->klass) {
-        case DUNND_OUTCOME_SENT:
-                status = "sent";
-                stats->sent++;
-                break;
-        case DUNND_OUTCOME_TRANSIENT:
-                if (c->attempts >= (int) cc->max_attempts ||
-                    time(NULL) - c->created >= (time_t) cc->max_age_sec) {
-                        status = "failed";
-                        stats->failed++;
-                } else {
-                        status = "retry";
-                        next = time(NULL) + retry_delay(c, o);
-                        stats->retried++;
-                }
-                break;
-        case DUNND_OUTCOME_THROTTLED:
-                /* a per-recipient cap is not the message's fault: not an attempt */
-                status = "retry";
-                attempts_delta = -1;
-                next = time(NULL) + (o->retry_after_ms > 0 ? (time_t) (o->retry_after_ms / 1000)
-                                                           : THROTTLE_DEFAULT_SEC);
-                stats->retried++;
-                break;
-        case DUNND_OUTCOME_INVALID_RECIPIENT:
-        case DUNND_OUTCOME_REJECTED:
-                status = "failed";
-                stats->failed++;
-                break;
-        case DUNND_OUTCOME_CARRIER_FAILURE:
-                /* the carrier refused everything (credentials, balance): nothing went out,
-                 * the row waits for the carrier to be fixed */
-                status = "pending";
-                attempts_delta = -1;
-                stats->carrier_paused = true;
-                break;
-        case DUNND_OUTCOME_UNKNOWN:
-        default:
-                status = "unknown";
-                stats->unknown++;
-                break;
-        }
-
-        r = store_begin(s);
-        if (r < 0)
-                return r;
-        tx = s;
-        r = store_prepare(s,
-                          "UPDATE dispatches SET status = ?2, outcome = ?3, error = ?4,"
-                          "  carrier_message_id = ?5, attempts = attempts + ?6, claimed_by = NULL,"
-                          "  next_attempt_at = ?7, updated_at = ?8,"
-                          "  sent_at = CASE WHEN ?2 = 'sent' THEN ?8 ELSE sent_at END"
-                          " WHERE id = ?1",
-                          &st);
-        if (r < 0)
-                return r;
-        store_now(now, sizeof(now));
-        sqlite3_bind_int64(st, 1, c->id);
-        sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, outcome_class_to_string(o->klass), -1, SQLITE_STATIC);
-        if (o->error[0])
-                sqlite3_bind_text(st, 4, o->error, -1, SQLITE_STATIC);
-        if (o->message_id[0])
-                sqlite3_bind_text(st, 5, o->message_id, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 6, attempts_delta);
-        if (next)
-                sqlite3_bind_int64(st, 7, (int64_t) next);
-        sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
-        r = store_step_done(st);
-        if (r < 0)
-                return r;
-
-        if (o->klass == DUNND_OUTCOME_INVALID_RECIPIENT && c->contact_id > 0) {
-                r = store_prepare(s,
-                                  "UPDATE contacts SET state = 'invalid', state_reason = ?2,"
-                                  "  state_changed_at = ?3 WHERE id = ?1",
-                                  &contact);
-                if (r < 0)
-                        return r;
-                sqlite3_bind_int64(contact, 1, c->contact_id);
-                sqlite3_bind_text(contact, 2, o->error, -1, SQLITE_STATIC);
-                sqlite3_bind_text(contact, 3, now, -1, SQLITE_STATIC);
-                r = store_step_done(contact);
-                if (r < 0)
-                        return r;
-        }
-        r = store_commit(s);
-        if (r < 0)
-                return r;
-        tx = NULL;
+        if (c->paused_until > now)
+                return c->paused_until;
+        /* half-open after a pause: one request tests the carrier, the rest wait for it */
+        if (c->probing || c->in_flight >= (c->config->concurrency ? c->config->concurrency : 1))
+                return OUTBOX_BLOCKED;
+        wait = token_bucket_take(&c->bucket, now);
+        if (wait > 0)
+                return now + wait;
+        if (c->paused_until)
+                c->probing = true;
+        ctx->carrier = c;
+        *ret_carrier = c->name;
         return 0;
 }
 
-static void log_outcome(const char *key, const Carrier *carrier, const Claim *c,
+static void breaker_account(DispatchRun *run, Carrier *c, const struct dunnd_outcome *o) {
+        const ConfigCarrier *cc = c->config;
+        uint64_t now = now_realtime_usec();
+
+        c->probing = false;
+        switch (o->klass) {
+        case DUNND_OUTCOME_TRANSIENT:
+                if (++c->consecutive_failures < cc->failure_threshold)
+                        return;
+                c->paused_until = now + cc->pause_sec * 1000000ULL;
+                run->stats.carrier_paused = true;
+                log_warning("carrier '%s': %u transient failures in a row (last: %s); pausing it "
+                            "for %llus", c->name, c->consecutive_failures, o->error,
+                            (unsigned long long) cc->pause_sec);
+                return;
+        case DUNND_OUTCOME_CARRIER_FAILURE:
+                c->paused_until = now + cc->pause_sec * 1000000ULL;
+                run->stats.carrier_paused = true;
+                /* an alert: someone has to fix credentials, balance or the signature */
+                log_error("ALERT carrier '%s' refuses to send: %s; pausing it for %llus, the "
+                          "messages stay queued", c->name, o->error, (unsigned long long) cc->pause_sec);
+                return;
+        case DUNND_OUTCOME_THROTTLED:
+                return;
+        default:
+                if (c->paused_until)
+                        log_notice("carrier '%s' works again", c->name);
+                c->consecutive_failures = 0;
+                c->paused_until = 0;
+                return;
+        }
+}
+
+/* ---- outcomes ---------------------------------------------------------------------- */
+
+static void log_outcome(const DispatchRun *run, const Carrier *carrier, const OutboxRow *row,
                         const struct dunnd_outcome *o) {
         char masked[MASK_BUFSZ], f_occ[200], f_unit[96], f_outcome[64], f_carrier[96];
         const char *fields[] = { f_occ, f_unit, f_outcome, f_carrier, NULL };
@@ -366,94 +131,425 @@ static void log_outcome(const char *key, const Carrier *carrier, const Claim *c,
                     o->klass == DUNND_OUTCOME_TRANSIENT || o->klass == DUNND_OUTCOME_THROTTLED ? LOG_INFO
                                                                                              : LOG_WARNING;
 
-        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", key);
-        snprintf(f_unit, sizeof(f_unit), "DUNND_UNIT=%s", c->unit);
+        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", run->key);
+        snprintf(f_unit, sizeof(f_unit), "DUNND_UNIT=%s", row->unit);
         snprintf(f_outcome, sizeof(f_outcome), "DUNND_OUTCOME=%s", outcome_class_to_string(o->klass));
         snprintf(f_carrier, sizeof(f_carrier), "DUNND_CARRIER=%s", carrier->name);
-        mask_recipient(c->channel, c->recipient, masked, sizeof(masked));
-        (void) log_full(level, 0, fields, "%s: %s %s via '%s': %s%s%s", key, c->unit, masked,
+        mask_recipient(row->channel, row->recipient, masked, sizeof(masked));
+        (void) log_full(level, 0, fields, "%s: %s %s via '%s': %s%s%s", run->key, row->unit, masked,
                         carrier->name, outcome_class_to_string(o->klass), o->error[0] ? ": " : "",
                         o->error);
 }
 
-static int count_open(Store *s, int64_t occurrence_id, unsigned *ret) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        int r;
-
-        r = store_prepare(s,
-                          "SELECT COUNT(*) FROM dispatches WHERE occurrence_id = ?1"
-                          "   AND status IN ('pending', 'retry')",
-                          &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, occurrence_id);
-        if (sqlite3_step(st) != SQLITE_ROW)
-                return store_errno(sqlite3_errcode(s->db));
-        *ret = (unsigned) sqlite3_column_int(st, 0);
-        return 0;
+static void schedule_pump(Dispatcher *d) {
+        (void) sd_event_source_set_enabled(d->pump, SD_EVENT_ON);
 }
 
-static void deliver(Carrier *carrier, const char *key, const Claim *c, struct dunnd_outcome *o) {
-        struct dunnd_message m = {
-                .dispatch_id = (uint64_t) c->id,
-                .occurrence = key,
-                .channel = c->channel,
-                .recipient = c->recipient,
-                .recipient_name = strempty(c->name),
-                .unit = c->unit,
-                .subject = c->subject,
-                .text = c->text,
-        };
+/* Records a row's outcome and everything that follows from it. */
+static void finish_row(DispatchRun *run, Carrier *carrier, OutboxRow *row, struct dunnd_outcome *o) {
+        Dispatcher *d = run->dispatcher;
+        OutboxPolicy policy = { .max_attempts = carrier->config->max_attempts,
+                                .max_age_sec = carrier->config->max_age_sec };
+        bool failed_over = false;
+        int r;
 
-        *o = (struct dunnd_outcome) { .klass = DUNND_OUTCOME_UNKNOWN };
-        if (carrier->api->deliver)
-                carrier->api->deliver(carrier->state, &m, o);
-        else {
-                /* network carriers need the curl dispatcher; without it nothing was sent */
-                o->klass = DUNND_OUTCOME_CARRIER_FAILURE;
-                snprintf(o->error, sizeof(o->error), "carrier plugin '%s' needs the network "
-                         "dispatcher, which this build does not have", carrier->api->name);
+        run->stats.attempted++;
+        log_outcome(run, carrier, row, o);
+        breaker_account(run, carrier, o);
+        r = outbox_record(d->store, row, &policy, o, &failed_over);
+        if (r < 0) {
+                /* the row stays `sending`: the next start reports it unknown, never re-sends */
+                log_error_errno(r, "%s: cannot record the outcome for %s (%s)", run->key, row->unit,
+                                store_errmsg(d->store));
+                run->stats.unknown++;
+        } else {
+                switch ((OutboxStatus) r) {
+                case OUTBOX_SENT:
+                        run->stats.sent++;
+                        run->done++;
+                        break;
+                case OUTBOX_FAILED:
+                        run->stats.failed++;
+                        run->done++;
+                        break;
+                case OUTBOX_UNKNOWN:
+                        run->stats.unknown++;
+                        run->done++;
+                        break;
+                case OUTBOX_RETRY:
+                        run->stats.retried++;
+                        break;
+                case OUTBOX_REQUEUED:
+                        break;
+                }
+        }
+        if (failed_over) {
+                run->stats.failovers++;
+                run->total++;
+                log_info("%s: %s fails over from %s to the next channel", run->key, row->unit, row->channel);
+        }
+        if (run->hooks.progress)
+                run->hooks.progress(run, run->done, run->total, run->hooks.userdata);
+        outbox_row_done(row);
+        schedule_pump(d);
+}
+
+/* ---- transfers --------------------------------------------------------------------- */
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        Transfer *t = userdata;
+        size_t n = size * nmemb;
+        char *b;
+
+        if (t->body_len + n > BODY_MAX) {
+                t->body_truncated = true;
+                return 0;       /* CURLE_WRITE_ERROR: the answer is too big to be an SMS API's */
+        }
+        b = realloc(t->body, t->body_len + n + 1);
+        if (!b)
+                return 0;
+        t->body = b;
+        memcpy(t->body + t->body_len, ptr, n);
+        t->body_len += n;
+        t->body[t->body_len] = 0;
+        return n;
+}
+
+static void transfer_unlink(Dispatcher *d, Transfer *t) {
+        if (t->prev)
+                t->prev->next = t->next;
+        else
+                d->transfers = t->next;
+        if (t->next)
+                t->next->prev = t->prev;
+        t->next = t->prev = NULL;
+}
+
+static void transfer_free(Transfer *t) {
+        if (t->easy)
+                curl_easy_cleanup(t->easy);
+        outbox_row_done(&t->row);
+        free(t->body);
+        free(t);
+}
+
+static void on_transfer_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata) {
+        Transfer *t = NULL;
+        struct dunnd_outcome o = { .klass = DUNND_OUTCOME_UNKNOWN };
+        long status = 0, request_size = 0;
+
+        (void) g;
+        (void) userdata;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &t);
+        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size);
+        t->carrier->api->finish(t->carrier->state, t->req, (int) result, request_size > 0, status,
+                                t->body ? t->body : "", t->body_len, &o);
+        t->req = NULL;
+        t->carrier->in_flight--;
+        t->run->in_flight--;
+        transfer_unlink(t->run->dispatcher, t);
+        finish_row(t->run, t->carrier, &t->row, &o);
+        transfer_free(t);
+}
+
+static int start_transfer(DispatchRun *run, Carrier *c, OutboxRow *row) {
+        Dispatcher *d = run->dispatcher;
+        const ConfigCarrier *cc = c->config;
+        struct dunnd_message m = {
+                .dispatch_id = (uint64_t) row->id,
+                .occurrence = run->key,
+                .channel = row->channel,
+                .recipient = row->recipient,
+                .recipient_name = strempty(row->name),
+                .unit = row->unit,
+                .subject = row->subject,
+                .text = row->text,
+        };
+        Transfer *t;
+        int r;
+
+        t = calloc(1, sizeof(*t));
+        if (!t)
+                return -ENOMEM;
+        t->run = run;
+        t->carrier = c;
+        t->easy = curl_easy_init();
+        if (!t->easy) {
+                free(t);
+                return -ENOMEM;
+        }
+        curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) cc->connect_timeout_ms);
+        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long) cc->timeout_ms);
+        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+        curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https");
+        curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+        curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+        /* libcurl re-sends a request by itself when a reused connection turns out dead;
+         * without an idempotency key that is a second SMS. */
+        if (!(c->properties & DUNND_CARRIER_IDEMPOTENT))
+                curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L);
+        r = c->api->prepare(c->state, &m, t->easy, &t->req);
+        if (r < 0)
+                goto fail;
+        r = curl_glue_add(d->glue, t->easy);
+        if (r < 0) {
+                /* nothing went out: let the plugin free its request */
+                struct dunnd_outcome ignored = {};
+                c->api->finish(c->state, t->req, CURLE_FAILED_INIT, 0, 0, "", 0, &ignored);
+                goto fail;
+        }
+        t->row = *row;          /* the transfer owns the row now */
+        *row = (OutboxRow) {};
+        c->in_flight++;
+        run->in_flight++;
+        t->next = d->transfers;
+        if (t->next)
+                t->next->prev = t;
+        d->transfers = t;
+        return 0;
+fail:
+        curl_easy_cleanup(t->easy);
+        free(t);
+        return r;
+}
+
+/* Sends one claimed row: inline for local carriers, as a transfer for network ones. */
+static void send_row(DispatchRun *run, Carrier *c, OutboxRow *row) {
+        struct dunnd_outcome o = { .klass = DUNND_OUTCOME_UNKNOWN };
+        int r;
+
+        if (c->api->deliver) {
+                struct dunnd_message m = {
+                        .dispatch_id = (uint64_t) row->id, .occurrence = run->key,
+                        .channel = row->channel, .recipient = row->recipient,
+                        .recipient_name = strempty(row->name), .unit = row->unit,
+                        .subject = row->subject, .text = row->text,
+                };
+                c->api->deliver(c->state, &m, &o);
+                finish_row(run, c, row, &o);
+                return;
+        }
+        r = start_transfer(run, c, row);
+        if (r < 0) {
+                /* the request was never made: nothing reached the carrier */
+                o.klass = DUNND_OUTCOME_TRANSIENT;
+                snprintf(o.error, sizeof(o.error), "cannot start the request: %s", strerror(-r));
+                if (c->probing)
+                        c->probing = false;
+                finish_row(run, c, row, &o);
         }
 }
 
-struct DispatchRun {
-        Store *store;
-        CarrierSet *carriers;
-        int64_t occurrence_id;
-        char *key;
-        unsigned total, done;
-        DispatchStats stats;
-};
+/* ---- the pump ---------------------------------------------------------------------- */
 
-int dispatch_run_new(Store *s, CarrierSet *carriers, int64_t occurrence_id, const char *key,
-                     DispatchRun **ret) {
-        DispatchRun *run;
+static void run_free(DispatchRun *run) {
+        free(run->key);
+        free(run);
+}
+
+static void run_end(Dispatcher *d, DispatchRun *run) {
+        DispatchRun **p;
+
+        for (p = &d->runs; *p; p = &(*p)->next)
+                if (*p == run) {
+                        *p = run->next;
+                        break;
+                }
+        run->stats.stopped = d->stopping && !run->empty;
+        if (run->hooks.done)
+                run->hooks.done(run, run->hooks.userdata);
+        run_free(run);
+}
+
+/* Claims and sends what one run can send now. Returns the µs it next wants a look (0 =
+ * only a completion will help), and sets *progressed when it did something. */
+static uint64_t pump_run(Dispatcher *d, DispatchRun *run, bool *progressed) {
+        uint64_t now = now_realtime_usec(), h;
+
+        if (run->hold_until > now)
+                return run->hold_until;
+        run->hold_until = 0;
+        if (run->hooks.hold) {
+                h = run->hooks.hold(run, run->hooks.userdata);
+                if (h > now) {
+                        run->hold_until = h;
+                        return h;
+                }
+        }
+        for (unsigned i = 0; i < LOCAL_BATCH; i++) {
+                AcceptContext ctx = { .run = run };
+                OutboxRow row = {};
+                uint64_t wait = 0;
+                int r;
+
+                r = outbox_claim(d->store, run->occurrence_id, accept_row, &ctx, &row, &wait,
+                                 &run->stats.cancelled);
+                if (r < 0) {
+                        log_error_errno(r, "%s: cannot claim the next message (%s); retrying shortly",
+                                        run->key, store_errmsg(d->store));
+                        return now + 1000000;
+                }
+                run->empty = r == OUTBOX_EMPTY;
+                if (r == OUTBOX_EMPTY || r == OUTBOX_BUSY)
+                        return 0;
+                if (r == OUTBOX_WAIT)
+                        return wait;
+                *progressed = true;
+                send_row(run, ctx.carrier, &row);
+                /* a network request is on its way: claim the next one in this pass too, up to
+                 * the carrier's concurrency (accept_row says when it is full) */
+        }
+        return now;     /* more to do: come back in the next iteration */
+}
+
+static int on_pump(sd_event_source *s, void *userdata) {
+        Dispatcher *d = userdata;
+        uint64_t next_wake = 0, now = now_realtime_usec();
+        bool progressed = false;
+        DispatchRun *run, *next;
+
+        (void) s;
+        for (run = d->runs; run; run = next) {
+                next = run->next;
+                if (!d->stopping) {
+                        uint64_t w = pump_run(d, run, &progressed);
+                        if (w && (!next_wake || w < next_wake))
+                                next_wake = w;
+                }
+                if (run->in_flight == 0 && (run->empty || d->stopping))
+                        run_end(d, run);
+        }
+        if (!progressed || (next_wake && next_wake > now))
+                (void) sd_event_source_set_enabled(d->pump, SD_EVENT_OFF);
+        if (next_wake > now) {
+                (void) sd_event_source_set_time(d->wake, next_wake);
+                (void) sd_event_source_set_enabled(d->wake, SD_EVENT_ONESHOT);
+        } else if (next_wake)
+                schedule_pump(d);
+        return 0;
+}
+
+static int on_wake(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) s;
+        (void) usec;
+        schedule_pump(userdata);
+        return 0;
+}
+
+int dispatcher_new(sd_event *event, Store *store, Dispatcher **ret) {
+        Dispatcher *d;
+        int r;
+
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        d->event = sd_event_ref(event);
+        d->store = store;
+        r = curl_glue_new(event, on_transfer_done, d, &d->glue);
+        if (r < 0)
+                goto fail;
+        r = sd_event_add_defer(event, &d->pump, on_pump, d);
+        if (r < 0)
+                goto fail;
+        /* below timers, signals and curl's sockets: a long campaign starves none of them */
+        (void) sd_event_source_set_priority(d->pump, SD_EVENT_PRIORITY_IDLE);
+        (void) sd_event_source_set_enabled(d->pump, SD_EVENT_OFF);
+        /* 1 µs accuracy: this timer paces the rate limit */
+        r = sd_event_add_time(event, &d->wake, CLOCK_REALTIME, UINT64_MAX, 1, on_wake, d);
+        if (r < 0)
+                goto fail;
+        (void) sd_event_source_set_enabled(d->wake, SD_EVENT_OFF);
+        *ret = d;
+        return 0;
+fail:
+        dispatcher_free(d);
+        return r;
+}
+
+/* Requests still in flight when we must go: they may have reached the carrier, so their
+ * rows are recorded `unknown` (reported, never re-sent). */
+static void abort_transfers(Dispatcher *d) {
+        while (d->transfers) {
+                Transfer *t = d->transfers;
+                struct dunnd_outcome o = { .klass = DUNND_OUTCOME_UNKNOWN };
+                OutboxPolicy policy = { .max_attempts = 1 };
+                bool failed_over;
+
+                transfer_unlink(d, t);
+                curl_glue_remove(d->glue, t->easy);
+                t->carrier->api->finish(t->carrier->state, t->req, CURLE_ABORTED_BY_CALLBACK, 1, 0,
+                                        "", 0, &o);
+                o = (struct dunnd_outcome) { .klass = DUNND_OUTCOME_UNKNOWN };
+                snprintf(o.error, sizeof(o.error), "aborted at shutdown while in flight; it may "
+                         "have reached the carrier, so it is not re-sent");
+                if (outbox_record(d->store, &t->row, &policy, &o, &failed_over) < 0)
+                        log_error("%s: cannot record the aborted request for %s; it stays "
+                                  "'sending' and becomes 'unknown' at the next start",
+                                  t->run->key, t->row.unit);
+                transfer_free(t);
+        }
+}
+
+Dispatcher *dispatcher_free(Dispatcher *d) {
+        if (!d)
+                return NULL;
+        abort_transfers(d);
+        while (d->runs) {
+                DispatchRun *next = d->runs->next;
+                run_free(d->runs);
+                d->runs = next;
+        }
+        curl_glue_free(d->glue);
+        sd_event_source_disable_unref(d->pump);
+        sd_event_source_disable_unref(d->wake);
+        sd_event_unref(d->event);
+        free(d);
+        return NULL;
+}
+
+int dispatcher_start(Dispatcher *d, CarrierSet *carriers, int64_t occurrence_id, const char *key,
+                     const DispatchHooks *hooks, DispatchRun **ret) {
+        DispatchRun *run, **tail;
         int r;
 
         run = calloc(1, sizeof(*run));
         if (!run)
                 return -ENOMEM;
-        *run = (DispatchRun) { .store = s, .carriers = carriers, .occurrence_id = occurrence_id,
-                               .key = strdup(key) };
+        *run = (DispatchRun) { .dispatcher = d, .carriers = carriers, .occurrence_id = occurrence_id,
+                               .key = strdup(key), .hooks = *hooks };
         if (!run->key) {
                 free(run);
                 return -ENOMEM;
         }
-        r = count_open(s, occurrence_id, &run->total);
+        r = outbox_count_open(d->store, occurrence_id, &run->total);
         if (r < 0) {
-                dispatch_run_free(run);
+                run_free(run);
                 return r;
         }
-        *ret = run;
+        for (tail = &d->runs; *tail; tail = &(*tail)->next)
+                ;
+        *tail = run;
+        schedule_pump(d);
+        if (ret)
+                *ret = run;
         return 0;
 }
 
-DispatchRun *dispatch_run_free(DispatchRun *r) {
-        if (!r)
-                return NULL;
-        free(r->key);
-        free(r);
-        return NULL;
+void dispatcher_stop(Dispatcher *d) {
+        d->stopping = true;
+        schedule_pump(d);
+}
+
+unsigned dispatcher_in_flight(const Dispatcher *d) {
+        return curl_glue_in_flight(d->glue);
+}
+
+bool dispatcher_has_runs(const Dispatcher *d) {
+        return d->runs != NULL;
 }
 
 const DispatchStats *dispatch_run_stats(const DispatchRun *r) {
@@ -472,80 +568,80 @@ const char *dispatch_run_key(const DispatchRun *r) {
         return r->key;
 }
 
-int64_t dispatch_run_occurrence(const DispatchRun *r) {
-        return r->occurrence_id;
+int dispatch_recover_interrupted(Store *s) {
+        return outbox_recover_interrupted(s);
 }
 
-int dispatch_run_step(DispatchRun *run, uint64_t *ret_wait_until) {
-        struct dunnd_outcome o;
-        Claim c = {};
-        Carrier *carrier = NULL;
-        uint64_t next_due = 0;
-        int r;
+/* ---- dunnctl's loop ---------------------------------------------------------------- */
 
-        if (run->stats.carrier_paused)
-                return DISPATCH_STEP_DONE;
-        r = claim_next(run->store, run->carriers, run->occurrence_id, &c, &carrier, &next_due,
-                       &run->stats.cancelled);
-        if (r == -ENOMEDIUM) {
-                run->stats.carrier_paused = true;
-                return DISPATCH_STEP_DONE;
-        }
-        if (r < 0)
-                return r;
-        if (r == 0) {
-                if (next_due == 0)
-                        return DISPATCH_STEP_DONE;
-                *ret_wait_until = next_due;
-                return DISPATCH_STEP_WAIT;
-        }
-        deliver(carrier, run->key, &c, &o);
-        run->stats.attempted++;
-        log_outcome(run->key, carrier, &c, &o);
-        if (o.klass == DUNND_OUTCOME_CARRIER_FAILURE)
-                log_error("%s: carrier '%s' refuses to send (%s); pausing it, the remaining "
-                          "messages stay queued", run->key, carrier->name, o.error);
-        r = record_outcome(run->store, carrier, &c, &o, &run->stats);
-        claim_done(&c);
-        if (r < 0)
-                return r;
-        if (o.klass != DUNND_OUTCOME_TRANSIENT && o.klass != DUNND_OUTCOME_THROTTLED &&
-            o.klass != DUNND_OUTCOME_CARRIER_FAILURE)
-                run->done++;
-        return DISPATCH_STEP_SENT;
+typedef struct OneShot {
+        sd_event *event;
+        Dispatcher *dispatcher;
+        dispatch_progress_t progress;
+        void *userdata;
+        DispatchStats stats;
+} OneShot;
+
+static void oneshot_progress(DispatchRun *run, unsigned done, unsigned total, void *userdata) {
+        OneShot *o = userdata;
+
+        (void) run;
+        if (o->progress)
+                o->progress(done, total, o->userdata);
 }
 
-int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id,
-                        const char *key, dispatch_progress_t progress, void *userdata,
-                        DispatchStats *ret) {
-        _cleanup_(dispatch_run_freep) DispatchRun *run = NULL;
-        int r;
+static void oneshot_done(DispatchRun *run, void *userdata) {
+        OneShot *o = userdata;
 
-        r = dispatch_run_new(s, carriers, occurrence_id, key, &run);
-        if (r < 0)
-                return r;
-        if (progress)
-                progress(0, run->total, userdata);
-        while (!dispatch_stop_requested) {
-                uint64_t until = 0, now;
+        o->stats = run->stats;
+        (void) sd_event_exit(o->event, 0);
+}
 
-                r = dispatch_run_step(run, &until);
-                if (r < 0)
-                        return r;
-                if (r == DISPATCH_STEP_DONE)
-                        break;
-                if (r == DISPATCH_STEP_WAIT) {
-                        /* nothing due yet (retries, rate limit): wait, a second at most, so a
-                         * stop request is noticed */
-                        now = now_realtime_usec();
-                        if (until > now)
-                                usleep((useconds_t) (until - now > 1000000 ? 1000000 : until - now));
-                        continue;
-                }
-                if (progress)
-                        progress(run->done, run->total, userdata);
-        }
-        if (ret)
-                *ret = run->stats;
+static int oneshot_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        OneShot *o = userdata;
+
+        (void) s;
+        (void) si;
+        /* finish what is in flight (its outcome is recorded), claim nothing more */
+        dispatcher_stop(o->dispatcher);
         return 0;
+}
+
+int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id, const char *key,
+                        dispatch_progress_t progress, void *userdata, DispatchStats *ret) {
+        OneShot o = { .progress = progress, .userdata = userdata };
+        DispatchHooks hooks = { .progress = oneshot_progress, .done = oneshot_done, .userdata = &o };
+        sigset_t mask, old;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        if (sigprocmask(SIG_BLOCK, &mask, &old) < 0)
+                return -errno;
+        r = sd_event_new(&o.event);
+        if (r < 0)
+                goto finish;
+        r = sd_event_add_signal(o.event, NULL, SIGINT, oneshot_signal, &o);
+        if (r >= 0)
+                r = sd_event_add_signal(o.event, NULL, SIGTERM, oneshot_signal, &o);
+        if (r >= 0)
+                r = dispatcher_new(o.event, s, &o.dispatcher);
+        if (r >= 0) {
+                if (progress) {
+                        unsigned total = 0;
+                        (void) outbox_count_open(s, occurrence_id, &total);
+                        progress(0, total, userdata);
+                }
+                r = dispatcher_start(o.dispatcher, carriers, occurrence_id, key, &hooks, NULL);
+        }
+        if (r >= 0)
+                r = sd_event_loop(o.event);
+        if (r >= 0 && ret)
+                *ret = o.stats;
+finish:
+        dispatcher_free(o.dispatcher);
+        sd_event_unref(o.event);
+        (void) sigprocmask(SIG_SETMASK, &old, NULL);
+        return r < 0 ? r : 0;
 }

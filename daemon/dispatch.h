@@ -1,25 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Draining an occurrence's outbox through the carriers, one row at a time:
+/* The dispatcher: drains occurrences' outboxes through the carriers on an sd-event loop,
+ * used by both dunnd and `dunnctl run`.
  *
- *   claim   BEGIN IMMEDIATE; re-check the household still owes (a payment recorded before
- *           the send means no send); status pending/retry -> sending, attempts+1,
- *           claimed_by = our pid; COMMIT (synchronous=FULL: durable before the request)
- *   send    the carrier
- *   record  sending -> sent | retry | failed | unknown, in its own transaction
- *
- * A row found in `sending` whose claiming process is gone was interrupted mid-send: it may
- * have reached the carrier, so it becomes `unknown` and is reported, never re-sent. */
+ *   - one libcurl multi handle (curl-glue.c): many requests in flight at once;
+ *   - per carrier: `concurrency` requests in flight, a token bucket (`rate`, `burst`), and a
+ *     circuit breaker: `failure_threshold` consecutive transient failures, or one
+ *     carrier-wide refusal (credentials, balance), pause it for `pause`; it then lets one
+ *     request through and recovers on success;
+ *   - every row goes claim -> request -> record (outbox.c), each step committed before the
+ *     next acts on it, so a crash leaves at most the rows in flight, which become `unknown`;
+ *   - local carriers (deliver()) are called inline, a few rows per loop iteration, so the
+ *     loop stays responsive.
+ */
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
+#include <systemd/sd-event.h>
 
 #include "carrier.h"
 #include "store.h"
 
-typedef void (*dispatch_progress_t)(unsigned done, unsigned total, void *userdata);
+typedef struct Dispatcher Dispatcher;
+typedef struct DispatchRun DispatchRun;
 
 typedef struct DispatchStats {
         unsigned attempted;
@@ -28,49 +32,47 @@ typedef struct DispatchStats {
         unsigned unknown;
         unsigned cancelled;             /* paid before the send */
         unsigned retried;
-        bool carrier_paused;            /* a carrier-wide failure stopped the run */
+        unsigned failovers;
+        bool carrier_paused;            /* some carrier refused or tripped its breaker */
+        bool stopped;                   /* ended by dispatcher_stop() with rows left */
 } DispatchStats;
 
-/* Marks rows left in `sending` by processes that no longer exist as `unknown`. Returns the
- * number of rows marked, or a negative errno. */
-int dispatch_recover_interrupted(Store *s);
+typedef struct DispatchHooks {
+        /* after each finished row: done of total rows that were open at the start */
+        void (*progress)(DispatchRun *run, unsigned done, unsigned total, void *userdata);
+        /* before claiming: µs (CLOCK_REALTIME) until which the run must not send (quiet
+         * hours), or 0 */
+        uint64_t (*hold)(DispatchRun *run, void *userdata);
+        /* the run ended (drained, or stopped); the run is freed after this returns */
+        void (*done)(DispatchRun *run, void *userdata);
+        void *userdata;
+} DispatchHooks;
 
-/* One occurrence's outbox being drained, a row per step, so that an event loop can serve
- * signals, the watchdog and reloads between rows. */
-typedef struct DispatchRun DispatchRun;
+int dispatcher_new(sd_event *event, Store *store, Dispatcher **ret);
+/* Aborts requests still in flight (their rows become `unknown`: they may have arrived). */
+Dispatcher *dispatcher_free(Dispatcher *d);
 
-int dispatch_run_new(Store *s, CarrierSet *carriers, int64_t occurrence_id,
-                     const char *occurrence_key, DispatchRun **ret);
-DispatchRun *dispatch_run_free(DispatchRun *r);
+/* Starts draining an occurrence through carriers (which must outlive the run). */
+int dispatcher_start(Dispatcher *d, CarrierSet *carriers, int64_t occurrence_id,
+                     const char *occurrence_key, const DispatchHooks *hooks, DispatchRun **ret);
 
-typedef enum DispatchStep {
-        DISPATCH_STEP_DONE,             /* nothing left to send (or the carrier paused) */
-        DISPATCH_STEP_SENT,             /* one row handled; call again */
-        DISPATCH_STEP_WAIT,             /* nothing due (retries, rate limit): call again at
-                                         * *ret_wait_until (µs, CLOCK_REALTIME) */
-} DispatchStep;
+/* Claims nothing more; each run ends (done hook) once its requests in flight are answered. */
+void dispatcher_stop(Dispatcher *d);
+unsigned dispatcher_in_flight(const Dispatcher *d);
+bool dispatcher_has_runs(const Dispatcher *d);
 
-/* Handles the next due row. Returns a DispatchStep or a negative errno (store errors;
- * carrier faults are outcomes, not errors). */
-int dispatch_run_step(DispatchRun *r, uint64_t *ret_wait_until);
-
-/* Counters so far; total = rows open when the run started. */
 const DispatchStats *dispatch_run_stats(const DispatchRun *r);
 unsigned dispatch_run_done(const DispatchRun *r);
 unsigned dispatch_run_total(const DispatchRun *r);
 const char *dispatch_run_key(const DispatchRun *r);
-int64_t dispatch_run_occurrence(const DispatchRun *r);
 
-/* Sends every pending row of the occurrence, sleeping for retries (dunnctl). Returns 0 or a
- * negative errno. */
+/* Marks rows left `sending` by dead processes `unknown` (outbox_recover_interrupted). */
+int dispatch_recover_interrupted(Store *s);
+
+typedef void (*dispatch_progress_t)(unsigned done, unsigned total, void *userdata);
+
+/* dunnctl: its own loop until the occurrence is drained; SIGINT/SIGTERM stop it after the
+ * requests in flight. Returns 0 or a negative errno. */
 int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id,
                         const char *occurrence_key, dispatch_progress_t progress, void *userdata,
                         DispatchStats *ret);
-
-static inline void dispatch_run_freep(DispatchRun **r) {
-        if (*r)
-                dispatch_run_free(*r);
-}
-
-/* Stops dispatch_occurrence() after the row in hand (set from a signal handler). */
-extern volatile int dispatch_stop_requested;

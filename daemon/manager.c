@@ -12,6 +12,8 @@
 
 /* How often STATUS= may change during a run: often enough to watch, not a datagram per SMS. */
 #define STATUS_INTERVAL_USEC (500 * 1000ULL)
+/* How long SIGTERM waits for requests in flight (the unit's TimeoutStopSec is 45 s). */
+#define STOP_TIMEOUT_USEC (30 * 1000000ULL)
 /* Unfinished occurrences younger than this are resumed on start. */
 #define RESUME_WINDOW "-7 days"
 
@@ -23,10 +25,10 @@ typedef struct Generation {
 
 typedef struct Run {
         struct Run *next;
+        Manager *manager;
         Generation *gen;                /* the config and carriers the run started with */
         CampaignResult res;
-        DispatchRun *dispatch;
-        uint64_t wait_until;            /* µs: retries, rate limit, quiet hours */
+        DispatchRun *dispatch;          /* the dispatcher's; valid until its done hook */
 } Run;
 
 typedef struct ScheduleTimer {
@@ -46,8 +48,9 @@ struct Manager {
         ScheduleTimer *timers;
         size_t n_timers;
         Run *runs;
-        sd_event_source *step_source;   /* defer: one outbox row per loop iteration */
-        sd_event_source *wake_source;   /* realtime: the earliest waiting run */
+        Dispatcher *dispatcher;
+        bool stopping;
+        sd_event_source *stop_timer;    /* bounds the wait for requests in flight */
         sd_event_source *watchdog_source;       /* monotonic: WATCHDOG=1 every half period */
         uint64_t watchdog_usec;
         usec_t last_status;
@@ -124,16 +127,14 @@ static void notify_run_status(Manager *m, const Run *run, bool force) {
         if (!force && now - m->last_status < STATUS_INTERVAL_USEC)
                 return;
         m->last_status = now;
-        snprintf(status, sizeof(status), "STATUS=%s: %u/%u sent%s", run->res.key,
-                 dispatch_run_stats(run->dispatch)->sent, dispatch_run_total(run->dispatch),
-                 run->wait_until ? " (waiting)" : "");
+        snprintf(status, sizeof(status), "STATUS=%s: %u/%u sent", run->res.key,
+                 dispatch_run_stats(run->dispatch)->sent, dispatch_run_total(run->dispatch));
         (void) sd_notify(false, status);
 }
 
 /* ---- runs --------------------------------------------------------------------------- */
 
 static void run_free(Run *run) {
-        dispatch_run_free(run->dispatch);
         generation_unref(run->gen);
         free(run);
 }
@@ -145,13 +146,81 @@ static bool run_active(Manager *m, const char *key) {
         return false;
 }
 
-static void schedule_step(Manager *m) {
-        (void) sd_event_source_set_enabled(m->step_source, SD_EVENT_ON);
+/* The end of the quiet hours that contain t, or 0 when t is outside them. */
+static time_t quiet_hours_end(const Config *c, time_t t) {
+        int start = c->quiet_start_min, end = c->quiet_end_min, now_min, wait_min;
+        struct tm tm;
+
+        if (start == end || localtime_in_zone(t, c->timezone, &tm) < 0)
+                return 0;
+        now_min = tm.tm_hour * 60 + tm.tm_min;
+        if (start < end ? (now_min < start || now_min >= end)
+                        : (now_min < start && now_min >= end))
+                return 0;
+        wait_min = (end - now_min + 24 * 60) % (24 * 60);
+        /* to the minute boundary; a DST shift inside the window only moves it by the shift */
+        return t - tm.tm_sec + (time_t) wait_min * 60;
+}
+
+static uint64_t run_hold(DispatchRun *d, void *userdata) {
+        Run *run = userdata;
+        time_t end = quiet_hours_end(run->gen->config, time(NULL));
+        char when[64];
+
+        (void) d;
+        if (!end)
+                return 0;
+        localtime_format(end, run->gen->config->timezone, "%H:%M", when, sizeof(when));
+        log_info("%s: inside quiet hours; sending resumes at %s", run->res.key, when);
+        notify_run_status(run->manager, run, true);
+        return (uint64_t) end * USEC_PER_SEC;
+}
+
+static void run_progress(DispatchRun *d, unsigned done, unsigned total, void *userdata) {
+        Run *run = userdata;
+
+        (void) d;
+        (void) done;
+        (void) total;
+        notify_run_status(run->manager, run, false);
+}
+
+static void run_done(DispatchRun *d, void *userdata) {
+        Run *run = userdata;
+        Manager *m = run->manager;
+        char f_occ[OCCURRENCE_KEY_MAX + 32];
+        const char *fields[] = { f_occ, NULL };
+        Run **p;
+        int r;
+
+        (void) d;
+        r = campaign_finish(m->store, &run->res);
+        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", run->res.key);
+        if (r < 0)
+                (void) log_full(LOG_ERR, r, fields, "%s: cannot finish", run->res.key);
+        else
+                (void) log_full(run->res.total.unknown || run->res.total.failed ? LOG_WARNING : LOG_INFO, 0,
+                                fields, "%s: %s: %u sent, %u failed, %u unknown, %u skipped, "
+                                "%u cancelled (paid), %u pending", run->res.key,
+                                run->res.total.pending ? "stopped" : "done", run->res.total.sent,
+                                run->res.total.failed, run->res.total.unknown, run->res.total.skipped,
+                                run->res.total.cancelled, run->res.total.pending);
+        for (p = &m->runs; *p; p = &(*p)->next)
+                if (*p == run) {
+                        *p = run->next;
+                        break;
+                }
+        run_free(run);
+        if (m->stopping && !m->runs)
+                (void) sd_event_exit(m->event, 0);
+        else if (!m->runs)
+                notify_idle_status(m);
 }
 
 /* Adds a run of an occurrence already planned (or planned now by campaign_start). */
 static int run_add(Manager *m, const CampaignResult *res) {
         Run *run, **tail;
+        DispatchHooks hooks = { .progress = run_progress, .hold = run_hold, .done = run_done };
         int r;
 
         if (run_active(m, res->key))
@@ -159,17 +228,20 @@ static int run_add(Manager *m, const CampaignResult *res) {
         run = calloc(1, sizeof(*run));
         if (!run)
                 return -ENOMEM;
+        run->manager = m;
         run->res = *res;
         run->gen = generation_ref(m->gen);
-        r = dispatch_run_new(m->store, m->gen->carriers, res->occurrence_id, res->key, &run->dispatch);
-        if (r < 0) {
-                run_free(run);
-                return r;
-        }
+        hooks.userdata = run;
         for (tail = &m->runs; *tail; tail = &(*tail)->next)
                 ;
         *tail = run;
-        schedule_step(m);
+        r = dispatcher_start(m->dispatcher, run->gen->carriers, res->occurrence_id, res->key, &hooks,
+                             &run->dispatch);
+        if (r < 0) {
+                *tail = NULL;
+                run_free(run);
+                return r;
+        }
         return 0;
 }
 
@@ -191,117 +263,6 @@ static int start_occurrence(Manager *m, const ConfigSchedule *sc, time_t at, con
                         res.key, origin, res.already_planned ? " (already planned earlier)" : "",
                         res.total.selected, res.total.pending, res.total.skipped);
         return run_add(m, &res);
-}
-
-static void run_finish(Manager *m, Run *run) {
-        char f_occ[OCCURRENCE_KEY_MAX + 32];
-        const char *fields[] = { f_occ, NULL };
-        Run **p;
-        int r;
-
-        r = campaign_finish(m->store, &run->res);
-        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", run->res.key);
-        if (r < 0)
-                (void) log_full(LOG_ERR, r, fields, "%s: cannot finish", run->res.key);
-        else
-                (void) log_full(run->res.total.unknown || run->res.total.failed ? LOG_WARNING : LOG_INFO, 0,
-                                fields, "%s: done: %u sent, %u failed, %u unknown, %u skipped, "
-                                "%u cancelled (paid), %u pending", run->res.key, run->res.total.sent,
-                                run->res.total.failed, run->res.total.unknown, run->res.total.skipped,
-                                run->res.total.cancelled, run->res.total.pending);
-        for (p = &m->runs; *p; p = &(*p)->next)
-                if (*p == run) {
-                        *p = run->next;
-                        break;
-                }
-        run_free(run);
-        if (!m->runs)
-                notify_idle_status(m);
-}
-
-/* The end of the quiet hours that contain t, or 0 when t is outside them. */
-static time_t quiet_hours_end(const Config *c, time_t t) {
-        int start = c->quiet_start_min, end = c->quiet_end_min, now_min, wait_min;
-        struct tm tm;
-
-        if (start == end || localtime_in_zone(t, c->timezone, &tm) < 0)
-                return 0;
-        now_min = tm.tm_hour * 60 + tm.tm_min;
-        if (start < end ? (now_min < start || now_min >= end)
-                        : (now_min < start && now_min >= end))
-                return 0;
-        wait_min = (end - now_min + 24 * 60) % (24 * 60);
-        /* to the minute boundary; a DST shift inside the window only moves it by the shift */
-        return t - tm.tm_sec + (time_t) wait_min * 60;
-}
-
-static void arm_wake(Manager *m) {
-        uint64_t first = 0;
-
-        for (Run *r = m->runs; r; r = r->next)
-                if (r->wait_until && (!first || r->wait_until < first))
-                        first = r->wait_until;
-        if (!first) {
-                (void) sd_event_source_set_enabled(m->wake_source, SD_EVENT_OFF);
-                return;
-        }
-        (void) sd_event_source_set_time(m->wake_source, first);
-        (void) sd_event_source_set_enabled(m->wake_source, SD_EVENT_ONESHOT);
-}
-
-static int on_step(sd_event_source *s, void *userdata) {
-        Manager *m = userdata;
-        uint64_t now = now_realtime_usec(), until = 0;
-        time_t quiet_end;
-        Run *run;
-        int r;
-
-        (void) s;
-        /* the first run not waiting; runs are served in the order they started */
-        for (run = m->runs; run && run->wait_until > now; run = run->next)
-                ;
-        if (!run) {
-                (void) sd_event_source_set_enabled(m->step_source, SD_EVENT_OFF);
-                arm_wake(m);
-                return 0;
-        }
-        run->wait_until = 0;
-        quiet_end = quiet_hours_end(run->gen->config, (time_t) (now / USEC_PER_SEC));
-        if (quiet_end) {
-                char when[64];
-                localtime_format(quiet_end, run->gen->config->timezone, "%H:%M", when, sizeof(when));
-                log_info("%s: inside quiet hours; sending resumes at %s", run->res.key, when);
-                run->wait_until = (uint64_t) quiet_end * USEC_PER_SEC;
-                notify_run_status(m, run, true);
-                return 0;
-        }
-        r = dispatch_run_step(run->dispatch, &until);
-        if (r < 0) {
-                log_error_errno(r, "%s: dispatch failed (%s); the rest stays queued", run->res.key,
-                                store_errmsg(m->store));
-                run_finish(m, run);
-                return 0;
-        }
-        if (r == DISPATCH_STEP_WAIT) {
-                run->wait_until = until;
-                notify_run_status(m, run, false);
-                return 0;
-        }
-        if (r == DISPATCH_STEP_DONE) {
-                run_finish(m, run);
-                return 0;
-        }
-        notify_run_status(m, run, false);
-        return 0;
-}
-
-static int on_wake(sd_event_source *s, uint64_t usec, void *userdata) {
-        Manager *m = userdata;
-
-        (void) s;
-        (void) usec;
-        schedule_step(m);
-        return 0;
 }
 
 /* ---- schedules ---------------------------------------------------------------------- */
@@ -464,18 +425,39 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+static int on_stop_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        (void) s;
+        (void) usec;
+        log_warning("%u request(s) still unanswered; leaving them 'unknown'",
+                    dispatcher_in_flight(m->dispatcher));
+        return sd_event_exit(m->event, 0);
+}
+
 static int on_stop(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Manager *m = userdata;
         unsigned pending = 0;
+        uint64_t now;
 
         (void) s;
+        if (m->stopping)
+                return 0;
+        m->stopping = true;
         for (Run *r = m->runs; r; r = r->next)
                 pending += dispatch_run_total(r->dispatch) - dispatch_run_done(r->dispatch);
-        /* the row in hand has been recorded (a step is synchronous); the rest stays queued */
-        log_info("%s: stopping; %u message(s) stay queued for the next start",
-                 strsignal((int) si->ssi_signo), pending);
+        log_info("%s: stopping; %u request(s) in flight are waited for, %u message(s) stay "
+                 "queued for the next start", strsignal((int) si->ssi_signo),
+                 dispatcher_in_flight(m->dispatcher), pending);
         (void) sd_notify(false, "STOPPING=1\nSTATUS=Stopping");
-        return sd_event_exit(m->event, 0);
+        if (!m->runs)
+                return sd_event_exit(m->event, 0);
+        /* claim nothing more; the runs end as their requests are answered (run_done exits),
+         * within STOP_TIMEOUT at most */
+        dispatcher_stop(m->dispatcher);
+        (void) sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        return sd_event_add_time(m->event, &m->stop_timer, CLOCK_MONOTONIC, now + STOP_TIMEOUT_USEC,
+                                 0, on_stop_timeout, m);
 }
 
 /* ---- watchdog ---------------------------------------------------------------------- */
@@ -543,14 +525,15 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        timers_free(m);
+        /* requests still in flight are recorded unknown here */
+        dispatcher_free(m->dispatcher);
         while (m->runs) {
                 Run *next = m->runs->next;
                 run_free(m->runs);
                 m->runs = next;
         }
-        timers_free(m);
-        sd_event_source_disable_unref(m->step_source);
-        sd_event_source_disable_unref(m->wake_source);
+        sd_event_source_disable_unref(m->stop_timer);
         sd_event_source_disable_unref(m->watchdog_source);
         generation_unref(m->gen);
         store_close(m->store);
@@ -585,18 +568,9 @@ int manager_run(Manager *m) {
         r = watchdog_setup(m);
         if (r < 0)
                 return log_error_errno(r, "cannot set up the watchdog");
-        r = sd_event_add_defer(m->event, &m->step_source, on_step, m);
+        r = dispatcher_new(m->event, m->store, &m->dispatcher);
         if (r < 0)
                 return r;
-        /* below timers and signals: a long campaign never starves them */
-        (void) sd_event_source_set_priority(m->step_source, SD_EVENT_PRIORITY_IDLE);
-        (void) sd_event_source_set_enabled(m->step_source, SD_EVENT_OFF);
-        /* accuracy 1 µs: this timer paces the rate limit, coalescing would slow sending */
-        r = sd_event_add_time(m->event, &m->wake_source, CLOCK_REALTIME, USEC_INFINITY, 1,
-                              on_wake, m);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_enabled(m->wake_source, SD_EVENT_OFF);
 
         r = timers_setup(m);
         if (r < 0)

@@ -126,8 +126,13 @@ static const char migration_1[] =
         "CREATE INDEX dispatches_status ON dispatches(status, occurrence_id);"
         "CREATE INDEX dispatches_household ON dispatches(household_id);";
 
+/* 2: failover needs to know, at send time, the channels the schedule tries in order. */
+static const char migration_2[] =
+        "ALTER TABLE occurrences ADD COLUMN channels TEXT NOT NULL DEFAULT 'sms';";
+
 const char *const store_migrations[] = {
         migration_1,
+        migration_2,
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -11,7 +11,7 @@
 
 #include "macro.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_TIMEOUT_MS 10000
 
 typedef enum StoreOpenMode {

@@ -242,7 +242,7 @@ static void test_failed_migration_changes_nothing(void **state) {
         assert_true(r < 0);
         assert_null(s);
         assert_non_null(strstr(err, "cannot migrate"));
-        assert_non_null(strstr(err, "from schema 0 to 1"));
+        assert_non_null(strstr(err, "from schema 0 to 2"));
         assert_non_null(strstr(err, "households"));
 
         /* all or nothing: no half-made schema, the old data intact */
