@@ -253,9 +253,57 @@ static void on_transfer_done(CurlGlue *g, CURL *easy, CURLcode result, void *use
         transfer_free(t);
 }
 
+/* What the host promises every network plugin (see dunnd-carrier.h). */
+static void easy_defaults(const Carrier *c, Transfer *t) {
+        const ConfigCarrier *cc = c->config;
+
+        curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) cc->connect_timeout_ms);
+        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long) cc->timeout_ms);
+        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+        curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https");
+        curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
+        curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+        /* libcurl re-sends a request by itself when a reused connection turns out dead;
+         * without an idempotency key that is a second SMS. */
+        if (!(c->properties & DUNND_CARRIER_IDEMPOTENT))
+                curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L);
+}
+
+int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_outcome *o) {
+        Transfer t = {};
+        long status = 0, request_size = 0;
+        CURLcode rc;
+        int r;
+
+        *o = (struct dunnd_outcome) { .klass = DUNND_OUTCOME_UNKNOWN };
+        if (c->api->deliver) {
+                c->api->deliver(c->state, m, o);
+                return 0;
+        }
+        t.easy = curl_easy_init();
+        if (!t.easy)
+                return -ENOMEM;
+        easy_defaults(c, &t);
+        r = c->api->prepare(c->state, m, t.easy, &t.req);
+        if (r < 0) {
+                curl_easy_cleanup(t.easy);
+                return r;
+        }
+        rc = curl_easy_perform(t.easy);
+        curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(t.easy, CURLINFO_REQUEST_SIZE, &request_size);
+        c->api->finish(c->state, t.req, (int) rc, request_size > 0, status, t.body ? t.body : "",
+                       t.body_len, o);
+        curl_easy_cleanup(t.easy);
+        free(t.body);
+        return 0;
+}
+
 static int start_transfer(DispatchRun *run, Carrier *c, OutboxRow *row) {
         Dispatcher *d = run->dispatcher;
-        const ConfigCarrier *cc = c->config;
         struct dunnd_message m = {
                 .dispatch_id = (uint64_t) row->id,
                 .occurrence = run->key,
@@ -279,19 +327,7 @@ static int start_transfer(DispatchRun *run, Carrier *c, OutboxRow *row) {
                 free(t);
                 return -ENOMEM;
         }
-        curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) cc->connect_timeout_ms);
-        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long) cc->timeout_ms);
-        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-        curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-        curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-        /* libcurl re-sends a request by itself when a reused connection turns out dead;
-         * without an idempotency key that is a second SMS. */
-        if (!(c->properties & DUNND_CARRIER_IDEMPOTENT))
-                curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L);
+        easy_defaults(c, t);
         r = c->api->prepare(c->state, &m, t->easy, &t->req);
         if (r < 0)
                 goto fail;

@@ -69,6 +69,10 @@ const char *dispatch_run_key(const DispatchRun *r);
 /* Marks rows left `sending` by dead processes `unknown` (outbox_recover_interrupted). */
 int dispatch_recover_interrupted(Store *s);
 
+/* One message, blocking, outside any outbox (dunnctl test-carrier): the same request the
+ * dispatcher would make. Returns 0 with *o filled, or a negative errno. */
+int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_outcome *o);
+
 typedef void (*dispatch_progress_t)(unsigned done, unsigned total, void *userdata);
 
 /* dunnctl: its own loop until the occurrence is drained; SIGINT/SIGTERM stop it after the

@@ -3,6 +3,7 @@
 /* dunnctl: the command line staff and cron use. One function per subcommand, in ctl-*.c;
  * this file only parses the global options and dispatches. */
 
+#include <curl/curl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -36,6 +37,8 @@ static const Verb verbs[] = {
         { "log", verb_log, "the dispatch log" },
         { "schedules", verb_schedules, "configured schedules and their next elapse" },
         { "calendar", verb_calendar_ctl, "check a calendar expression and its next elapses" },
+        { "carriers", verb_carriers, "the loaded carriers: plugin, ABI, channel, rate" },
+        { "test-carrier", verb_test_carrier, "send one test message through a carrier" },
         { "check-config", verb_check_config, "validate the configuration and carriers" },
 };
 
@@ -68,6 +71,11 @@ int main(int argc, char *argv[]) {
         int c, r;
 
         setlocale(LC_ALL, "C.UTF-8");
+        /* once, before anything could start a thread (libcurl's rule) */
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                ctl_error("cannot initialize libcurl");
+                return EXIT_RUNTIME;
+        }
         log_open("dunnctl", LOG_TARGET_STDERR);
         log_set_max_level(LOG_NOTICE);
         /* '+': stop at the command; its own options follow it */

@@ -2,6 +2,7 @@
 
 /* dunnd: the reminder daemon. Options and logging here; the work is in manager.c. */
 
+#include <curl/curl.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdio.h>
@@ -100,6 +101,11 @@ int main(int argc, char *argv[]) {
         if (optind < argc) {
                 fprintf(stderr, "dunnd: unexpected argument '%s'\n", argv[optind]);
                 return 2;
+        }
+        /* once, before anything could start a thread (libcurl's rule) */
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+                fprintf(stderr, "dunnd: cannot initialize libcurl\n");
+                return 1;
         }
         if (check)
                 return check_only(o.config_path);
