@@ -437,7 +437,7 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
                                 &stats);
         if (r < 0)
                 return log_error_errno(r, "%s: dispatch failed: %s", res->key, store_errmsg(s));
-        res->carrier_paused = stats.carrier_paused;
-        res->stopped = stats.stopped;
+        res->carrier_paused = stats.carrier_refused;
+        res->stopped = stats.stopped && !stats.carrier_refused;
         return campaign_finish(s, res);
 }

@@ -235,7 +235,7 @@ static bool channel_is_valid(const char *c) {
 /* Keys the host reads itself; everything else in a carrier section goes to the plugin. */
 static const char *const carrier_host_keys[] = {
         "name", "plugin", "channel", "concurrency", "rate", "burst", "max_attempts", "max_age",
-        "timeout", "connect_timeout", "failure_threshold", "pause", NULL
+        "timeout", "connect_timeout", "failure_threshold", "pause", "retry_base", NULL
 };
 
 static int option_value(const config_setting_t *s, char **ret) {
@@ -274,6 +274,7 @@ static void load_carrier(Loader *l, const config_setting_t *s, ConfigCarrier *c)
         c->connect_timeout_ms = 5000;
         c->failure_threshold = 5;
         c->pause_sec = 60;
+        c->retry_base_sec = 5;
 
         if (!config_setting_is_group(s)) {
                 bad(l, s, "each carrier must be a group { name = ...; plugin = ...; }");
@@ -306,6 +307,7 @@ static void load_carrier(Loader *l, const config_setting_t *s, ConfigCarrier *c)
         if (get_int(l, s, "failure_threshold", 1, 1000, &v))
                 c->failure_threshold = (unsigned) v;
         (void) get_duration(l, s, "pause", &c->pause_sec);
+        (void) get_duration(l, s, "retry_base", &c->retry_base_sec);
         if (config_setting_lookup_float(s, "rate", &rate) == CONFIG_TRUE) {
                 if (rate < 0)
                         bad(l, config_setting_get_member(s, "rate"), "'rate' must not be negative");

@@ -45,6 +45,7 @@ typedef struct ConfigCarrier {
         uint64_t connect_timeout_ms;    /* default 5 s */
         unsigned failure_threshold;     /* consecutive transient failures that pause it */
         uint64_t pause_sec;             /* how long the circuit breaker keeps it paused */
+        uint64_t retry_base_sec;        /* first retry delay; doubles per attempt */
         char *file;             /* config file and line, for errors found later (plugin open) */
         int line;
 } ConfigCarrier;

@@ -106,6 +106,7 @@ static void breaker_account(DispatchRun *run, Carrier *c, const struct dunnd_out
         case DUNND_OUTCOME_CARRIER_FAILURE:
                 c->paused_until = now + cc->pause_sec * 1000000ULL;
                 run->stats.carrier_paused = true;
+                run->stats.carrier_refused = true;
                 /* an alert: someone has to fix credentials, balance or the signature */
                 log_error("ALERT carrier '%s' refuses to send: %s; pausing it for %llus, the "
                           "messages stay queued", c->name, o->error, (unsigned long long) cc->pause_sec);
@@ -149,7 +150,8 @@ static void schedule_pump(Dispatcher *d) {
 static void finish_row(DispatchRun *run, Carrier *carrier, OutboxRow *row, struct dunnd_outcome *o) {
         Dispatcher *d = run->dispatcher;
         OutboxPolicy policy = { .max_attempts = carrier->config->max_attempts,
-                                .max_age_sec = carrier->config->max_age_sec };
+                                .max_age_sec = carrier->config->max_age_sec,
+                                .retry_base_sec = carrier->config->retry_base_sec };
         bool failed_over = false;
         int r;
 
@@ -621,9 +623,12 @@ typedef struct OneShot {
 static void oneshot_progress(DispatchRun *run, unsigned done, unsigned total, void *userdata) {
         OneShot *o = userdata;
 
-        (void) run;
         if (o->progress)
                 o->progress(done, total, o->userdata);
+        /* a carrier that refuses everything will not be fixed while cron waits: stop, leave
+         * the rest pending (the daemon instead pauses it and probes again) */
+        if (run->stats.carrier_refused)
+                dispatcher_stop(o->dispatcher);
 }
 
 static void oneshot_done(DispatchRun *run, void *userdata) {

@@ -34,6 +34,7 @@ typedef struct DispatchStats {
         unsigned retried;
         unsigned failovers;
         bool carrier_paused;            /* some carrier refused or tripped its breaker */
+        bool carrier_refused;           /* some carrier refused everything (credentials, ...) */
         bool stopped;                   /* ended by dispatcher_stop() with rows left */
 } DispatchStats;
 

@@ -10,7 +10,6 @@
 #include "log.h"
 #include "outbox.h"
 
-#define RETRY_BASE_SEC 5
 #define RETRY_MAX_SEC 3600
 #define THROTTLE_DEFAULT_SEC 3600
 
@@ -222,12 +221,13 @@ fail:
         return r;
 }
 
-static time_t retry_delay(const OutboxRow *row, const struct dunnd_outcome *o) {
+static time_t retry_delay(const OutboxRow *row, const OutboxPolicy *p, const struct dunnd_outcome *o) {
         time_t d;
 
+        /* the carrier said when: honour it */
         if (o->retry_after_ms > 0)
                 return (time_t) ((o->retry_after_ms + 999) / 1000);
-        d = RETRY_BASE_SEC << (row->attempts > 10 ? 10 : row->attempts - 1);
+        d = (time_t) (p->retry_base_sec ? p->retry_base_sec : 1) << (row->attempts > 10 ? 10 : row->attempts - 1);
         if (d > RETRY_MAX_SEC)
                 d = RETRY_MAX_SEC;
         /* jitter of up to a quarter, so a crowd of retries does not arrive at once */
@@ -329,7 +329,7 @@ int outbox_record(Store *s, const OutboxRow *row, const OutboxPolicy *policy,
                         status = OUTBOX_FAILED;
                 else {
                         status = OUTBOX_RETRY;
-                        next = t + retry_delay(row, o);
+                        next = t + retry_delay(row, policy, o);
                 }
                 break;
         case DUNND_OUTCOME_THROTTLED:

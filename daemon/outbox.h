@@ -57,6 +57,7 @@ int outbox_claim(Store *s, int64_t occurrence_id, outbox_accept_t accept, void *
 typedef struct OutboxPolicy {
         unsigned max_attempts;
         uint64_t max_age_sec;
+        uint64_t retry_base_sec;        /* doubled per attempt, capped at an hour, jittered */
 } OutboxPolicy;
 
 /* What record made of an outcome. */
