@@ -484,6 +484,10 @@ static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
                     "expression '%s': %s", strempty(sc->name), sc->when, err);
 
         if (get_strv(l, s, "categories", &cats, NULL)) {
+                if (!cats[0])
+                        bad(l, config_setting_get_member(s, "categories"),
+                            "schedule '%s': 'categories' is empty (leave it out for all but "
+                            "disputed)", strempty(sc->name));
                 for (char **i = cats; *i; i++) {
                         Category cat = category_from_string(*i);
                         if (cat < 0)

@@ -232,18 +232,21 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                         quiet = true;
                         break;
                 case 'h':
-                        printf("dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--quiet]\n\n"
+                        printf("dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [-q|--quiet]\n\n"
                                "Run one occurrence of SCHEDULE now (what cron calls). The occurrence is\n"
                                "named SCHEDULE@TIME: the schedule's latest calendar elapse within its\n"
                                "catch_up window, or the current minute (or --at). Running the same\n"
                                "occurrence again sends nothing new; it only finishes what is pending.\n"
-                               "Shows a progress line on a terminal, nothing under cron.\n");
+                               "Shows a progress line on a terminal, nothing under cron. Quiet hours\n"
+                               "are the daemon's: an explicit run sends when it is started.\n"
+                               "SIGINT/SIGTERM: claim nothing more, wait for requests in flight.\n"
+                               "Exit status 1 when stopped or when a carrier refused to send.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
                 }
         if (argc - optind != 1) {
-                ctl_error("usage: dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM']");
+                ctl_error("usage: dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [-q|--quiet]");
                 return EXIT_USAGE;
         }
         r = ctl_load_config(ctl, true);

@@ -401,7 +401,7 @@ int verb_pay(Ctl *ctl, int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
         if (argc - optind != 2) {
-                ctl_error("usage: dunnctl pay UNIT AMOUNT [--date YYYY-MM-DD] [--method M]");
+                ctl_error("usage: dunnctl pay UNIT AMOUNT [--date YYYY-MM-DD] [--method M] [--reference R]");
                 return EXIT_USAGE;
         }
         if (money_parse_yuan(argv[optind + 1], false, &fen) < 0 || fen == 0) {

@@ -56,11 +56,10 @@ int ctl_open_store(Ctl *ctl, StoreOpenMode mode, Store **ret) {
         char err[512];
         int r;
 
-        if (!ctl->db_path) {
-                r = ctl_load_config(ctl, false);
-                if (r != 0)
-                        return r;
-        }
+        /* also with --db: the config's timezone and late-fee rate apply when there is one */
+        r = ctl_load_config(ctl, false);
+        if (r != 0)
+                return r;
         path = ctl->db_path ? ctl->db_path : ctl->config ? ctl->config->database : NULL;
         if (!path) {
                 ctl_error("no database: no config at '%s' and no --db FILE", ctl->config_path);

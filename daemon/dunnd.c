@@ -21,10 +21,12 @@ static void help(void) {
                "      --foreground      accepted for unit files; dunnd never forks\n"
                "      --check           validate the configuration and load the carriers, then exit\n"
                "  -v, --verbose         log debug messages (one line per message sent)\n"
-               "      --log-level L     err, warning, notice, info (default) or debug\n"
-               "      --help, --version\n\n"
+               "      --log-level L     err, warning, notice, info or debug (default: the\n"
+               "                        config's log_level, else info)\n"
+               "  -h, --help, --version\n\n"
                "Signals: SIGHUP reloads the configuration (an invalid one is logged and ignored),\n"
-               "SIGTERM/SIGINT stop after the message in hand; the rest is sent on the next start.\n"
+               "SIGTERM/SIGINT claim nothing more and wait (30 s at most) for requests in flight;\n"
+               "the rest is sent on the next start.\n"
                "Exit status: 0 stopped, 1 runtime failure, 2 usage error, 78 unusable configuration.\n"
                "See dunnd(8), dunnd.conf(5).\n",
                DUNND_DEFAULT_CONFIG);
@@ -63,7 +65,7 @@ int main(int argc, char *argv[]) {
         _cleanup_(manager_freep) Manager *m = NULL;
         ManagerOptions o = { .config_path = DUNND_DEFAULT_CONFIG };
         bool check = false;
-        int c, r, level = LOG_INFO;
+        int c, r, level = -1;   /* -1: the config's log_level */
 
         setlocale(LC_ALL, "C.UTF-8");
         while ((c = getopt_long(argc, argv, "c:vh", options, NULL)) >= 0)
@@ -110,9 +112,12 @@ int main(int argc, char *argv[]) {
         if (check)
                 return check_only(o.config_path);
 
+        o.log_level_from_cli = level >= 0;
         log_open("dunnd", LOG_TARGET_AUTO);
-        log_set_max_level(level);
+        log_set_max_level(level >= 0 ? level : LOG_INFO);
         r = manager_new(&o, &m);
+        if (r >= 0 && level < 0)
+                log_set_max_level(manager_log_level(m));
         if (r == -EINVAL)
                 return EXIT_CONFIG;
         if (r < 0)

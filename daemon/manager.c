@@ -45,6 +45,7 @@ struct Manager {
         char *config_path;
         char *db_path;                  /* as opened; a reload cannot move it */
         bool db_from_cli;               /* --db: the config's database is not used */
+        bool log_level_from_cli;        /* -v/--log-level: the config's log_level is not used */
         ScheduleTimer *timers;
         size_t n_timers;
         Run *runs;
@@ -416,6 +417,8 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
         generation_unref(m->gen);
         m->gen = g;
         r = timers_setup(m);
+        if (!m->log_level_from_cli)
+                log_set_max_level(g->config->log_level);
         if (r < 0)
                 log_error_errno(r, "cannot arm the new schedules");
         log_info("reloaded: %zu schedules, %zu carriers", g->config->n_schedules, g->config->n_carriers);
@@ -512,6 +515,7 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
                 return r == -ENOMEM ? r : -EINVAL;
         }
         m->db_from_cli = o->db_path != NULL;
+        m->log_level_from_cli = o->log_level_from_cli;
         m->db_path = strdup(o->db_path ? o->db_path : m->gen->config->database);
         if (!m->db_path)
                 return -ENOMEM;
@@ -520,6 +524,10 @@ int manager_new(const ManagerOptions *o, Manager **ret) {
                 return log_error_errno(r, "%s", err);
         *ret = TAKE_PTR(m);
         return 0;
+}
+
+int manager_log_level(const Manager *m) {
+        return m->gen->config->log_level;
 }
 
 Manager *manager_free(Manager *m) {

@@ -26,6 +26,7 @@ typedef struct Manager Manager;
 typedef struct ManagerOptions {
         const char *config_path;
         const char *db_path;            /* NULL: the config's database */
+        bool log_level_from_cli;        /* a reload must not change the level then */
 } ManagerOptions;
 
 /* Loads the config, opens the store and the carriers. Returns 0 or a negative errno after
@@ -37,6 +38,9 @@ Manager *manager_free(Manager *m);
  * unfinished ones, sends READY=1 and runs until SIGTERM/SIGINT. Returns 0 or a negative
  * errno. */
 int manager_run(Manager *m);
+
+/* The config's log_level (LOG_INFO unless set). */
+int manager_log_level(const Manager *m);
 
 static inline void manager_freep(Manager **m) {
         if (*m)

@@ -46,7 +46,9 @@ check_eq "dunnd@.service ExecStart: per-instance config and database" \
         "$(exec_start "$T/units/dunnd@.service")"
 check_eq "dunnd@.service StateDirectory" "StateDirectory=dunnd/%i" \
         "$(directives "$T/units/dunnd@.service" | grep '^StateDirectory=')"
-check_eq "dunnd@.service SyslogIdentifier" "SyslogIdentifier=dunnd-%i" \
+# no SyslogIdentifier=: dunnd tags its structured journal entries itself, an identifier in
+# the unit would only apply to stray stdout lines and mislead 'journalctl -t'
+check_eq "dunnd@.service sets no SyslogIdentifier" "" \
         "$(directives "$T/units/dunnd@.service" | grep '^SyslogIdentifier=')"
 # A LoadCredential= whose source file is missing makes the service fail to start (and verify
 # does not notice), so the shipped units only carry commented examples.
