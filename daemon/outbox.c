@@ -117,13 +117,18 @@ int outbox_claim(Store *s, int64_t occurrence_id, outbox_accept_t accept, void *
                 return r;
         tx = s;
         r = store_prepare(s,
+                          /* two picks, each a walk of the (status, occurrence_id, id) index:
+                           * an OR of the two made SQLite scan the whole occurrence per claim */
+                          "WITH p AS (SELECT id FROM dispatches WHERE status = 'pending'"
+                          "             AND occurrence_id = ?1 ORDER BY id LIMIT 1),"
+                          "     r AS (SELECT id FROM dispatches WHERE status = 'retry'"
+                          "             AND occurrence_id = ?1 AND next_attempt_at <= ?2"
+                          "           ORDER BY id LIMIT 1)"
                           "SELECT d.id, d.household_id, d.contact_id, d.attempts,"
                           "       CAST(strftime('%s', d.created_at) AS INTEGER), h.unit, d.channel,"
                           "       d.recipient, d.recipient_name, d.subject, d.text"
                           "  FROM dispatches d JOIN households h ON h.id = d.household_id"
-                          " WHERE d.occurrence_id = ?1"
-                          "   AND (d.status = 'pending' OR (d.status = 'retry' AND d.next_attempt_at <= ?2))"
-                          " ORDER BY d.id LIMIT 1",
+                          " WHERE d.id = (SELECT MIN(id) FROM (SELECT id FROM p UNION ALL SELECT id FROM r))",
                           &pick);
         if (r < 0)
                 return r;

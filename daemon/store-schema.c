@@ -126,9 +126,11 @@ static const char migration_1[] =
         "CREATE INDEX dispatches_status ON dispatches(status, occurrence_id);"
         "CREATE INDEX dispatches_household ON dispatches(household_id);";
 
-/* 2: failover needs to know, at send time, the channels the schedule tries in order. */
+/* 2: failover needs to know, at send time, the channels the schedule tries in order; the
+ * categories import looks notes up per household. */
 static const char migration_2[] =
-        "ALTER TABLE occurrences ADD COLUMN channels TEXT NOT NULL DEFAULT 'sms';";
+        "ALTER TABLE occurrences ADD COLUMN channels TEXT NOT NULL DEFAULT 'sms';"
+        "CREATE INDEX notes_household ON notes(household_id);";
 
 const char *const store_migrations[] = {
         migration_1,
