@@ -5,28 +5,10 @@
 # refusal, an invalid number failing over to e-mail, libcurl's keep-alive silent re-send,
 # and the rate limit. Every household must end in exactly one final state.
 . "$TOP/tests/integration/lib.sh"
+. "$TOP/tests/integration/carrier-lib.sh"
 cd "$T"
 [ -f "$PLUGIN_DIR/http.so" ] || { skip "http carrier" "http.so not built"; exit 0; }
 
-# mkdata DIR N [EMAIL_EVERY]: N owing households 9-1-1..N with phones 1390000xxxx
-mkdata() {
-        /usr/bin/python3 - "$1" "$2" "${3:-0}" <<'PY'
-import csv, os, sys
-d, n, every = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-os.makedirs(d, exist_ok=True)
-with open(f"{d}/households.csv", "w", newline="") as f:
-    w = csv.writer(f)
-    w.writerow("unit,building,property_type,area_m2,owner,phone,email,payer_type".split(","))
-    for i in range(1, n + 1):
-        email = f"owner{i}@example.com" if every and i % every == 0 else ""
-        w.writerow([f"9-1-{i}", "9", "多层", "88.50", f"王{i}", f"1390000{i:04d}", email, "monthly"])
-with open(f"{d}/charges.csv", "w", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(["unit", "period", "amount", "due_date"])
-    for i in range(1, n + 1):
-        w.writerow([f"9-1-{i}", "2026-11", "106.20", "2026-11-15"])
-PY
-}
 start_sink() {     # start_sink NAME [args...]: sets URL_<NAME>
         local name=$1; shift
         /usr/bin/python3 "$TOP/tests/peers/http-sink.py" --port-file "$T/$name.port" --log "$T/$name.log" "$@" &
@@ -52,12 +34,8 @@ carriers = (
 templates = { t = "{{signature}}{{owner}}您好，{{unit}}物业费{{amount}}元尚未缴纳，请于{{deadline}}前缴纳 & 核对。如已缴纳，请忽略本信息。"; };
 schedules = ( { name = "s"; template = "t"; channels = [${4:-"sms"}]; } );
 EOF
-        "$DUNNCTL" -c "$1.conf" init >/dev/null
-        "$DUNNCTL" -c "$1.conf" import households "data$1/households.csv" >/dev/null
-        "$DUNNCTL" -c "$1.conf" import charges "data$1/charges.csv" >/dev/null
+        load "$1"
 }
-run() { "$DUNNCTL" -c "$1.conf" run s --at "2026-12-14 09:30" --quiet; }
-q() { sqlite3 "$1.db" "$2"; }
 # per_recipient LOG: "to" values that arrived more than once
 dups() {
         /usr/bin/python3 - "$1" <<'PY'
@@ -68,9 +46,6 @@ for line in open(sys.argv[1]):
     c[urllib.parse.parse_qs(m["body"]).get("to", ["?"])[0]] += 1
 print(" ".join(k for k, n in c.items() if n > 1))
 PY
-}
-final_states_ok() {     # every row in exactly one final state, nothing pending or sending
-        test "$(q "$1" "SELECT COUNT(*) FROM dispatches WHERE status IN ('pending','sending','retry')")" = 0
 }
 
 # --- success: each message once, Chinese text and '&' intact ----------------------------

@@ -1,0 +1,72 @@
+#!/bin/bash
+# A campaign through the `kannel` plugin into a real Kannel (bearerbox + smsbox, Debian's
+# kannel package) whose fake SMSC (kannel-extras' fakesmsc) records what it receives: every
+# recipient once, the exact Chinese text; a wrong password pauses the carrier; Kannel down
+# is a transient fault (it never reached Kannel), retried up to max_attempts.
+. "$TOP/tests/integration/lib.sh"
+. "$TOP/tests/integration/carrier-lib.sh"
+cd "$T"
+[ -f "$PLUGIN_DIR/kannel.so" ] || { skip "kannel carrier" "kannel.so not built"; exit 0; }
+env_out=$("$TOP/tests/peers/kannel-up.sh" start "$T/kannel"); rc=$?
+if [ "$rc" -eq 77 ]; then skip "kannel carrier" "kannel is not installed"; exit 0; fi
+[ "$rc" -eq 0 ] || { nok "Kannel starts on loopback"; exit 1; }
+eval "$env_out"
+on_exit "$TOP/tests/peers/kannel-up.sh stop $T/kannel"
+ok "Kannel (bearerbox, smsbox, fakesmsc) started on 127.0.0.1"
+
+mkconf() {      # mkconf NAME PASSWORD
+        cat > "$1.conf" <<CONF
+database = "$T/$1.db";
+timezone = "UTC";
+plugin_dir = "$PLUGIN_DIR";
+signature = "【测试物业】";
+carriers = ( { name = "kannel"; plugin = "kannel"; channel = "sms"; url = "$KANNEL_SENDSMS_URL";
+               username = "$KANNEL_USER"; password = "$2"; from = "10690000";
+               timeout = 3; retry_base = 1; failure_threshold = 100; } );
+templates = { t = "{{signature}}尊敬的{{owner}}业主您好，您的{{unit}}物业费{{amount}}元尚未缴纳，请于{{deadline}}前缴纳。如已缴纳，请忽略本信息。"; };
+schedules = ( { name = "s"; template = "t"; channels = ["sms"]; } );
+CONF
+        load "$1"
+}
+wait_received() {       # wait_received N: fakesmsc saw at least N messages (parts joined)
+        local i
+        for i in $(seq 100); do
+                [ "$(/usr/bin/python3 "$TOP/tests/peers/fakesmsc-decode.py" "$FAKESMSC_LOG" | wc -l)" -ge "$1" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+# --- a campaign of 12 Chinese reminders ---------------------------------------------------
+mkdata dataok 12; mkconf ok "$KANNEL_PASS"
+check "run through Kannel exits 0" run ok
+check_eq "all 12 accepted by Kannel" 12 "$(q ok "SELECT COUNT(*) FROM dispatches WHERE status = 'sent'")"
+check "the fake SMSC received 12 messages" wait_received 12
+/usr/bin/python3 "$TOP/tests/peers/fakesmsc-decode.py" "$FAKESMSC_LOG" > got.jsonl
+q ok "SELECT recipient || char(9) || text FROM dispatches ORDER BY recipient" > want.tsv
+/usr/bin/python3 -c '
+import json, sys
+got = sorted((m["receiver"], m["text"]) for m in map(json.loads, open("got.jsonl")))
+want = sorted(tuple(l.rstrip("\n").split("\t", 1)) for l in open("want.tsv"))
+print("same" if got == want else "differ")
+for (gr, gt), (wr, wt) in zip(got, want):
+    if (gr, gt) != (wr, wt): print("# got ", gr, gt, "\n# want", wr, wt); break' > cmp.out
+check_eq "every recipient once, with exactly the rendered Chinese text" "same" "$(head -1 cmp.out)"
+sed -n '2,$p' cmp.out
+check_eq "sent as UCS-2 (coding=2)" 2 "$(/usr/bin/python3 -c 'import json; print(json.loads(open("got.jsonl").readline())["coding"])')"
+
+# --- wrong password: a carrier-wide refusal, not 12 failed households ---------------------
+mkdata databad 4; mkconf bad "wrong-password"
+out=$(run bad 2>&1); rc=$?
+check_eq "wrong password: run exits 1" 1 "$rc"
+check_contains "wrong password: an alert names the carrier" "ALERT carrier 'kannel' refuses to send" "$out"
+check_eq "wrong password: all stay pending" 4 "$(q bad "SELECT COUNT(*) FROM dispatches WHERE status = 'pending'")"
+
+# --- Kannel down: connection refused never reached it: transient, retried, then failed ------
+mkdata datadown 3; mkconf down "$KANNEL_PASS"
+sed -i 's/failure_threshold = 100;/failure_threshold = 100; max_attempts = 2;/' down.conf
+"$TOP/tests/peers/kannel-up.sh" stop "$T/kannel"
+run down >/dev/null 2>&1
+check_eq "Kannel down: connection refused is 'transient'" "transient" "$(q down "SELECT DISTINCT outcome FROM dispatches")"
+check_eq "Kannel down: retried up to max_attempts, then failed" "2|failed" \
+        "$(q down "SELECT DISTINCT attempts || '|' || status FROM dispatches")"
