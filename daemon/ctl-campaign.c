@@ -17,13 +17,28 @@
 #include "money.h"
 #include "timeutil.h"
 
-static int find_schedule(Ctl *ctl, const char *name, const ConfigSchedule **ret) {
-        *ret = config_find_schedule(ctl->config, name);
-        if (!*ret) {
+/* The schedule a command names and the time its occurrence stands for: --at, or the
+ * schedule's latest elapse within its catch-up window, or the current minute. */
+static int schedule_and_time(Ctl *ctl, const char *name, const char *at_s,
+                             const ConfigSchedule **ret_schedule, time_t *ret_at) {
+        const ConfigSchedule *sc;
+        time_t at;
+        int r;
+
+        r = ctl_load_config(ctl, true);
+        if (r != 0)
+                return r;
+        sc = config_find_schedule(ctl->config, name);
+        if (!sc) {
                 ctl_error("no schedule named '%s' in %s (see 'dunnctl schedules')", name,
                           ctl->config->path);
                 return EXIT_USAGE;
         }
+        r = ctl_parse_time(ctl, at_s, &at);
+        if (r != 0)
+                return r;
+        *ret_schedule = sc;
+        *ret_at = at_s ? at : schedule_occurrence_time(ctl->config, sc, at);
         return 0;
 }
 
@@ -78,19 +93,13 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
                 ctl_error("usage: dunnctl preview SCHEDULE [--at 'YYYY-MM-DD HH:MM']");
                 return EXIT_USAGE;
         }
-        r = ctl_load_config(ctl, true);
-        if (r != 0)
-                return r;
-        r = find_schedule(ctl, argv[optind], &sc);
-        if (r != 0)
-                return r;
-        r = ctl_parse_time(ctl, at_s, &at);
+        r = schedule_and_time(ctl, argv[optind], at_s, &sc, &at);
         if (r != 0)
                 return r;
         r = ctl_open_store(ctl, STORE_OPEN_READONLY, &s);
         if (r != 0)
                 return r;
-        r = campaign_plan(ctl->config, s, sc, at_s ? at : schedule_occurrence_time(ctl->config, sc, at), &p);
+        r = campaign_plan(ctl->config, s, sc, at, &p);
         if (r < 0) {
                 ctl_error("cannot plan '%s': %s", sc->name, r == -ENOMEM ? "out of memory" : store_errmsg(s));
                 return EXIT_RUNTIME;
@@ -249,17 +258,9 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                 ctl_error("usage: dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [-q|--quiet]");
                 return EXIT_USAGE;
         }
-        r = ctl_load_config(ctl, true);
+        r = schedule_and_time(ctl, argv[optind], at_s, &sc, &at);
         if (r != 0)
                 return r;
-        r = find_schedule(ctl, argv[optind], &sc);
-        if (r != 0)
-                return r;
-        r = ctl_parse_time(ctl, at_s, &at);
-        if (r != 0)
-                return r;
-        if (!at_s)
-                at = schedule_occurrence_time(ctl->config, sc, at);
         r = carrier_set_open(ctl->config, &carriers, &errors);
         for (size_t i = 0; i < errors.n; i++)
                 fprintf(stderr, "%s\n", errors.lines[i]);
