@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+
+/*
+ * The `kannel` carrier: Kannel's smsbox sendsms interface (checked against Kannel 1.4.5).
+ *
+ * Options (values are strings; libconfig numbers and booleans arrive as their text):
+ *   url = "http://127.0.0.1:13013/cgi-bin/sendsms";   required
+ *   username = "dunn";              required: the sendsms-user
+ *   password = "...";               required; usually password_credential = "kannel"
+ *   from = "10690000";              sender (default: Kannel's global-sender)
+ *   smsc = "fake";                  force an smsc-id (default: Kannel routes)
+ *   dlr_mask = 31;                  delivery reports wanted (1 delivered, 2 undelivered,
+ *   dlr_url = "http://127.0.0.1:8080/dlr?id={{dispatch_id}}&status=%d";
+ *                                   4 buffered, 8 SMSC ack, 16 SMSC nack); both or neither.
+ *                                   {{dispatch_id}} is ours, Kannel fills in its %-escapes.
+ *   validity = 1440;                minutes the SMSC (and bearerbox's queue) may hold the
+ *                                   message: a reminder delivered days late does harm
+ *   ca_file = "/etc/dunnd/kannel-ca.pem";   CA for an https:// smsbox
+ *   require_tls = false;            refuse anything but https://
+ *
+ * The request is a POST with the text as a text/plain UTF-8 body and the parameters in
+ * X-Kannel-* headers (user guide, "sendsms POST"). Kannel 1.4.5 answers a form POST with
+ * 400 "Invalid content-type"; a GET would put the password in the URL, and smsbox logs the
+ * CGI variables of a GET, password included, at log-level 0. Text that is printable ASCII
+ * (GSM 7-bit safe) goes as coding 0; anything else, Chinese in particular, as coding 2
+ * (UCS-2), which Kannel converts from the UTF-8 charset.
+ *
+ * What Kannel 1.4.5 (smsbox + bearerbox + fakesmsc) answered, and the class we give it:
+ *   202 "0: Accepted for delivery"                          SENT
+ *   202 "3: Queued for later delivery" (no SMSC online)      SENT (stored by bearerbox;
+ *                                                            logged when it starts and ends)
+ *   403 "Authorization failed for sendsms"                   CARRIER_FAILURE
+ *   400 "Missing receiver(s) number(s), rejected",
+ *       "Empty receiver number not allowed, rejected",
+ *       "Number(s) has/have been denied by white- and/or black-lists."   INVALID_RECIPIENT
+ *   400 "Sender missing and no global set, rejected"         CARRIER_FAILURE (config)
+ *   400 other ("Coding field misformed, rejected", "Charset or body misformed, rejected")
+ *                                                            REJECTED
+ *   403 "Not routable. Do not try again." (no SMSC accepts the number or the smsc-id)
+ *                                                            REJECTED: the same answer for a
+ *        number one SMSC's denied-prefix refuses and for a wrong `smsc`, so it neither marks
+ *        the contact invalid nor pauses the carrier
+ *   503 "Temporal failure, try again later." (bearerbox queue limit)   TRANSIENT
+ *   404 "Unknown request." (wrong url path), 401, 405           CARRIER_FAILURE
+ *   500 "Sending failed.", other 5xx                         UNKNOWN
+ *   connection refused (smsbox down)                         TRANSIENT
+ *   no answer after the request went out (bearerbox stalled) UNKNOWN
+ */
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "carrier-net.h"
+#include "dunnd-carrier.h"
+
+#ifndef DUNND_VERSION
+#define DUNND_VERSION "0"
+#endif
+
+struct kannel_state {
+        const struct dunnd_host *host;
+        char *url, *username, *password, *from, *smsc, *dlr_url, *ca_file;
+        int dlr_mask;           /* -1: none */
+        long validity;          /* minutes; 0: none */
+        bool require_tls;
+        bool queueing;          /* the last answer was "3: Queued for later delivery" */
+};
+
+struct kannel_req {
+        void *easy;
+        struct curl_slist *headers;
+        char *text;
+        char *recipient;
+};
+
+static void kannel_close(void *state) {
+        struct kannel_state *s = state;
+
+        if (!s)
+                return;
+        free(s->url);
+        free(s->username);
+        net_free_secret(s->password);
+        free(s->from);
+        free(s->smsc);
+        free(s->dlr_url);
+        free(s->ca_file);
+        free(s);
+}
+
+static int parse_long(const char *v, long min, long max, long *ret) {
+        char *e;
+        long n;
+
+        errno = 0;
+        n = strtol(v, &e, 10);
+        if (errno || e == v || *e || n < min || n > max)
+                return -EINVAL;
+        *ret = n;
+        return 0;
+}
+
+static int kannel_open(const struct dunnd_option *options, size_t n_options,
+                       const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
+        struct kannel_state *s;
+        int r = 0;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->host = host;
+        s->dlr_mask = -1;
+        err[0] = 0;
+
+        for (size_t i = 0; i < n_options && r >= 0; i++) {
+                const char *k = options[i].key, *v = options[i].value;
+                char **str = NULL;
+                long n;
+
+                if (strcmp(k, "url") == 0)
+                        str = &s->url;
+                else if (strcmp(k, "username") == 0)
+                        str = &s->username;
+                else if (strcmp(k, "password") == 0)
+                        str = &s->password;
+                else if (strcmp(k, "from") == 0)
+                        str = &s->from;
+                else if (strcmp(k, "smsc") == 0)
+                        str = &s->smsc;
+                else if (strcmp(k, "dlr_url") == 0)
+                        str = &s->dlr_url;
+                else if (strcmp(k, "ca_file") == 0) {
+                        if (access(v, R_OK) < 0) {
+                                snprintf(err, errlen, "option 'ca_file': cannot read '%s': %s", v,
+                                         strerror(errno));
+                                r = -EINVAL;
+                        } else
+                                str = &s->ca_file;
+                } else if (strcmp(k, "dlr_mask") == 0) {
+                        if (parse_long(v, 1, 31, &n) < 0) {
+                                snprintf(err, errlen, "option 'dlr_mask' must be 1-31 (1 delivered, "
+                                         "2 undelivered, 4 buffered, 8 SMSC ack, 16 SMSC nack)");
+                                r = -EINVAL;
+                        } else
+                                s->dlr_mask = (int) n;
+                } else if (strcmp(k, "validity") == 0) {
+                        if (parse_long(v, 1, 7 * 24 * 60, &n) < 0) {
+                                snprintf(err, errlen, "option 'validity' must be minutes, 1-10080");
+                                r = -EINVAL;
+                        } else
+                                s->validity = n;
+                } else if (strcmp(k, "require_tls") == 0) {
+                        if (net_parse_bool(v, &s->require_tls) < 0) {
+                                snprintf(err, errlen, "option 'require_tls' must be true or false");
+                                r = -EINVAL;
+                        }
+                } else {
+                        snprintf(err, errlen, "unknown option '%s' for the kannel carrier (it knows "
+                                 "url username password from smsc dlr_mask dlr_url validity "
+                                 "ca_file require_tls)", k);
+                        r = -EINVAL;
+                }
+                if (r >= 0 && str) {
+                        /* they all end up in header lines */
+                        if (net_has_ctl(v)) {
+                                snprintf(err, errlen, "option '%s' has a control character", k);
+                                r = -EINVAL;
+                        } else {
+                                char *d = strdup(v);
+
+                                if (!d)
+                                        r = -ENOMEM;
+                                else {
+                                        net_free_secret(*str);
+                                        *str = d;
+                                }
+                        }
+                }
+        }
+        if (r < 0)
+                goto fail;
+
+        r = -EINVAL;
+        if (!s->url || !s->username || !s->password) {
+                snprintf(err, errlen, "the kannel carrier needs 'url', 'username' and 'password' "
+                         "(or password_credential)");
+                goto fail;
+        }
+        if (strncasecmp(s->url, "https://", 8) != 0 &&
+            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
+                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
+                         "https:// (require_tls is on)" : "http:// or https://");
+                goto fail;
+        }
+        if ((s->dlr_mask >= 0) != (s->dlr_url != NULL)) {
+                snprintf(err, errlen, "options 'dlr_mask' and 'dlr_url' go together: Kannel "
+                         "sends reports only with both");
+                goto fail;
+        }
+        if (s->dlr_url) {
+                /* the only variable: anything else in {{ }} is a typo */
+                const char *p = s->dlr_url;
+
+                while ((p = strstr(p, "{{"))) {
+                        if (strncmp(p, "{{dispatch_id}}", 15) != 0) {
+                                snprintf(err, errlen, "option 'dlr_url': the only variable is "
+                                         "{{dispatch_id}}");
+                                goto fail;
+                        }
+                        p += 15;
+                }
+        }
+        *ret_state = s;
+        return 0;
+fail:
+        if (r == -ENOMEM && !err[0])
+                snprintf(err, errlen, "out of memory");
+        kannel_close(s);
+        return r;
+}
+
+/* GSM 03.38 covers printable ASCII except the backtick (and Kannel maps the extension
+ * characters itself); anything else needs UCS-2, or Kannel sends "?". */
+static bool gsm_safe(const char *t) {
+        for (const unsigned char *p = (const unsigned char *) t; *p; p++)
+                if (!((*p >= 0x20 && *p < 0x7f && *p != '`') || *p == '\n' || *p == '\r'))
+                        return false;
+        return true;
+}
+
+/* One receiver: Kannel splits `to` on spaces and would send to each. */
+static bool recipient_valid(const char *r) {
+        if (!r || !*r)
+                return false;
+        if (*r == '+')
+                r++;
+        if (!*r || strlen(r) > 20)
+                return false;
+        for (; *r; r++)
+                if (*r < '0' || *r > '9')
+                        return false;
+        return true;
+}
+
+static void req_free(struct kannel_req *q) {
+        if (!q)
+                return;
+        net_slist_free(q->headers);
+        net_free_secret(q->text);
+        free(q->recipient);
+        free(q);
+}
+
+static int add_header(struct kannel_req *q, const char *name, const char *value) {
+        struct net_buf b = {};
+        struct curl_slist *l = NULL;
+
+        /* "Name:" with nothing after it tells libcurl to drop its own header of that name */
+        net_buf_puts(&b, name);
+        net_buf_puts(&b, *value ? ": " : ":");
+        net_buf_puts(&b, value);
+        if (!b.oom)
+                l = curl_slist_append(q->headers, b.data);
+        net_buf_wipe(&b);
+        if (!l)
+                return -ENOMEM;
+        q->headers = l;
+        return 0;
+}
+
+static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
+                          void **ret_req) {
+        struct kannel_state *s = state;
+        struct kannel_req *q;
+        CURLcode cc;
+        char num[24];
+        int r = 0;
+
+        if (!recipient_valid(m->recipient)) {
+                /* nothing goes out; the host treats a failed prepare as not sent */
+                if (s->host && s->host->log)
+                        s->host->log(s->host->host_data, DUNND_LOG_WARNING, "dispatch %llu: the "
+                                     "recipient is not one phone number; not sent",
+                                     (unsigned long long) m->dispatch_id);
+                return -EINVAL;
+        }
+        q = calloc(1, sizeof(*q));
+        if (!q)
+                return -ENOMEM;
+        q->easy = easy;
+        q->recipient = strdup(m->recipient);
+        q->text = strdup(m->text ? m->text : "");
+        if (!q->recipient || !q->text) {
+                r = -ENOMEM;
+                goto fail;
+        }
+
+        r = add_header(q, "Content-Type", "text/plain; charset=UTF-8");
+        if (r >= 0)
+                r = add_header(q, "X-Kannel-Username", s->username);
+        if (r >= 0)
+                r = add_header(q, "X-Kannel-Password", s->password);
+        if (r >= 0)
+                r = add_header(q, "X-Kannel-To", m->recipient);
+        if (r >= 0 && s->from)
+                r = add_header(q, "X-Kannel-From", s->from);
+        if (r >= 0 && s->smsc)
+                r = add_header(q, "X-Kannel-SMSC", s->smsc);
+        if (r >= 0)
+                r = add_header(q, "X-Kannel-Coding", gsm_safe(q->text) ? "0" : "2");
+        if (r >= 0 && s->validity > 0) {
+                snprintf(num, sizeof(num), "%ld", s->validity);
+                r = add_header(q, "X-Kannel-Validity", num);
+        }
+        if (r >= 0 && s->dlr_mask >= 0) {
+                struct net_buf u = {};
+                const char *p = s->dlr_url, *v;
+
+                snprintf(num, sizeof(num), "%d", s->dlr_mask);
+                r = add_header(q, "X-Kannel-DLR-Mask", num);
+                /* the id is digits: nothing to escape, in a header or in the URL */
+                snprintf(num, sizeof(num), "%llu", (unsigned long long) m->dispatch_id);
+                while ((v = strstr(p, "{{dispatch_id}}"))) {
+                        net_buf_add(&u, p, (size_t) (v - p));
+                        net_buf_puts(&u, num);
+                        p = v + 15;
+                }
+                net_buf_puts(&u, p);
+                if (r >= 0)
+                        r = u.oom ? -ENOMEM : add_header(q, "X-Kannel-DLR-Url", u.data);
+                net_buf_wipe(&u);
+        }
+        /* smsbox does not send "100 Continue"; don't let libcurl wait for it */
+        if (r >= 0)
+                r = add_header(q, "Expect", "");
+        if (r < 0)
+                goto fail;
+
+        cc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, s->require_tls ? "https" : "http,https");
+        if (cc == CURLE_OK)
+                cc = curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR,
+                                      s->require_tls ? "https" : "http,https");
+        if (cc == CURLE_OK)
+                cc = curl_easy_setopt(easy, CURLOPT_URL, s->url);
+        if (cc == CURLE_OK)
+                cc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
+        if (cc == CURLE_OK)
+                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                                      (curl_off_t) strlen(q->text));
+        if (cc == CURLE_OK)
+                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->text);
+        if (cc == CURLE_OK)
+                cc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, q->headers);
+        if (cc == CURLE_OK && s->ca_file)
+                cc = curl_easy_setopt(easy, CURLOPT_CAINFO, s->ca_file);
+        if (cc != CURLE_OK) {
+                if (s->host && s->host->log)
+                        s->host->log(s->host->host_data, DUNND_LOG_ERR, "cannot set up the request: %s",
+                                     curl_easy_strerror(cc));
+                r = cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
+                goto fail;
+        }
+        *ret_req = q;
+        return 0;
+fail:
+        req_free(q);
+        return r;
+}
+
+static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code,
+                     int request_sent, long status, const char *body, size_t len,
+                     struct dunnd_outcome *out) {
+        char text[160];
+
+        if (net_classify_transport(curl_code, request_sent, out))
+                return;
+        net_excerpt(text, sizeof(text), body, len, 150);
+        if (status >= 200 && status < 300) {
+                /* 202 "0: Accepted for delivery" or "3: Queued for later delivery": either
+                 * way bearerbox has stored it. Kannel has no message id: reports come back
+                 * through dlr_url, keyed by our dispatch id. */
+                bool queued = len >= 2 && body[0] == '3' && body[1] == ':';
+
+                out->klass = DUNND_OUTCOME_SENT;
+                /* worth knowing, but once per change, not once per message of a batch */
+                if (queued != s->queueing && s->host && s->host->log)
+                        s->host->log(s->host->host_data, queued ? DUNND_LOG_NOTICE : DUNND_LOG_INFO,
+                                     queued ? "Kannel queues messages for later delivery (no "
+                                     "SMSC online?)" : "Kannel accepts messages for delivery again");
+                s->queueing = queued;
+                return;
+        }
+        snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
+        switch (status) {
+        case 400:
+                if (net_body_has(body, len, "receiver") ||
+                    net_body_has(body, len, "denied by white- and/or black-lists"))
+                        out->klass = DUNND_OUTCOME_INVALID_RECIPIENT;
+                else if (net_body_has(body, len, "Sender missing"))
+                        out->klass = DUNND_OUTCOME_CARRIER_FAILURE;
+                else
+                        out->klass = DUNND_OUTCOME_REJECTED;
+                return;
+        case 403:
+                out->klass = net_body_has(body, len, "Not routable") ?
+                        DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_CARRIER_FAILURE;
+                return;
+        case 401:
+        case 404:
+        case 405:
+        case 407:
+                /* wrong url or a proxy's credentials: every message would fail alike */
+                out->klass = DUNND_OUTCOME_CARRIER_FAILURE;
+                return;
+        case 429:
+        case 503:
+                out->klass = DUNND_OUTCOME_TRANSIENT;
+                out->retry_after_ms = net_retry_after_ms(q ? q->easy : NULL);
+                return;
+        }
+        out->klass = status >= 400 && status < 500 ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_UNKNOWN;
+}
+
+static void kannel_finish(void *state, void *req, int curl_code, int request_sent, long status,
+                          const char *body, size_t len, struct dunnd_outcome *out) {
+        struct kannel_req *q = req;
+
+        *out = (struct dunnd_outcome) {};
+        if (!body)
+                len = 0;
+        classify(state, q, curl_code, request_sent, status, body, len, out);
+        if (q)
+                net_mask_recipient(out->error, sizeof(out->error), q->recipient);
+        req_free(q);
+}
+
+EXPORT const struct dunnd_carrier dunnd_carrier = {
+        .abi = DUNND_CARRIER_ABI,
+        .size = sizeof(struct dunnd_carrier),
+        .name = "kannel",
+        .channel = "sms",
+        .open = kannel_open,
+        .prepare = kannel_prepare,
+        .finish = kannel_finish,
+        .close = kannel_close,
+};

@@ -1,0 +1,670 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The `http` carrier, loaded from PLUGIN_DIR like the host does, against a loopback peer. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "plugin-peer.h"
+
+/* Quotes, &, =, %, +, a newline, Chinese and an emoji (4-byte UTF-8). */
+#define TEXT "尊敬的业主 \"A&B=C\"\n100%+ 😀"
+#define TEXT_FORM "%E5%B0%8A%E6%95%AC%E7%9A%84%E4%B8%9A%E4%B8%BB%20%22A%26B%3DC%22%0A100%25%2B%20%F0%9F%98%80"
+#define TEXT_JSON "尊敬的业主 \\\"A&B=C\\\"\\n100%+ 😀"
+
+static struct plugin pl;
+
+static const struct dunnd_message msg = {
+        .dispatch_id = 4711,
+        .occurrence = "deadline@2026-12-14T09:30",
+        .channel = "sms",
+        .recipient = "13912345678",
+        .recipient_name = "张三",
+        .unit = "3-2-1201",
+        .subject = NULL,
+        .text = TEXT,
+};
+
+static int group_setup(void **state) {
+        (void) state;
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        plugin_load(&pl, "http");
+        return 0;
+}
+
+static int group_teardown(void **state) {
+        (void) state;
+        plugin_unload(&pl);
+        curl_global_cleanup();
+        return 0;
+}
+
+static char url_buf[256];
+
+static const char *peer_url(const struct peer *p, const char *path) {
+        snprintf(url_buf, sizeof(url_buf), "http://127.0.0.1:%d%s", p->port, path);
+        return url_buf;
+}
+
+/* The typical domestic form gateway: JSON reply {"code":0,"msgid":"..."}. */
+#define FORM_OPTS(url)                                                                   \
+        "url", url, "body", "account=dunn&password={{password}}&mobile={{recipient}}"   \
+                            "&content={{text}}&name={{name}}",                          \
+        "password", "s3cret&x", "success_json", "code=0", "message_id_json", "msgid",   \
+        "invalid_json", "code=INVALID_NUMBER", "carrier_failure_json", "code=101|102"
+
+static struct transfer form_answer(const char *status_line, const char *headers, const char *body) {
+        struct peer *p = peer_answer(status_line, headers, body);
+        const char *kv[] = { FORM_OPTS(peer_url(p, "/sms")), NULL };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        assert_non_null(p);
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        t = transfer(&pl, s, &msg);
+        pl.api->close(s);
+        peer_free(p);
+        assert_int_equal(t.prepare_r, 0);
+        return t;
+}
+
+static void open_fails(const char *const *kv, const char *expect) {
+        char err[256];
+        void *s = (void *) 1;
+
+        assert_true(plugin_open_v(&pl, &s, err, sizeof(err), kv) < 0);
+        if (!strstr(err, expect))
+                fail_msg("error '%s' does not mention '%s'", err, expect);
+}
+
+static void test_open_errors(void **state) {
+        (void) state;
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "bogus_key", "1", NULL };
+                open_fails(kv, "'bogus_key'");
+        }
+        {
+                const char *kv[] = { "method", "POST", NULL };
+                open_fails(kv, "needs 'url'");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "require_tls", "true", NULL };
+                open_fails(kv, "https://");
+        }
+        {
+                const char *kv[] = { "url", "ftp://127.0.0.1/", NULL };
+                open_fails(kv, "'url'");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "require_tls", "yes", NULL };
+                open_fails(kv, "require_tls");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "method", "PUT", NULL };
+                open_fails(kv, "method");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "method", "GET", "body", "a=1", NULL };
+                open_fails(kv, "POST");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "body_type", "xml", NULL };
+                open_fails(kv, "body_type");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "success_status", "200-99", NULL };
+                open_fails(kv, "success_status");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "transient_status", "429;503", NULL };
+                open_fails(kv, "transient_status");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "code", NULL };
+                open_fails(kv, "success_json");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "invalid_json", "a..b=1", NULL };
+                open_fails(kv, "invalid_json");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/?to={{phone}}", NULL };
+                open_fails(kv, "{{phone}}");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "body", "to={{recipient", NULL };
+                open_fails(kv, "unclosed");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "body_type", "json",
+                                     "body", "{\"text\": {{text}}}", NULL };
+                open_fails(kv, "not valid JSON");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "header", "NoColonHere", NULL };
+                open_fails(kv, "'header'");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "header3", "X-A: 1\r\nX-B: 2", NULL };
+                open_fails(kv, "'header3'");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "header10", "X-A: 1", NULL };
+                open_fails(kv, "'header10'");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "ca_file", "/nonexistent/ca.pem", NULL };
+                open_fails(kv, "ca_file");
+        }
+        {
+                const char *kv[] = { "url", "http://127.0.0.1/", "message_id_json", "data.", NULL };
+                open_fails(kv, "message_id_json");
+        }
+}
+
+static void test_properties(void **state) {
+        char err[256];
+        void *s;
+
+        (void) state;
+        {
+                const char *kv[] = { "url", "https://127.0.0.1/", NULL };
+                assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+                assert_int_equal(pl.api->properties(s), 0);
+                pl.api->close(s);
+        }
+        {
+                const char *kv[] = { "url", "https://127.0.0.1/", "idempotency_header",
+                                     "Idempotency-Key", NULL };
+                assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+                assert_int_equal(pl.api->properties(s), DUNND_CARRIER_IDEMPOTENT);
+                pl.api->close(s);
+        }
+        /* numbers and booleans arrive as text from libconfig */
+        {
+                const char *kv[] = { "url", "https://127.0.0.1/", "require_tls", "true",
+                                     "success_status", "200", "invalid_status", "", NULL };
+                assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+                pl.api->close(s);
+        }
+}
+
+/* A form POST: every variable URL-escaped, the password too, headers as given. */
+static void test_form_request(void **state) {
+        struct peer *p = peer_answer("200 OK", "", "{\"code\":0,\"msgid\":\"m-1\"}");
+        const char *kv[] = {
+                FORM_OPTS(peer_url(p, "/sms/send?unit={{unit}}")),
+                "header", "X-Unit: {{unit}} {{text}}",
+                "header2", "X-Static: yes",
+                NULL,
+        };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_non_null(p);
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        t = transfer(&pl, s, &msg);
+        pl.api->close(s);
+        peer_join(p);
+
+        assert_int_equal(t.prepare_r, 0);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(t.out.message_id, "m-1");
+        assert_int_equal(t.out.retry_after_ms, 0);
+        assert_string_equal(t.out.error, "");
+        assert_true(strncmp(p->request, "POST /sms/send?unit=3-2-1201 HTTP/1.1\r\n", 39) == 0);
+        assert_string_equal(peer_body(p), "account=dunn&password=s3cret%26x&mobile=13912345678"
+                            "&content=" TEXT_FORM "&name=%E5%BC%A0%E4%B8%89");
+        assert_string_equal(peer_header(p, "Content-Type"), "application/x-www-form-urlencoded");
+        /* the newline in the text became a space: a variable cannot start a header */
+        assert_string_equal(peer_header(p, "X-Unit"), "3-2-1201 尊敬的业主 \"A&B=C\" 100%+ 😀");
+        assert_string_equal(peer_header(p, "X-Static"), "yes");
+        assert_null(peer_header(p, "Expect"));
+        assert_null(peer_header(p, "Authorization"));
+        assert_null(peer_header(p, "Idempotency-Key"));
+        assert_non_null(strstr(peer_header(p, "User-Agent"), "dunnd/"));
+        peer_free(p);
+}
+
+/* A JSON API: JSON-escaped variables, bearer token from the credential, idempotency key. */
+static void test_json_request(void **state) {
+        struct peer *p = peer_answer("202 Accepted", "",
+                                     "{\"result\":{\"status\":\"OK\"},\"data\":[{\"sid\":\"SM\\u00e9\\ud83d\\ude00\"}]}");
+        const char *kv[] = {
+                "url", peer_url(p, "/v1/messages"),
+                "body_type", "json",
+                "body", "{\"to\": \"{{recipient}}\", \"text\": \"{{text}}\", \"ref\": {{dispatch_id}}, "
+                        "\"unit\": \"{{unit}}\", \"occ\": \"{{occurrence}}\"}",
+                "header", "Authorization: Bearer {{password}}",
+                "password", "tok-123",
+                "idempotency_header", "Idempotency-Key",
+                "success_status", "200,201,202",
+                "success_json", "result.status=OK|QUEUED",
+                "message_id_json", "data.0.sid",
+                NULL,
+        };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_non_null(p);
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        t = transfer(&pl, s, &msg);
+        pl.api->close(s);
+        peer_join(p);
+
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(t.out.message_id, "SMé😀");
+        assert_string_equal(peer_body(p), "{\"to\": \"13912345678\", \"text\": \"" TEXT_JSON "\", "
+                            "\"ref\": 4711, \"unit\": \"3-2-1201\", \"occ\": \"deadline@2026-12-14T09:30\"}");
+        assert_string_equal(peer_header(p, "Content-Type"), "application/json; charset=utf-8");
+        assert_string_equal(peer_header(p, "Authorization"), "Bearer tok-123");
+        assert_string_equal(peer_header(p, "Idempotency-Key"), "dunnd-4711");
+        assert_int_equal(peer_header_count(p, "Content-Type"), 1);
+        peer_free(p);
+}
+
+/* GET: everything in the query, escaped; basic auth; no body. */
+static void test_get_request(void **state) {
+        struct peer *p = peer_answer("200 OK", "", "OK 12345");
+        const char *kv[] = {
+                "url", peer_url(p, "/send?to={{recipient}}&msg={{text}}&id={{dispatch_id}}"),
+                "method", "GET",
+                "username", "acct",
+                "password", "s3cret&x",
+                "success_substring", "OK",
+                NULL,
+        };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_non_null(p);
+        pl.log.n = 0;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        /* basic auth over plain http gets a warning, without the password */
+        assert_int_equal(pl.log.n, 1);
+        assert_null(strstr(pl.log.last, "s3cret"));
+        t = transfer(&pl, s, &msg);
+        pl.api->close(s);
+        peer_join(p);
+
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(t.out.message_id, "");
+        assert_true(strncmp(p->request, "GET /send?to=13912345678&msg=" TEXT_FORM "&id=4711 HTTP/1.1\r\n",
+                            strlen("GET /send?to=13912345678&msg=" TEXT_FORM "&id=4711 HTTP/1.1\r\n")) == 0);
+        assert_string_equal(peer_header(p, "Authorization"), "Basic YWNjdDpzM2NyZXQmeA==");
+        assert_null(peer_header(p, "Content-Length"));
+        assert_string_equal(peer_body(p), "");
+        peer_free(p);
+}
+
+/* ---- classification over real transfers ---- */
+
+static void test_sent(void **state) {
+        struct transfer t = form_answer("200 OK", "", "{\"code\": 0, \"msgid\": \"20261214-0001\"}");
+
+        (void) state;
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(t.out.message_id, "20261214-0001");
+        /* "0" as a string matches code=0 as well */
+        t = form_answer("200 OK", "", "{\"msgid\": \"x\", \"code\": \"0\"}");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(t.out.message_id, "x");
+}
+
+static void test_rejected_code(void **state) {
+        struct transfer t = form_answer("200 OK", "", "{\"code\": 17, \"msg\": \"内容含敏感词\"}");
+
+        (void) state;
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(t.out.error, "HTTP 200: code=17 内容含敏感词");
+        assert_string_equal(t.out.message_id, "");
+}
+
+static void test_truncated_json_unknown(void **state) {
+        /* complete as far as HTTP goes, but the JSON stops half-way */
+        struct transfer t = form_answer("200 OK", "", "{\"code\": 0, \"msgid\": \"20261");
+
+        (void) state;
+        assert_int_equal(t.curl_code, 0);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
+        assert_non_null(strstr(t.out.error, "not JSON"));
+        t = form_answer("200 OK", "", "");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
+        t = form_answer("200 OK", "", "<html>gateway error</html>");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
+}
+
+static void test_retry_after(void **state) {
+        char hdr[128], date[64];
+        time_t when = time(NULL) + 120;
+        struct tm tm;
+        struct transfer t = form_answer("429 Too Many Requests", "Retry-After: 7\r\n",
+                                        "{\"code\": 429}");
+
+        (void) state;
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_TRANSIENT);
+        assert_int_equal(t.out.retry_after_ms, 7000);
+
+        gmtime_r(&when, &tm);
+        strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        snprintf(hdr, sizeof(hdr), "Retry-After: %s\r\n", date);
+        t = form_answer("503 Service Unavailable", hdr, "busy");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_TRANSIENT);
+        assert_true(t.out.retry_after_ms >= 110000 && t.out.retry_after_ms <= 120000);
+
+        t = form_answer("503 Service Unavailable", "", "busy");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_TRANSIENT);
+        assert_int_equal(t.out.retry_after_ms, 0);
+        assert_string_equal(t.out.error, "HTTP 503: busy");
+
+        t = form_answer("429 Too Many Requests", "Retry-After: soon\r\n", "");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_TRANSIENT);
+        assert_int_equal(t.out.retry_after_ms, 0);
+}
+
+static void test_server_errors_unknown(void **state) {
+        static const char *const lines[] = { "500 Internal Server Error", "502 Bad Gateway",
+                                              "504 Gateway Timeout", "302 Found" };
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                struct transfer t = form_answer(lines[i], "", "{\"code\": 500}");
+
+                assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
+        }
+}
+
+static void test_carrier_failure(void **state) {
+        struct transfer t = form_answer("401 Unauthorized", "", "{\"code\": 401, \"message\": \"bad key\"}");
+
+        (void) state;
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_CARRIER_FAILURE);
+        assert_string_equal(t.out.error, "HTTP 401: code=401 bad key");
+        t = form_answer("403 Forbidden", "", "no");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_CARRIER_FAILURE);
+        /* a 200 that says "balance used up" is account-wide too */
+        t = form_answer("200 OK", "", "{\"code\": 102, \"msg\": \"余额不足\"}");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_CARRIER_FAILURE);
+        assert_string_equal(t.out.error, "HTTP 200: code=102 余额不足");
+}
+
+static void test_invalid_recipient(void **state) {
+        /* what tests/peers/http-sink.py answers; the number it echoes is masked */
+        struct transfer t = form_answer("400 Bad Request", "",
+                                        "{\"code\": \"INVALID_NUMBER\", \"message\": \"invalid "
+                                        "recipient 13912345678\"}");
+
+        (void) state;
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_INVALID_RECIPIENT);
+        assert_string_equal(t.out.error, "HTTP 400: code=INVALID_NUMBER invalid recipient 139****5678");
+}
+
+static void test_other_4xx_rejected(void **state) {
+        struct transfer t = form_answer("404 Not Found", "", "not here");
+
+        (void) state;
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(t.out.error, "HTTP 404: not here");
+        t = form_answer("422 Unprocessable Entity", "", "{\"code\": 9}");
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(t.out.error, "HTTP 422: code=9");
+}
+
+static void test_connection_refused_transient(void **state) {
+        char url[64];
+        const char *kv[] = { "url", url, NULL };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        (void) state;
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms", dead_port());
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        t = transfer(&pl, s, &msg);
+        pl.api->close(s);
+        assert_int_equal(t.curl_code, CURLE_COULDNT_CONNECT);
+        assert_int_equal(t.request_sent, 0);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_TRANSIENT);
+        assert_true(strncmp(t.out.error, "not sent: ", 10) == 0);
+}
+
+static struct transfer no_answer(enum peer_mode mode, const char *response, long timeout_ms) {
+        struct peer *p = peer_start(mode, response);
+        const char *kv[] = { FORM_OPTS(peer_url(p, "/sms")), NULL };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        assert_non_null(p);
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        t = transfer_timeout(&pl, s, &msg, timeout_ms);
+        pl.api->close(s);
+        peer_join(p);
+        /* the peer got the whole message: this is why it must not be retried blindly */
+        assert_non_null(strstr(p->request, "mobile=13912345678"));
+        peer_free(p);
+        return t;
+}
+
+static void test_closed_after_read_unknown(void **state) {
+        struct transfer t = no_answer(PEER_CLOSE, NULL, 5000);
+
+        (void) state;
+        assert_int_equal(t.curl_code, CURLE_GOT_NOTHING);
+        assert_int_equal(t.request_sent, 1);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
+        assert_true(strncmp(t.out.error, "may have been sent: ", 20) == 0);
+}
+
+static void test_timeout_after_send_unknown(void **state) {
+        struct transfer t = no_answer(PEER_HOLD, NULL, 300);
+
+        (void) state;
+        assert_int_equal(t.curl_code, CURLE_OPERATION_TIMEDOUT);
+        assert_int_equal(t.request_sent, 1);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
+}
+
+static void test_truncated_transfer_unknown(void **state) {
+        /* Content-Length promises more than arrives: curl error 18 */
+        struct transfer t = no_answer(PEER_ANSWER, "HTTP/1.1 200 OK\r\nContent-Length: 80\r\n"
+                                      "Connection: close\r\n\r\n{\"code\": 0, \"msg", 5000);
+
+        (void) state;
+        assert_int_equal(t.curl_code, CURLE_PARTIAL_FILE);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
+}
+
+static void test_success_substring(void **state) {
+        const char *kv[] = { "url", "http://127.0.0.1/", "success_substring", "OK:", NULL };
+        struct dunnd_outcome o;
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        o = finish_canned(&pl, s, &msg, 0, 1, 200, "OK:123", 6);
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        o = finish_canned(&pl, s, &msg, 0, 1, 200, "ERR:7 no such account", 21);
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(o.error, "HTTP 200: ERR:7 no such account");
+        o = finish_canned(&pl, s, &msg, 0, 1, 200, NULL, 0);
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        /* "OK:" only within len: the body need not be NUL-terminated */
+        o = finish_canned(&pl, s, &msg, 0, 1, 200, "ERR OK:", 4);
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        pl.api->close(s);
+}
+
+/* ---- the JSON reader, through finish() ---- */
+
+static struct dunnd_outcome json_case(void *s, const char *body, size_t len) {
+        return finish_canned(&pl, s, &msg, 0, 1, 200, body, len);
+}
+
+static void test_json_reader(void **state) {
+        const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "r.code=0",
+                             "message_id_json", "r.id", NULL };
+        struct dunnd_outcome o;
+        char err[256], *deep;
+        void *s;
+
+        (void) state;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+
+#define J(b) json_case(s, b, strlen(b))
+        o = J(" {\"x\":[1,2,{\"r\":1}],\"r\":{\"id\":\"a\\\"b\\\\c\\/d\",\"code\":0}} \n");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "a\"b\\c/d");
+        /* escaped key, unicode value */
+        o = J("{\"r\":{\"\\u0063ode\":0,\"id\":\"\\u4e2d\\u6587\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "中文");
+        /* numbers compare as text: 0.0 is not 0 */
+        o = J("{\"r\":{\"code\":0.0}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(o.error, "HTTP 200: r.code=0.0");
+        o = J("{\"r\":{\"code\":-1.5e+3}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        /* the last of duplicate keys wins */
+        o = J("{\"r\":{\"code\":1,\"code\":0}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        /* an object where a scalar is wanted, null, booleans */
+        o = J("{\"r\":{\"code\":{\"v\":0}}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        o = J("{\"r\":{\"code\":null}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(o.error, "HTTP 200: r.code=null");
+        o = J("{\"r\":{\"code\":0,\"ok\":true,\"no\":false,\"id\":12}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "12");
+        /* the path is missing */
+        o = J("{\"code\":0}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+
+        /* not JSON, or not only JSON -> UNKNOWN */
+        static const char *const bad[] = {
+                "{\"r\":{\"code\":0}}x", "{\"r\":{\"code\":0}", "{\"r\":{\"code\":0,}}",
+                "{\"r\":{\"code\":01}}", "{\"r\":{\"code\":\"0}}", "{\"r\":{\"code\":tru}}",
+                "{\"r\" {\"code\":0}}", "{\"r\":{\"code\":\"\\x\"}}", "{\"r\":{\"code\":\"\\u12\"}}",
+                "{\"r\":{\"code\":\"a\nb\"}}", "[", "", "   ", "{\"a\":-}", "{\"a\":1.}",
+                "{\"a\":1e}", "{'a':1}",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                o = J(bad[i]);
+                if (o.klass != DUNND_OUTCOME_UNKNOWN)
+                        fail_msg("body '%s' gave class %d, not UNKNOWN", bad[i], o.klass);
+        }
+        /* lone surrogates become U+FFFD instead of failing */
+        o = J("{\"r\":{\"code\":0,\"id\":\"\\ud800x\\udc00\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "\xef\xbf\xbdx\xef\xbf\xbd");
+        /* never past len: a valid prefix followed by bytes finish() must not see */
+        o = json_case(s, "{\"r\":{\"code\":0}}{{{{", 16);
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        o = json_case(s, "{\"r\":{\"code\":0}}", 15);
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+#undef J
+
+        /* depth is bounded (32): deeper answers count as unreadable, not as a crash */
+        {
+                char nest[256];
+
+                snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%.*s%.*s}",
+                         10, "[[[[[[[[[[", 10, "]]]]]]]]]]");
+                o = json_case(s, nest, strlen(nest));
+                assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+                snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%s%s}",
+                         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+                o = json_case(s, nest, strlen(nest));
+                assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        }
+        /* a nesting bomb as big as the host lets a body be (1 MiB) */
+        deep = malloc(1u << 20);
+        assert_non_null(deep);
+        memset(deep, '[', 1u << 19);
+        memset(deep + (1u << 19), ']', 1u << 19);
+        o = json_case(s, deep, 1u << 20);
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        free(deep);
+
+        /* a message id that does not fit is not cut */
+        {
+                char big[400];
+
+                snprintf(big, sizeof(big), "{\"r\":{\"code\":0,\"id\":\"%0200d\"}}", 7);
+                o = json_case(s, big, strlen(big));
+                assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+                assert_string_equal(o.message_id, "");
+                assert_non_null(strstr(o.error, "longer"));
+        }
+        pl.api->close(s);
+}
+
+static void test_transient_json_and_order(void **state) {
+        const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "code=0",
+                             "transient_json", "code=105", "invalid_json", "code=10",
+                             "invalid_status", "410", "carrier_failure_status", "", NULL };
+        struct dunnd_outcome o;
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        o = finish_canned(&pl, s, &msg, 0, 1, 200, "{\"code\":105}", 12);
+        assert_int_equal(o.klass, DUNND_OUTCOME_TRANSIENT);
+        o = finish_canned(&pl, s, &msg, 0, 1, 200, "{\"code\":10}", 11);
+        assert_int_equal(o.klass, DUNND_OUTCOME_INVALID_RECIPIENT);
+        o = finish_canned(&pl, s, &msg, 0, 1, 410, "gone", 4);
+        assert_int_equal(o.klass, DUNND_OUTCOME_INVALID_RECIPIENT);
+        /* carrier_failure_status "" switched the 401/403 default off */
+        o = finish_canned(&pl, s, &msg, 0, 1, 401, "", 0);
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(o.error, "HTTP 401");
+        /* a transport error wins over whatever came before it */
+        o = finish_canned(&pl, s, &msg, CURLE_RECV_ERROR, 1, 200, "{\"code\":0}", 10);
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        o = finish_canned(&pl, s, &msg, CURLE_SSL_CONNECT_ERROR, 0, 0, NULL, 0);
+        assert_int_equal(o.klass, DUNND_OUTCOME_TRANSIENT);
+        pl.api->close(s);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_open_errors),
+                cmocka_unit_test(test_properties),
+                cmocka_unit_test(test_form_request),
+                cmocka_unit_test(test_json_request),
+                cmocka_unit_test(test_get_request),
+                cmocka_unit_test(test_sent),
+                cmocka_unit_test(test_rejected_code),
+                cmocka_unit_test(test_truncated_json_unknown),
+                cmocka_unit_test(test_retry_after),
+                cmocka_unit_test(test_server_errors_unknown),
+                cmocka_unit_test(test_carrier_failure),
+                cmocka_unit_test(test_invalid_recipient),
+                cmocka_unit_test(test_other_4xx_rejected),
+                cmocka_unit_test(test_connection_refused_transient),
+                cmocka_unit_test(test_closed_after_read_unknown),
+                cmocka_unit_test(test_timeout_after_send_unknown),
+                cmocka_unit_test(test_truncated_transfer_unknown),
+                cmocka_unit_test(test_success_substring),
+                cmocka_unit_test(test_json_reader),
+                cmocka_unit_test(test_transient_json_and_order),
+        };
+
+        return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
