@@ -373,9 +373,11 @@ static void send_row(DispatchRun *run, Carrier *c, OutboxRow *row) {
         }
         r = start_transfer(run, c, row);
         if (r < 0) {
-                /* the request was never made: nothing reached the carrier */
-                o.klass = DUNND_OUTCOME_TRANSIENT;
-                snprintf(o.error, sizeof(o.error), "cannot start the request: %s", strerror(-r));
+                /* the request was never made: nothing reached the carrier. -EINVAL: the
+                 * plugin cannot express this message (e.g. not one recipient) — permanent */
+                o.klass = r == -EINVAL ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_TRANSIENT;
+                snprintf(o.error, sizeof(o.error), "not sent: the carrier plugin could not build "
+                         "the request (%s)", strerror(-r));
                 if (c->probing)
                         c->probing = false;
                 finish_row(run, c, row, &o);

@@ -18,7 +18,8 @@ start_smtp() {     # start_smtp NAME [args...]: sets PORT_<NAME>
         local i; for i in $(seq 200); do [ -s "$T/$name.port" ] && break; sleep 0.05; done
         eval "PORT_$name=$(cat "$T/$name.port")"
 }
-mkconf() {      # mkconf NAME PORT EXTRA [CHANNELS]
+mkconf() {
+        local chans=${4:-'"email"'}      # mkconf NAME PORT EXTRA [CHANNELS]
         cat > "$1.conf" <<CONF
 database = "$T/$1.db";
 timezone = "UTC";
@@ -27,12 +28,12 @@ estate = "阳光花园";
 signature = "【阳光花园物业】";
 carriers = (
   { name = "mail"; plugin = "smtp"; channel = "email"; url = "smtp://127.0.0.1:$2";
-    from = "wuye@example.com"; from_name = "阳光花园物业"; timeout = 5; retry_base = 1; $3 },
+    from = "wuye@example.com"; from_name = "阳光花园物业"; timeout = 5; retry_base = 1; ${3:-} },
   { name = "sms"; plugin = "file"; channel = "sms"; path = "$T/$1-sms.jsonl"; }
 );
 templates = { t = { text = "尊敬的{{owner}}业主您好，您的{{unit}}物业费{{amount}}元尚未缴纳，请于{{deadline}}前缴纳。如已缴纳，请忽略本信息。";
                     subject = "{{estate}}物业费缴费提醒（{{unit}}）"; }; };
-schedules = ( { name = "s"; template = "t"; channels = [${4:-"email"}]; } );
+schedules = ( { name = "s"; template = "t"; channels = [$chans]; } );
 CONF
         load "$1"
 }

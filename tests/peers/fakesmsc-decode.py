@@ -31,7 +31,9 @@ TYPES = {"text": 0, "data": 1, "ucs-2": 2, "ucs2": 2}
 
 
 def unquote(s):
-    return urllib.parse.unquote_to_bytes(s)
+    # fakesmsc writes byte 0x20 as '+' (form encoding): without this, 张 (U+5F20) decodes
+    # as 弫 and spaces as '+'
+    return urllib.parse.unquote_to_bytes(s.replace('+', '%20'))
 
 
 def parse_line(line):
