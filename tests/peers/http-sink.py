@@ -149,6 +149,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        # answers go out in several writes (headers, body): without TCP_NODELAY a kept-alive
+        # connection stalls ~40 ms per request on Nagle + delayed ACK, which would make any
+        # keep-alive measurement against this sink meaningless
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn_id = next(self.server.state.conn_ids)
         self.n_on_conn = 0
 
