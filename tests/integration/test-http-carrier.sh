@@ -159,3 +159,39 @@ awk -v d="$dur" 'BEGIN { exit !(d >= 8.5 && d <= 13) }' && ok "rate: 500 at 50/s
         || nok "rate: 500 at 50/s took about 10 s (${dur}s)"
 [ "$maxwin" -le 55 ] && ok "rate: no one-second window above rate + burst ($maxwin <= 55)" \
         || nok "rate: no one-second window above rate + burst ($maxwin > 55)"
+
+# --- kill -9 of the daemon with requests in flight: unknown, never re-sent -------------------
+# The sink holds every request 30 s; dunnd (catch-up run at start) gets 4 of 10 in flight,
+# is killed with SIGKILL, and restarts against a sink that answers at once.
+mkdata datak9 10; start_sink k9 --mode hang --hang 30
+cat > k9.conf <<CONF
+database = "$T/k9.db";
+timezone = "UTC";
+plugin_dir = "$PLUGIN_DIR";
+quiet_hours = { start = "00:00"; end = "00:00"; };
+carriers = ( { name = "gw"; plugin = "http"; channel = "sms"; url = "$URL_k9/send";
+               body_type = "form"; body = "to={{recipient}}&text={{text}}"; success_json = "code=0";
+               concurrency = 4; timeout = 60; } );
+templates = { t = "{{owner}}您好，{{unit}}物业费{{amount}}元尚未缴纳。如已缴纳，请忽略本信息。"; };
+schedules = ( { name = "s"; when = "*-*-* 00:00"; catch_up = "1d"; template = "t"; } );
+CONF
+load k9
+"$DUNND" -c k9.conf > k9-1.log 2>&1 &
+pid=$!
+on_exit "kill -9 $pid"
+for i in $(seq 100); do [ "$(wc -l < k9.log 2>/dev/null || echo 0)" -ge 4 ] && break; sleep 0.1; done
+kill -9 $pid; wait $pid 2>/dev/null
+in_flight=$(q k9 "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'")
+check_eq "kill -9: the 4 requests in flight were left 'sending'" 4 "$in_flight"
+curl -s -d '{"mode":"ok"}' "$URL_k9/_control" >/dev/null
+"$DUNND" -c k9.conf > k9-2.log 2>&1 &
+pid=$!
+on_exit "kill -9 $pid"
+k9_done() { final_states_ok k9; }
+wait_for() { local d=$((SECONDS + $1)); shift; while [ $SECONDS -lt $d ]; do "$@" && return 0; sleep 0.2; done; "$@"; }
+check "kill -9: the restart finishes the run" wait_for 15 k9_done
+kill -TERM $pid; wait $pid
+check_eq "kill -9: the interrupted ones are 'unknown', the rest sent" "6 sent, 4 unknown" \
+        "$(q k9 "SELECT SUM(status = 'sent') || ' sent, ' || SUM(status = 'unknown') || ' unknown' FROM dispatches")"
+check_contains "kill -9: the restart reports them" "interrupted mid-send" "$(cat k9-2.log)"
+check_eq "kill -9: the carrier received every household exactly once" "10 " "$(wc -l < k9.log) $(dups k9.log)"
