@@ -195,3 +195,19 @@ check_eq "kill -9: the interrupted ones are 'unknown', the rest sent" "6 sent, 4
         "$(q k9 "SELECT SUM(status = 'sent') || ' sent, ' || SUM(status = 'unknown') || ' unknown' FROM dispatches")"
 check_contains "kill -9: the restart reports them" "interrupted mid-send" "$(cat k9-2.log)"
 check_eq "kill -9: the carrier received every household exactly once" "10 " "$(wc -l < k9.log) $(dups k9.log)"
+
+# --- dunnctl carriers and test-carrier -----------------------------------------------------
+out=$("$DUNNCTL" -c ok.conf carriers)
+check_contains "carriers lists the http plugin file" "$PLUGIN_DIR/http.so" "$out"
+check_eq "carriers: no keep-alive without an idempotency key" "no" \
+        "$("$DUNNCTL" -c ok.conf carriers --format json | /usr/bin/python3 -c 'import json,sys; print([c["keep_alive"] for c in json.load(sys.stdin) if c["carrier"] == "gw"][0])')"
+check_eq "carriers: keep-alive with one" "yes" \
+        "$("$DUNNCTL" -c re2.conf carriers --format json | /usr/bin/python3 -c 'import json,sys; print([c["keep_alive"] for c in json.load(sys.stdin) if c["carrier"] == "gw"][0])')"
+n0=$(wc -l < ok.log)
+out=$("$DUNNCTL" -c ok.conf test-carrier gw --to 13912345678 --text "测试短信"); rc=$?
+check_eq "test-carrier: exit 0 when sent" 0 "$rc"
+check_contains "test-carrier: prints the outcome with the id, masked number" "139****5678 via 'gw': sent id=m-" "$out"
+check_eq "test-carrier: one request reached the carrier" $((n0 + 1)) "$(wc -l < ok.log)"
+out=$("$DUNNCTL" -c c401.conf test-carrier gw --to 13912345678); rc=$?
+check_eq "test-carrier: exit 1 when refused" 1 "$rc"
+check_contains "test-carrier: prints carrier_failure" "carrier_failure" "$out"

@@ -70,3 +70,26 @@ run down >/dev/null 2>&1
 check_eq "Kannel down: connection refused is 'transient'" "transient" "$(q down "SELECT DISTINCT outcome FROM dispatches")"
 check_eq "Kannel down: retried up to max_attempts, then failed" "2|failed" \
         "$(q down "SELECT DISTINCT attempts || '|' || status FROM dispatches")"
+
+# --- the password from a systemd credential; never in the log, even with -v ---------------
+"$TOP/tests/peers/kannel-up.sh" start "$T/kannel3" > kannel3.env || nok "Kannel restarts"
+on_exit "$TOP/tests/peers/kannel-up.sh stop $T/kannel3"
+eval "$(cat kannel3.env)"
+mkdir -p creds && printf '%s\n' "$KANNEL_PASS" > creds/kannel && chmod 600 creds/kannel
+mkdata datacred 3; mkconf cred "unused"
+sed -i "s|url = \"[^\"]*\"|url = \"$KANNEL_SENDSMS_URL\"|; s|password = \"unused\";|password_credential = \"kannel\";|" cred.conf
+sed -i 's|^schedules = .*|schedules = ( { name = "s"; when = "*-*-* 00:00"; catch_up = "1d"; template = "t"; channels = ["sms"]; } );\nquiet_hours = { start = "00:00"; end = "00:00"; };|' cred.conf
+CREDENTIALS_DIRECTORY="$T/creds" "$DUNND" -c cred.conf -v > cred.log 2>&1 &
+dpid=$!
+on_exit "kill -9 $dpid"
+cred_done() { test "$(q cred "SELECT COUNT(*) FROM dispatches WHERE status = 'sent'")" = 3; }
+for i in $(seq 100); do cred_done && break; sleep 0.1; done
+kill -TERM $dpid; wait $dpid
+check "credential: the password from \$CREDENTIALS_DIRECTORY works" cred_done
+check_contains "credential: -v logs each message" "via 'kannel': sent" "$(cat cred.log)"
+if grep -q "$KANNEL_PASS" cred.log cred.conf; then nok "credential: the secret is in neither the log nor the config"
+else ok "credential: the secret is in neither the log nor the config"; fi
+if grep -Eq '1390000[0-9]{4}' cred.log; then nok "credential: no full phone number in the -v log"
+else ok "credential: no full phone number in the -v log"; fi
+out=$("$DUNNCTL" -c cred.conf check-config 2>&1)
+check_contains "credential: without \$CREDENTIALS_DIRECTORY check-config says what is missing" "CREDENTIALS_DIRECTORY" "$out"
