@@ -1156,11 +1156,11 @@ static void describe_answer(const struct http_state *s, long status, const char 
         for (size_t i = 0; i < sizeof(code_rules) / sizeof(code_rules[0]) && !code[0]; i++)
                 if (code_rules[i]->path && (v = json_get(body, len, code_rules[i]->path, &j))) {
                         net_excerpt(text, sizeof(text), v, strlen(v), 48);
-                        snprintf(code, sizeof(code), "%.40s=%s", code_rules[i]->path, text);
+                        snprintf(code, sizeof(code), "%.40s=%.52s", code_rules[i]->path, text);
                 }
         if (!code[0] && (v = json_get(body, len, "code", &j))) {
                 net_excerpt(text, sizeof(text), v, strlen(v), 48);
-                snprintf(code, sizeof(code), "code=%s", text);
+                snprintf(code, sizeof(code), "code=%.88s", text);
         }
         text[0] = 0;
         if (s->error_json)
