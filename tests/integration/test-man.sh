@@ -8,6 +8,8 @@
 #     schedules) and carrier_host_keys, every template variable (template.c), every file
 #     carrier option (plugins/file.c) and every calendar shorthand (calendar.c) is an
 #     entry of dunnd.conf.5;
+#   * every option of the http, kannel and smtp carriers (their open()) is an entry of
+#     that carrier's subsection of dunnd.conf.5, and no entry there names an unknown one;
 #   * every CSV header name of import.c's column tables is in its kind's section of
 #     dunnctl.1, marked required (*) exactly when the table says so;
 #   * every dispatch status of the schema is described in dunnctl.1;
@@ -174,6 +176,73 @@ for o in $(grep -oE 'strcmp\(k, "[a-z_]+"\)' "$TOP/plugins/file.c" | grep -oE '"
         is_entry "$o" || missing+=" $o"
 done
 check_eq "dunnd.conf.5 has an entry for every file carrier option" "" "${missing# }"
+
+# The network carriers: every option a plugin's open() accepts is an entry (.TP) of its
+# subsection "The NAME carrier", and every option-like entry there is one it accepts. The
+# names come from three places in open(), so a new option is caught whichever way it is
+# parsed: the keys compared with strcmp/strncmp (http.c, kannel.c), the strings of a key
+# table "keys[] = { ... };" (smtp.c), and the list of the "unknown option" error message
+# ("it knows url method ..."). A numbered family (strncmp(k, "header", 6) with
+# k[6] >= '2' && k[6] <= '9', "header2..header9" in the message) must name its first and
+# last member in an entry.
+plugin_open() {         # plugin.c -> the body of its NAME_open()
+        awk '/^static int [a-z_]+_open\(/ { on = 1 } on { print } on && /^}/ { exit }' "$1"
+}
+parser_options() {      # plugin.c -> the option names its parser compares or tabulates
+        local body
+        body=$(plugin_open "$1")
+        grep -oE 'strn?cmp\((k|key|options\[i\]\.key), "[a-z][a-z0-9_]*"' <<<"$body" |
+                grep -oE '"[^"]+"' | tr -d '"'
+        awk '/\[\] = \{/ { on = 1 } on { print } on && /\};/ { exit }' <<<"$body" |
+                grep -oE '"[^"]*"' | tr -d '"'
+        # numbered families: both ends of the range
+        tr '\n' ' ' <<<"$body" | tr -s ' ' |
+                grep -oE "strncmp\(k, \"[a-z_]+\", [0-9]+\) == 0 && k\[[0-9]+\] >= '[0-9]' && k\[[0-9]+\] <= '[0-9]'" |
+                sed -E "s/.*\"([a-z_]+)\".*>= '([0-9])'.*<= '([0-9])'/\1\2 \1\3/" | tr ' ' '\n'
+}
+message_options() {     # plugin.c -> the names listed by its "unknown option" message
+        plugin_open "$1" | grep -oE '"([^"\\]|\\.)*"' | sed -E 's/^"//; s/"$//' | tr -d '\n' |
+                sed -nE 's/.*\(it knows ([^)]*)\).*/\1/p' | tr ', ' '\n\n' |
+                sed -E 's/\.\./\n/g' | grep -vxE 'and|'
+}
+for pl in http kannel smtp; do
+        src=$TOP/plugins/$pl.c
+        heading="The $pl carrier"
+        sub=$T/carrier-$pl.txt
+        section "$D5" "$heading" >"$sub"
+        if [ ! -s "$sub" ]; then
+                nok "dunnd.conf.5 has a subsection '$heading'"
+                continue
+        fi
+        parsed=$(parser_options "$src" | sort -u)
+        listed=$(message_options "$src" | sort -u)
+        opts=$(sort -u <<<"$parsed"$'\n'"$listed" | grep -v '^$')
+        # sanity: the extraction found the parser (every network plugin needs a url)
+        if ! grep -qx url <<<"$parsed"; then
+                nok "options parsed from plugins/$pl.c"
+                echo "#   found: $(tr '\n' ' ' <<<"$parsed")"
+                continue
+        fi
+        check_eq "plugins/$pl.c: the option parser and the 'unknown option' message agree" \
+                "$(echo $parsed)" "$(echo $listed)"
+        E=$(entries "$sub")
+        missing=""
+        for o in $opts; do
+                if [[ $o =~ [0-9]$ ]]; then
+                        # a family member: a whole word of some entry line
+                        grep -qE "(^|[^a-z0-9_{])$o([^a-z0-9_}]|\$)" <<<"$E" || missing+=" $o"
+                else
+                        grep -qE "^\.BR? \"?$o\"?( |\$)" <<<"$E" || missing+=" $o"
+                fi
+        done
+        check_eq "dunnd.conf.5 '$heading' has an entry for every option of plugins/$pl.c" \
+                "" "${missing# }"
+        extra=""
+        for o in $(sed -nE 's/^\.BR? "?([a-z][a-z0-9_]*)"?( .*)?$/\1/p' <<<"$E"); do
+                grep -qx -- "$o" <<<"$opts" || extra+=" $o"
+        done
+        check_eq "dunnd.conf.5 '$heading' documents no option plugins/$pl.c lacks" "" "${extra# }"
+done
 missing=""
 for sh in $(sed -n '/shorthand_expansion(const char/,/^}/p' "$SRC/calendar.c" |
             grep -oE '\{ "[a-z-]+", "' | grep -oE '"[a-z-]+"' | tr -d '"'); do
