@@ -592,11 +592,28 @@ static void load_quiet_hours(Loader *l, config_setting_t *s) {
                 bad(l, s, "quiet_hours: end '%s' is not HH:MM", end);
 }
 
+static void load_receipts(Loader *l, config_setting_t *s) {
+        static const char *const known[] = { "listen", "token", NULL };
+        Config *c = l->config;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "'receipts' must be a group { listen = \"127.0.0.1:8091\"; }");
+                return;
+        }
+        check_known_keys(l, s, "receipts", known);
+        if (!get_string(l, s, "listen", &c->receipts_listen))
+                bad(l, s, "receipts: 'listen' (a numeric ADDRESS:PORT) is required");
+        else if (!strchr(c->receipts_listen, ':'))
+                bad(l, config_setting_get_member(s, "listen"),
+                    "receipts: listen '%s' is not ADDRESS:PORT", c->receipts_listen);
+        (void) get_string(l, s, "token", &c->receipts_token);
+}
+
 static void load_root(Loader *l, config_setting_t *root) {
         static const char *const known[] = { "database", "timezone", "plugin_dir", "estate",
                                              "signature", "office_phone", "bank_account",
                                              "late_fee_daily_permyriad", "deadline_day", "quiet_hours",
-                                             "log_level", "carriers", "templates", "schedules",
+                                             "log_level", "receipts", "carriers", "templates", "schedules",
                                              NULL };
         Config *c = l->config;
         config_setting_t *s;
@@ -626,6 +643,9 @@ static void load_root(Loader *l, config_setting_t *root) {
         s = config_setting_get_member(root, "quiet_hours");
         if (s)
                 load_quiet_hours(l, s);
+        s = config_setting_get_member(root, "receipts");
+        if (s)
+                load_receipts(l, s);
 
         /* templates before schedules: schedules refer to them by name */
         s = config_setting_get_member(root, "templates");
@@ -750,6 +770,8 @@ Config *config_free(Config *c) {
         free(c->signature);
         free(c->office_phone);
         free(c->bank_account);
+        free(c->receipts_listen);
+        free(c->receipts_token);
         free(c);
         return NULL;
 }

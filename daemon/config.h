@@ -98,6 +98,8 @@ typedef struct Config {
         int quiet_start_min;            /* minutes after midnight; equal = no quiet hours */
         int quiet_end_min;
         int log_level;
+        char *receipts_listen;          /* "127.0.0.1:8091": dunnd takes delivery receipts */
+        char *receipts_token;           /* NULL, or what receipt callbacks must carry */
         ConfigCarrier *carriers;
         size_t n_carriers;
         ConfigTemplate *templates;

@@ -145,13 +145,14 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                 {},
         };
         static const char *const columns[] = { "id", "occurrence", "unit", "owner", "category",
-                                               "channel", "recipient", "status", "attempts",
-                                               "carrier", "updated", "error", "text", NULL };
+                                               "channel", "recipient", "status", "receipt",
+                                               "attempts", "carrier", "updated", "error", "text",
+                                               NULL };
         /* the same without the last column */
         static const char *const columns_no_text[] = { "id", "occurrence", "unit", "owner",
                                                        "category", "channel", "recipient", "status",
-                                                       "attempts", "carrier", "updated", "error",
-                                                       NULL };
+                                                       "receipt", "attempts", "carrier", "updated",
+                                                       "error", NULL };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
@@ -220,8 +221,8 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
         }
         r = store_prepare(s,
                           "SELECT d.id, o.key, h.unit, d.recipient_name, d.category, d.channel,"
-                          "       d.recipient, d.status, d.attempts, d.carrier, d.updated_at,"
-                          "       d.error, d.text"
+                          "       d.recipient, d.status, d.receipt, d.attempts, d.carrier,"
+                          "       d.updated_at, d.error, d.text"
                           "  FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id"
                           "  JOIN households h ON h.id = d.household_id"
                           " WHERE (?1 IS NULL OR o.key = ?1 OR (substr(?1, -1) = '@' AND"
@@ -247,19 +248,19 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
         if (!t)
                 return EXIT_RUNTIME;
         (void) table_set_numeric(t, 0);
-        (void) table_set_numeric(t, 8);
+        (void) table_set_numeric(t, 9);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 char name[MASK_BUFSZ], recipient[MASK_BUFSZ];
-                const char *cells[13];
+                const char *cells[14];
 
-                for (int i = 0; i < 13; i++)
+                for (int i = 0; i < 14; i++)
                         cells[i] = (const char *) sqlite3_column_text(st, i);
                 if (!reveal) {
                         cells[3] = mask_name(strempty(cells[3]), name, sizeof(name));
                         cells[6] = mask_recipient(cells[5], strempty(cells[6]), recipient,
                                                   sizeof(recipient));
                 }
-                if (table_add_row(t, cells, with_text ? 13 : 12) < 0)
+                if (table_add_row(t, cells, with_text ? 14 : 13) < 0)
                         return EXIT_RUNTIME;
         }
         if (rc != SQLITE_DONE)

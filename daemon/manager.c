@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "receipt-server.h"
 #include "timeutil.h"
 
 /* How often STATUS= may change during a run: often enough to watch, not a datagram per SMS. */
@@ -50,6 +51,7 @@ struct Manager {
         size_t n_timers;
         Run *runs;
         Dispatcher *dispatcher;
+        ReceiptServer *receipts;        /* delivery receipts, when configured */
         bool stopping;
         sd_event_source *stop_timer;    /* bounds the wait for requests in flight */
         sd_event_source *watchdog_source;       /* monotonic: WATCHDOG=1 every half period */
@@ -411,6 +413,9 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
                 (void) sd_notify(false, "READY=1\nSTATUS=Reload failed; running the previous configuration");
                 return 0;
         }
+        if (!streq_ptr(g->config->receipts_listen, m->gen->config->receipts_listen) ||
+            !streq_ptr(g->config->receipts_token, m->gen->config->receipts_token))
+                log_warning("'receipts' changed in '%s'; that takes a restart", m->config_path);
         if (!m->db_from_cli && !streq(g->config->database, m->gen->config->database))
                 log_warning("'database' changed in '%s'; that takes a restart, still using '%s'",
                             m->config_path, m->store->path);
@@ -542,6 +547,7 @@ Manager *manager_free(Manager *m) {
                 m->runs = next;
         }
         sd_event_source_disable_unref(m->stop_timer);
+        receipt_server_free(m->receipts);
         sd_event_source_disable_unref(m->watchdog_source);
         generation_unref(m->gen);
         store_close(m->store);
@@ -579,6 +585,15 @@ int manager_run(Manager *m) {
         r = dispatcher_new(m->event, m->store, &m->dispatcher);
         if (r < 0)
                 return r;
+        if (m->gen->config->receipts_listen) {
+                char err[256];
+
+                r = receipt_server_new(m->event, m->store, m->gen->config->receipts_listen,
+                                       m->gen->config->receipts_token, &m->receipts, err, sizeof(err));
+                if (r < 0)
+                        return log_error_errno(r, "%s", err);
+                log_info("taking delivery receipts on %s", m->gen->config->receipts_listen);
+        }
 
         r = timers_setup(m);
         if (r < 0)

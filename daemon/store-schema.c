@@ -127,10 +127,12 @@ static const char migration_1[] =
         "CREATE INDEX dispatches_household ON dispatches(household_id);";
 
 /* 2: failover needs to know, at send time, the channels the schedule tries in order; the
- * categories import looks notes up per household. */
+ * categories import looks notes up per household; delivery receipts are kept per row. */
 static const char migration_2[] =
         "ALTER TABLE occurrences ADD COLUMN channels TEXT NOT NULL DEFAULT 'sms';"
-        "CREATE INDEX notes_household ON notes(household_id);";
+        "CREATE INDEX notes_household ON notes(household_id);"
+        "ALTER TABLE dispatches ADD COLUMN receipt TEXT;"      /* delivered | undelivered | ... */
+        "ALTER TABLE dispatches ADD COLUMN receipt_at TEXT;";
 
 const char *const store_migrations[] = {
         migration_1,

@@ -93,3 +93,31 @@ if grep -Eq '1390000[0-9]{4}' cred.log; then nok "credential: no full phone numb
 else ok "credential: no full phone number in the -v log"; fi
 out=$("$DUNNCTL" -c cred.conf check-config 2>&1)
 check_contains "credential: without \$CREDENTIALS_DIRECTORY check-config says what is missing" "CREDENTIALS_DIRECTORY" "$out"
+
+# --- delivery receipts: Kannel calls dunnd back; an unknown row is settled by one ----------
+rport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdata datadlr 4; mkconf dlr "$KANNEL_PASS"
+sed -i "s|url = \"[^\"]*\"|url = \"$KANNEL_SENDSMS_URL\"|" dlr.conf
+sed -i "s|from = \"10690000\";|from = \"10690000\"; dlr_mask = \"9\"; dlr_url = \"http://127.0.0.1:$rport/dlr?id={{dispatch_id}}\&status=%d\&token=s3cret\";|" dlr.conf
+sed -i 's|^schedules = .*|schedules = ( { name = "s"; when = "*-*-* 00:00"; catch_up = "1d"; template = "t"; channels = ["sms"]; } );\nquiet_hours = { start = "00:00"; end = "00:00"; };|' dlr.conf
+echo "receipts = { listen = \"127.0.0.1:$rport\"; token = \"s3cret\"; };" >> dlr.conf
+"$DUNND" -c dlr.conf -v > dlr.log 2>&1 &
+dpid=$!
+on_exit "kill -9 $dpid"
+all_delivered() { test "$(q dlr "SELECT COUNT(*) FROM dispatches WHERE receipt = 'delivered'")" = 4; }
+for i in $(seq 100); do all_delivered && break; sleep 0.1; done
+check "receipts: Kannel's delivery reports reach dunnd for all 4" all_delivered
+check_contains "receipts: dunnctl log shows them" "delivered" "$("$DUNNCTL" -c dlr.conf log --format csv)"
+# an unknown row (say a timeout after sending) is settled by its receipt, not re-sent
+id=$(q dlr "SELECT MIN(id) FROM dispatches")
+sqlite3 dlr.db "UPDATE dispatches SET status = 'unknown', receipt = NULL WHERE id = $id"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/dlr?id=$id&status=1&token=wrong")
+check_eq "receipts: a wrong token is refused (403)" 403 "$code"
+check_eq "receipts: ... and changes nothing" unknown "$(q dlr "SELECT status FROM dispatches WHERE id = $id")"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/dlr?id=$id&status=1&token=s3cret")
+check_eq "receipts: accepted (200)" 200 "$code"
+check_eq "receipts: the unknown row is settled as sent" "sent|delivered" "$(q dlr "SELECT status || '|' || receipt FROM dispatches WHERE id = $id")"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/dlr?id=abc&status=1&token=s3cret")
+check_eq "receipts: a malformed id is refused (400)" 400 "$code"
+kill -TERM $dpid; wait $dpid
+check_eq "receipts: the daemon stops cleanly" 0 $?
