@@ -76,6 +76,14 @@ PROGRAMS  := $(if $(wildcard daemon/dunnd.c),$(B)/dunnd) $(if $(wildcard daemon/
 .PHONY: all check check-asan unit demo fuzz bench install uninstall clean deps cppcheck valgrind
 all: $(PROGRAMS) $(PLUGINS)
 
+# The compiled-in paths (PREFIX, SYSCONFDIR...) live in DEFS: when they change, every object
+# is rebuilt, so `make install PREFIX=/usr` after a plain `make` installs the right paths.
+$(B)/.defs: FORCE
+	@mkdir -p $(@D)
+	@echo '$(DEFS) $(OPT)' | cmp -s - $@ || echo '$(DEFS) $(OPT)' > $@
+.PHONY: FORCE
+$(LIB_OBJS) $(B)/daemon/dunnctl.o $(B)/daemon/dunnd.o $(PLUGINS): $(B)/.defs
+
 $(B)/libdunn.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^

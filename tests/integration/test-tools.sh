@@ -51,3 +51,25 @@ if command -v script >/dev/null; then
 else
         skip "progress line on a terminal" "script (util-linux) missing"
 fi
+
+# --- make install / uninstall into a DESTDIR ------------------------------------------------
+if [[ "$DUNNCTL" != *build-asan* ]]; then
+        make -s -C "$TOP" install DESTDIR="$T/inst" PREFIX=/usr/local SYSCONFDIR=/etc >inst.log 2>&1
+        check_eq "make install: exit 0" 0 $?
+        for f in usr/local/bin/dunnctl usr/local/sbin/dunnd usr/local/lib/dunnd/plugins/file.so \
+                 usr/local/lib/dunnd/plugins/kannel.so usr/local/lib/systemd/system/dunnd.service \
+                 usr/local/lib/systemd/system/dunnd@.service usr/local/lib/sysusers.d/dunnd.conf \
+                 usr/local/share/man/man8/dunnd.8 usr/local/share/man/man5/dunnd.conf.5 \
+                 usr/local/share/man/man1/dunnctl.1 etc/dunnd/dunnd.conf; do
+                [ -e "$T/inst/$f" ] || { nok "make install puts /$f in place"; continue; }
+        done
+        ok "make install puts binaries, plugins, units, man pages and the config in place"
+        check_eq "make install: the config (it may hold secrets) is 0600" 600 "$(stat -c %a "$T/inst/etc/dunnd/dunnd.conf")"
+        check_contains "make install: the unit runs the installed dunnd" "ExecStart=/usr/local/sbin/dunnd" \
+                "$(cat "$T/inst/usr/local/lib/systemd/system/dunnd.service")"
+        make -s -C "$TOP" uninstall DESTDIR="$T/inst" PREFIX=/usr/local SYSCONFDIR=/etc >>inst.log 2>&1
+        left=$(cd "$T/inst" && find . -type f | sort | tr '\n' ' ')
+        check_eq "make uninstall removes everything but the config" "./etc/dunnd/dunnd.conf " "$left"
+else
+        skip "make install" "not from the ASan build"
+fi
