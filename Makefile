@@ -140,7 +140,8 @@ demo: deps
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 30
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+# the carrier harnesses #include a plugin's source
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(PLUGIN_SRCS) $(wildcard plugins/*.h)
 	@mkdir -p $(@D)
 	$(Q)clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) -Idaemon -Iplugins \
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -ldl -lm

@@ -151,23 +151,29 @@ static inline int64_t net_retry_after_ms(void *easy) {
         return (sec > cap_sec ? cap_sec : sec) * 1000;
 }
 
+/* The masked form of a recipient of length rl (>= 4), as net_mask_recipient() writes it. */
+static inline void net_recipient_masked(const char *recipient, size_t rl, char masked[64]) {
+        const char *at = strchr(recipient, '@');
+
+        if (at)
+                snprintf(masked, 64, "%c***%.40s", recipient[0], at);
+        else if (rl >= 7)
+                snprintf(masked, 64, "%.3s****%.4s", recipient, recipient + rl - 4);
+        else
+                snprintf(masked, 64, "****");
+}
+
 /* Replaces every occurrence of the recipient in `s` (size `size`) by its masked form, so a
  * carrier that echoes the number in its error text does not put it into the log:
  * 13912345678 -> 139****5678, zhang@example.com -> z***@example.com. */
 static inline void net_mask_recipient(char *s, size_t size, const char *recipient) {
         char masked[64], out[512];
         size_t rl, ml, o = 0;
-        const char *at, *p;
+        const char *p;
 
         if (!s || !recipient || (rl = strlen(recipient)) < 4 || size > sizeof(out))
                 return;
-        at = strchr(recipient, '@');
-        if (at)
-                snprintf(masked, sizeof(masked), "%c***%.40s", recipient[0], at);
-        else if (rl >= 7)
-                snprintf(masked, sizeof(masked), "%.3s****%s", recipient, recipient + rl - 4);
-        else
-                snprintf(masked, sizeof(masked), "****");
+        net_recipient_masked(recipient, rl, masked);
         ml = strlen(masked);
         if (!strstr(s, recipient))
                 return;
@@ -220,6 +226,42 @@ static inline void net_excerpt(char *dst, size_t size, const char *body, size_t 
         while (n > 0 && dst[n - 1] == ' ')
                 n--;
         dst[n] = 0;
+}
+
+/* net_excerpt() of text that may quote the recipient. Masking the excerpt afterwards
+ * (net_mask_recipient) misses an occurrence the cut goes through ("mobile=1391234567"), so
+ * this masks while it copies and cuts only the masked text. */
+static inline void net_excerpt_masked(char *dst, size_t size, const char *body, size_t len,
+                                      size_t max, const char *recipient) {
+        char masked[64], tmp[512];
+        size_t i = 0, o = 0, rl, ml;
+
+        if (size == 0)
+                return;
+        if (!body)
+                len = 0;
+        if (!recipient || (rl = strlen(recipient)) < 4) {
+                net_excerpt(dst, size, body, len, max);
+                return;
+        }
+        net_recipient_masked(recipient, rl, masked);
+        ml = strlen(masked);
+        if (max > size - 1)
+                max = size - 1;
+        if (max > sizeof(tmp) - sizeof(masked) - 1)
+                max = sizeof(tmp) - sizeof(masked) - 1;
+        while (i < len && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t'))
+                i++;
+        /* one byte past max when there is more, so net_excerpt() sees that it cuts */
+        while (i < len && o <= max) {
+                if (len - i >= rl && memcmp(body + i, recipient, rl) == 0) {
+                        memcpy(tmp + o, masked, ml);
+                        o += ml;
+                        i += rl;
+                } else
+                        tmp[o++] = body[i++];
+        }
+        net_excerpt(dst, size, tmp, o, max);
 }
 
 static inline bool net_body_has(const char *body, size_t len, const char *needle) {

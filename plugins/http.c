@@ -1136,8 +1136,8 @@ fail:
 }
 
 /* The carrier's own words for the log: "code=1001: 余额不足", else the start of the body. */
-static void describe_answer(const struct http_state *s, long status, const char *body,
-                            size_t len, char *dst, size_t size) {
+static void describe_answer(const struct http_state *s, const char *recipient, long status,
+                            const char *body, size_t len, char *dst, size_t size) {
         static const char *const error_paths[] = {
                 "message", "msg", "errmsg", "error_msg", "error.message", "description", NULL,
         };
@@ -1149,17 +1149,17 @@ static void describe_answer(const struct http_state *s, long status, const char 
         const char *v;
 
         if (json_find(body, len, NULL, &j) < 0) {
-                net_excerpt(text, sizeof(text), body, len, 120);
+                net_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
                 snprintf(dst, size, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
                 return;
         }
         for (size_t i = 0; i < sizeof(code_rules) / sizeof(code_rules[0]) && !code[0]; i++)
                 if (code_rules[i]->path && (v = json_get(body, len, code_rules[i]->path, &j))) {
-                        net_excerpt(text, sizeof(text), v, strlen(v), 48);
+                        net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                         snprintf(code, sizeof(code), "%.40s=%.52s", code_rules[i]->path, text);
                 }
         if (!code[0] && (v = json_get(body, len, "code", &j))) {
-                net_excerpt(text, sizeof(text), v, strlen(v), 48);
+                net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                 snprintf(code, sizeof(code), "code=%.88s", text);
         }
         text[0] = 0;
@@ -1170,9 +1170,9 @@ static void describe_answer(const struct http_state *s, long status, const char 
                         if ((v = json_get(body, len, error_paths[i], &j)))
                                 break;
         if (v)
-                net_excerpt(text, sizeof(text), v, strlen(v), 120);
+                net_excerpt_masked(text, sizeof(text), v, strlen(v), 120, recipient);
         if (!code[0] && !text[0])
-                net_excerpt(text, sizeof(text), body, len, 120);
+                net_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
         snprintf(dst, size, "HTTP %ld%s%s%s%s", status, code[0] || text[0] ? ": " : "", code,
                  code[0] && text[0] ? " " : "", text);
 }
@@ -1180,6 +1180,7 @@ static void describe_answer(const struct http_state *s, long status, const char 
 static void classify(const struct http_state *s, struct http_req *q, int curl_code,
                      int request_sent, long status, const char *body, size_t len,
                      struct dunnd_outcome *out) {
+        const char *rcpt = q ? q->recipient : NULL;
         struct json_find j;
 
         if (net_classify_transport(curl_code, request_sent, out))
@@ -1187,18 +1188,18 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
         if (status_in(&s->transient_status, status) || rule_matches(&s->transient_json, body, len)) {
                 out->klass = DUNND_OUTCOME_TRANSIENT;
                 out->retry_after_ms = net_retry_after_ms(q ? q->easy : NULL);
-                describe_answer(s, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
                 return;
         }
         if (status_in(&s->carrier_failure_status, status) ||
             rule_matches(&s->carrier_failure_json, body, len)) {
                 out->klass = DUNND_OUTCOME_CARRIER_FAILURE;
-                describe_answer(s, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
                 return;
         }
         if (status_in(&s->invalid_status, status) || rule_matches(&s->invalid_json, body, len)) {
                 out->klass = DUNND_OUTCOME_INVALID_RECIPIENT;
-                describe_answer(s, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
                 return;
         }
         if (status_in(&s->success_status, status)) {
@@ -1208,7 +1209,7 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                                 char text[96];
 
                                 out->klass = DUNND_OUTCOME_UNKNOWN;
-                                net_excerpt(text, sizeof(text), body, len, 80);
+                                net_excerpt_masked(text, sizeof(text), body, len, 80, rcpt);
                                 snprintf(out->error, sizeof(out->error), "HTTP %ld with %s: %s",
                                          status, len ? "an answer that is not JSON" :
                                          "an empty answer", text);
@@ -1216,7 +1217,7 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                         }
                         if (!rule_matches(&s->success_json, body, len)) {
                                 out->klass = DUNND_OUTCOME_REJECTED;
-                                describe_answer(s, status, body, len, out->error,
+                                describe_answer(s, rcpt, status, body, len, out->error,
                                                 sizeof(out->error));
                                 return;
                         }
@@ -1230,7 +1231,7 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                         }
                         if (!net_body_has(body, len, s->success_substring)) {
                                 out->klass = DUNND_OUTCOME_REJECTED;
-                                describe_answer(s, status, body, len, out->error,
+                                describe_answer(s, rcpt, status, body, len, out->error,
                                                 sizeof(out->error));
                                 return;
                         }
@@ -1249,7 +1250,7 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                 return;
         }
         out->klass = status >= 400 && status < 500 ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_UNKNOWN;
-        describe_answer(s, status, body, len, out->error, sizeof(out->error));
+        describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
 }
 
 static void http_finish(void *state, void *req, int curl_code, int request_sent, long status,

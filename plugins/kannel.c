@@ -381,7 +381,7 @@ static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code
 
         if (net_classify_transport(curl_code, request_sent, out))
                 return;
-        net_excerpt(text, sizeof(text), body, len, 150);
+        net_excerpt_masked(text, sizeof(text), body, len, 150, q ? q->recipient : NULL);
         if (status >= 200 && status < 300) {
                 /* 202 "0: Accepted for delivery" or "3: Queued for later delivery": either
                  * way bearerbox has stored it. Kannel has no message id: reports come back

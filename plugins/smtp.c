@@ -384,29 +384,52 @@ static void mask_address(const char *a, char *out, size_t len) {
                 snprintf(out, len, "%c***%s", a[0], at);
 }
 
-/* Copies a server reply, masking the local part of anything that looks like an address:
- * servers like to quote the recipient ("550 5.1.1 <zhang@example.com>: User unknown"). */
-static void scrub_reply(const char *in, size_t n, char *out, size_t len) {
-        size_t o = 0;
+#define ADDR_SEPARATORS " <>\"'():;,[]="
 
-        for (size_t i = 0; i < n && o + 1 < len; i++) {
+/* out[0..o) ends with the local part of an address (or a cut piece of it): keeps its first
+ * character and puts "***" after it, leaving room for one more character and the NUL.
+ * Returns the new length. */
+static size_t mask_local_part(char *out, size_t o, size_t len) {
+        size_t start = o;
+
+        while (start > 0 && !strchr(ADDR_SEPARATORS, out[start - 1]))
+                start--;
+        if (start < o) {
+                o = start + 1;
+                for (int k = 0; k < 3 && o + 2 < len; k++)
+                        out[o++] = '*';
+        }
+        return o;
+}
+
+/* Copies a server reply, masking the local part of anything that looks like an address:
+ * servers like to quote the recipient ("550 5.1.1 <zhang@example.com>: User unknown"). A
+ * reply cut short inside a local part is masked too when its '@' follows the cut. */
+static void scrub_reply(const char *in, size_t n, char *out, size_t len) {
+        size_t o = 0, i;
+
+        if (len == 0)
+                return;
+        for (i = 0; i < n && o + 1 < len; i++) {
                 unsigned char c = (unsigned char) in[i];
 
                 if (c == '\r' || c == '\n')
                         break;
-                if (c == '@') {
-                        /* rewind to just after the first character of the local part */
-                        size_t start = o;
-
-                        while (start > 0 && !strchr(" <>\"'():;,[]=", out[start - 1]))
-                                start--;
-                        if (start < o) {
-                                o = start + 1;
-                                for (int k = 0; k < 3 && o + 1 < len; k++)
-                                        out[o++] = '*';
-                        }
-                }
+                /* o <= len - 2 here, and mask_local_part() keeps it so: '@' fits */
+                if (c == '@')
+                        o = mask_local_part(out, o, len);
                 out[o++] = (c < 0x20 || c == 0x7f) ? ' ' : (char) c;
+        }
+        /* out is full: does the word it ends with continue into an address? */
+        for (; i < n; i++) {
+                unsigned char c = (unsigned char) in[i];
+
+                if (c == '@') {
+                        o = mask_local_part(out, o, len);
+                        break;
+                }
+                if (c < 0x20 || c == 0x7f || strchr(ADDR_SEPARATORS, c))
+                        break;
         }
         out[o] = 0;
 }

@@ -390,6 +390,23 @@ static void test_error_masks_recipient(void **state) {
         pl.api->close(s);
 }
 
+/* Found by fuzz-kannel-response: the excerpt cut through the number and kept its first ten
+ * digits; the recipient is masked before the cut now. */
+static void test_error_masks_cut_recipient(void **state) {
+        const char *kv[] = { BASE, NULL };
+        struct dunnd_outcome o;
+        char body[256], err[256];
+        void *s;
+
+        (void) state;
+        snprintf(body, sizeof(body), "%0139d to=13912345678 rejected", 0);
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        o = finish_canned(&pl, s, &msg, 0, 1, 400, body, strlen(body));
+        assert_null(strstr(o.error, "1391234"));
+        assert_non_null(strstr(o.error, " to=139****"));
+        pl.api->close(s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_open_errors),
@@ -401,6 +418,7 @@ int main(void) {
                 cmocka_unit_test(test_retry_after),
                 cmocka_unit_test(test_transport),
                 cmocka_unit_test(test_error_masks_recipient),
+                cmocka_unit_test(test_error_masks_cut_recipient),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -562,6 +562,34 @@ static void test_scrub_reply(void **state) {
         assert_string_equal(out, "z***@example.com");
 }
 
+/* Found by fuzz-smtp-dialogue: an address whose '@' lands at the end of the buffer wrote
+ * the NUL one byte past it (into message_id, so a delivered message lost its Message-ID),
+ * and a reply cut inside a local part showed that part unmasked. */
+static void test_scrub_reply_at_the_end(void **state) {
+        char in[512], out[REPLY_MAX + 1];
+        const size_t sizes[] = { 1, 2, 3, 4, 5, REPLY_MAX };
+
+        (void) state;
+        snprintf(in, sizeof(in), "550 %0191d zz@example.com", 0);
+        memset(out, 'Z', sizeof(out));
+        scrub_reply(in, strlen(in), out, REPLY_MAX);
+        assert_int_equal(out[REPLY_MAX], 'Z');
+        assert_int_equal(strlen(out), REPLY_MAX - 1);
+        assert_string_equal(out + REPLY_MAX - 5, " z*@");
+
+        snprintf(in, sizeof(in), "550 %0190d zhang.san@example.com: User unknown", 0);
+        scrub_reply(in, strlen(in), out, REPLY_MAX);
+        assert_int_equal(out[REPLY_MAX], 'Z');
+        assert_string_equal(out + 194, " z**");
+
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+                memset(out, 'Z', sizeof(out));
+                scrub_reply("1@x", 3, out, sizes[i]);
+                assert_int_equal(out[sizes[i]], 'Z');
+                assert_true(strlen(out) < sizes[i]);
+        }
+}
+
 static void test_date(void **state) {
         char d[64], wd[8], mon[8], sign;
         int day, year, hh, mm, ss, zone;
@@ -1302,6 +1330,7 @@ int main(void) {
                 cmocka_unit_test(test_rfc2047_encoder),
                 cmocka_unit_test(test_header_text_clean),
                 cmocka_unit_test(test_scrub_reply),
+                cmocka_unit_test(test_scrub_reply_at_the_end),
                 cmocka_unit_test(test_date),
                 cmocka_unit_test(test_build_message),
                 cmocka_unit_test(test_open_options),
