@@ -146,6 +146,19 @@ static void schedule_pump(Dispatcher *d) {
         (void) sd_event_source_set_enabled(d->pump, SD_EVENT_ON);
 }
 
+/* A carrier's id and error text end up in the log and on staff terminals: no control
+ * characters (terminal escapes) from whatever the carrier answered, from any plugin. */
+static void sanitize_outcome(struct dunnd_outcome *o) {
+        o->message_id[sizeof(o->message_id) - 1] = 0;
+        o->error[sizeof(o->error) - 1] = 0;
+        for (char *p = o->message_id; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        for (char *p = o->error; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        *p = ' ';
+}
+
 /* Records a row's outcome and everything that follows from it. */
 static void finish_row(DispatchRun *run, Carrier *carrier, OutboxRow *row, struct dunnd_outcome *o) {
         Dispatcher *d = run->dispatcher;
@@ -155,6 +168,7 @@ static void finish_row(DispatchRun *run, Carrier *carrier, OutboxRow *row, struc
         bool failed_over = false;
         int r;
 
+        sanitize_outcome(o);
         run->stats.attempted++;
         log_outcome(run, carrier, row, o);
         breaker_account(run, carrier, o);
@@ -283,6 +297,7 @@ int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_ou
         *o = (struct dunnd_outcome) { .klass = DUNND_OUTCOME_UNKNOWN };
         if (c->api->deliver) {
                 c->api->deliver(c->state, m, o);
+                sanitize_outcome(o);
                 return 0;
         }
         t.easy = curl_easy_init();
@@ -299,6 +314,7 @@ int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_ou
         curl_easy_getinfo(t.easy, CURLINFO_REQUEST_SIZE, &request_size);
         c->api->finish(c->state, t.req, (int) rc, request_size > 0, status, t.body ? t.body : "",
                        t.body_len, o);
+        sanitize_outcome(o);
         curl_easy_cleanup(t.easy);
         free(t.body);
         return 0;
