@@ -56,11 +56,16 @@ static void client_free(Client *c) {
 }
 
 static void reply(Client *c, int code, const char *text) {
-        char out[128];
+        char out[256];
         int n = snprintf(out, sizeof(out), "HTTP/1.0 %d %s\r\nContent-Type: text/plain\r\n"
                          "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", code, text,
                          strlen(text), text);
 
+        /* snprintf returns what it would have written: never send past what it did write */
+        if (n < 0)
+                return;
+        if ((size_t) n >= sizeof(out))
+                n = (int) sizeof(out) - 1;
         /* best effort: the socket is fresh and the answer tiny */
         (void) !write(c->fd, out, (size_t) n);
 }
