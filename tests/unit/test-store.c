@@ -230,6 +230,37 @@ static void test_migrate_version_0(void **state) {
         store_close(s);
 }
 
+/* A database a schema-1 dunnd wrote, with a campaign in it, moves to the current schema in
+ * one step and keeps its data; the new columns get their defaults. */
+static void test_migrate_version_1_with_data(void **state) {
+        Fixture *f = *state;
+        Store *s = NULL;
+        char err[512] = "", *sql = NULL;
+
+        assert_true(asprintf(&sql, "%s"
+                             "INSERT INTO households (id, unit, building, property_type, created_at,"
+                             "  updated_at) VALUES (1, '1-1-101', '1', '多层', 'x', 'x');"
+                             "INSERT INTO occurrences (id, key, schedule, at, origin, created_at)"
+                             "  VALUES (1, 'deadline@2026-12-14T09:30', 'deadline', 'x', 'dunnd', 'x');"
+                             "INSERT INTO dispatches (occurrence_id, household_id, channel, category,"
+                             "  status, created_at, updated_at) VALUES (1, 1, 'sms', 'new', 'unknown', 'x', 'x');"
+                             "INSERT INTO notes (household_id, text, source, created_at)"
+                             "  VALUES (1, '电梯故障', 'import', 'x');"
+                             "PRAGMA user_version = 1;",
+                             store_migrations[0]) > 0);
+        raw_db(f->path, sql);
+        free(sql);
+        assert_int_equal(store_open(f->path, STORE_OPEN_MIGRATE, &s, err, sizeof(err)), 0);
+        assert_int_equal(store_file_version(s), 1);
+        assert_int_equal(query_int(s->db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+        assert_string_equal(query_text(s->db, "SELECT channels FROM occurrences"), "sms");
+        assert_string_equal(query_text(s->db, "SELECT status FROM dispatches"), "unknown");
+        assert_int_equal(query_int(s->db, "SELECT receipt IS NULL FROM dispatches"), 1);
+        assert_string_equal(query_text(s->db, "SELECT text FROM notes"), "电梯故障");
+        assert_int_equal(query_int(s->db, "SELECT count(*) FROM sqlite_master WHERE name = 'notes_household'"), 1);
+        store_close(s);
+}
+
 static void test_failed_migration_changes_nothing(void **state) {
         Fixture *f = *state;
         Store *s = NULL;
@@ -461,6 +492,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migrate_version_0, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_migrate_version_1_with_data, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_migration_changes_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
