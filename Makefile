@@ -8,8 +8,12 @@
 #   make bench           benchmarks (figures, not pass/fail)
 #   make install         honours PREFIX, DESTDIR, SYSCONFDIR
 #
-# Every daemon/*.c except the two mains goes into build/libdunn.a, every plugins/*.c becomes
-# one .so, every tests/unit/test-*.c one cmocka binary: adding a module needs no edit here.
+# lib/*.c is a pure helper library (buffer, JSON, time zones, outcome names, the host's curl
+# defaults) built -fPIC -fvisibility=hidden into build/libdunnlib.a: the daemon, the plugins
+# and the tests link the same code, and a plugin still exports nothing but `dunnd_carrier`.
+# Every daemon/*.c except the two mains goes into build/libdunn.a; every plugins/NAME.c
+# becomes NAME.so together with its plugins/NAME-*.c parts; every tests/unit/test-*.c one
+# cmocka binary: adding a module needs no edit here.
 
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= /etc
@@ -29,9 +33,10 @@ VERSION    := 0.1.0
 B          ?= build
 V          ?= 0
 
-PKGS := libcurl libconfig sqlite3 libsystemd
+PKGS := libcurl libconfig sqlite3 libsystemd jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PLUGIN_LIBS := $(shell $(PKG_CONFIG) --libs libcurl jansson 2>/dev/null)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wwrite-strings \
             -Wmissing-prototypes -Wstrict-prototypes -Wformat=2 -Wundef -Wvla \
@@ -51,7 +56,7 @@ endif
 DEFS := -D_GNU_SOURCE -DDUNND_VERSION=\"$(VERSION)\" \
         -DDUNND_PLUGIN_DIR=\"$(PLUGINDIR)\" -DDUNND_SYSCONFDIR=\"$(SYSCONFDIR)\"
 
-ALL_CFLAGS := -std=gnu11 $(OPT) $(WARNINGS) $(HARDEN) $(DEFS) -Idaemon -Iplugins \
+ALL_CFLAGS := -std=gnu11 $(OPT) $(WARNINGS) $(HARDEN) $(DEFS) -Ilib -Idaemon -Iplugins \
               $(PKG_CFLAGS) $(CFLAGS)
 EXE_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDSAN) $(LDFLAGS)
 SO_LDFLAGS  := -shared -Wl,-z,relro,-z,now $(LDSAN) $(LDFLAGS)
@@ -65,7 +70,12 @@ endif
 MAINS     := daemon/dunnd.c daemon/dunnctl.c
 LIB_SRCS  := $(filter-out $(MAINS),$(wildcard daemon/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(B)/%.o)
-PLUGIN_SRCS := $(wildcard plugins/*.c)
+COMMON_SRCS := $(wildcard lib/*.c)
+COMMON_OBJS := $(COMMON_SRCS:%.c=$(B)/%.o)
+COMMON_LIB  := $(B)/libdunnlib.a
+# plugins/NAME.c is a plugin; plugins/NAME-PART.c a part of it
+PLUGIN_ALL_SRCS := $(wildcard plugins/*.c)
+PLUGIN_SRCS := $(foreach f,$(PLUGIN_ALL_SRCS),$(if $(findstring -,$(notdir $(f))),,$(f)))
 PLUGINS   := $(PLUGIN_SRCS:plugins/%.c=$(B)/plugins/%.so)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
@@ -82,39 +92,49 @@ $(B)/.defs: FORCE
 	@mkdir -p $(@D)
 	@echo '$(DEFS) $(OPT)' | cmp -s - $@ || echo '$(DEFS) $(OPT)' > $@
 .PHONY: FORCE
-$(LIB_OBJS) $(B)/daemon/dunnctl.o $(B)/daemon/dunnd.o $(PLUGINS): $(B)/.defs
+$(LIB_OBJS) $(COMMON_OBJS) $(B)/daemon/dunnctl.o $(B)/daemon/dunnd.o $(PLUGINS): $(B)/.defs
 
 $(B)/libdunn.a: $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(COMMON_LIB): $(COMMON_OBJS)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c -o $@ $<
 
 $(B)/daemon/%.o: daemon/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIE -MMD -MP -c -o $@ $<
 
-$(B)/dunnctl: $(B)/daemon/dunnctl.o $(B)/libdunn.a
+$(B)/dunnctl: $(B)/daemon/dunnctl.o $(B)/libdunn.a $(COMMON_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm
 
-$(B)/dunnd: $(B)/daemon/dunnd.o $(B)/libdunn.a
+$(B)/dunnd: $(B)/daemon/dunnd.o $(B)/libdunn.a $(COMMON_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(EXE_LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm
 
-$(B)/plugins/%.so: plugins/%.c plugins/dunnd-carrier.h
+.SECONDEXPANSION:
+$(B)/plugins/%.so: plugins/%.c $$(wildcard plugins/$$*-*.c) plugins/dunnd-carrier.h $(COMMON_LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -o $@ $< $(SO_LDFLAGS) \
-		$(shell $(PKG_CONFIG) --libs libcurl)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -o $@ $(filter %.c,$^) \
+		$(COMMON_LIB) $(SO_LDFLAGS) -Wl,--as-needed $(PLUGIN_LIBS)
 
 $(B)/tests/plugins/%.so: tests/plugins/%.c plugins/dunnd-carrier.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -o $@ $< $(SO_LDFLAGS)
 
-$(B)/tests/unit/%: tests/unit/%.c $(B)/libdunn.a
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libdunn.a $(COMMON_LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CCLD    $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -fPIE -MMD -MP -o $@ $< $(B)/libdunn.a \
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -fPIE -MMD -MP -o $@ $< $(B)/libdunn.a $(COMMON_LIB) \
 		$(EXE_LDFLAGS) $(PKG_LIBS) -lcmocka -ldl -lm
 
 deps:
@@ -141,10 +161,10 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz-*.c)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 30
 # the carrier harnesses #include a plugin's source
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(PLUGIN_SRCS) $(wildcard plugins/*.h)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(COMMON_SRCS) $(PLUGIN_ALL_SRCS) $(wildcard plugins/*.h)
 	@mkdir -p $(@D)
-	$(Q)clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) -Idaemon -Iplugins \
-		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) -ldl -lm
+	$(Q)clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(DEFS) -Ilib -Idaemon -Iplugins \
+		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(COMMON_SRCS) $(PKG_LIBS) -ldl -lm
 fuzz: deps $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
 		n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \
@@ -163,7 +183,7 @@ bench: deps
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--suppress=memleak --suppress=resourceLeak \
-		--inline-suppr --std=c11 -D_GNU_SOURCE -Idaemon -Iplugins daemon plugins
+		--inline-suppr --std=c11 -D_GNU_SOURCE -Ilib -Idaemon -Iplugins lib daemon plugins
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PLUGINDIR) \

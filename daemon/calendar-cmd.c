@@ -12,6 +12,7 @@
 #include "calendar-cmd.h"
 #include "calendar.h"
 #include "macro.h"
+#include "tz.h"
 
 #define EXIT_USAGE 2
 
@@ -25,45 +26,8 @@ static void help(void) {
                "  --help                             show this help\n");
 }
 
-/* Points $TZ at `zone` while the verb runs, so that the base time is read and the elapses are
- * printed (with the zone's abbreviation) in the zone the schedule runs in. */
-typedef struct ZoneSwitch {
-        bool switched;
-        char *saved;
-} ZoneSwitch;
-
-static int zone_enter(ZoneSwitch *z, const char *zone) {
-        const char *cur = getenv("TZ");
-
-        *z = (ZoneSwitch) {};
-        if (zone && !streq_ptr(cur, zone)) {
-                if (cur) {
-                        z->saved = strdup(cur);
-                        if (!z->saved)
-                                return -ENOMEM;
-                }
-                if (setenv("TZ", zone, 1) < 0) {
-                        free(z->saved);
-                        z->saved = NULL;
-                        return -errno;
-                }
-                z->switched = true;
-        }
-        tzset();
-        return 0;
-}
-
-static void zone_leave(ZoneSwitch *z) {
-        if (z->switched) {
-                if (z->saved)
-                        (void) setenv("TZ", z->saved, 1);
-                else
-                        (void) unsetenv("TZ");
-                tzset();
-        }
-        free(z->saved);
-        *z = (ZoneSwitch) {};
-}
+/* $TZ points at the zone the schedule runs in while the verb runs, so that the base time is
+ * read and the elapses are printed (with the zone's abbreviation) in that zone. */
 
 /* Reads "YYYY-MM-DD[ HH:MM[:SS]]" as local time, or "@SECONDS". A local time that occurs twice is
  * taken at its first instance. */
@@ -131,7 +95,7 @@ int verb_calendar(int argc, char *argv[], const char *default_tz) {
         const char *base_time = NULL, *expr;
         unsigned long iterations = 1;
         char err[256];
-        ZoneSwitch z;
+        TzSwitch z;
         usec_t next;
         int c, r;
 
@@ -187,7 +151,7 @@ int verb_calendar(int argc, char *argv[], const char *default_tz) {
                 return 1;
         }
 
-        r = zone_enter(&z, calendar_spec_timezone(spec) ?: default_tz);
+        r = tz_enter(&z, calendar_spec_timezone(spec) ?: default_tz);
         if (r < 0) {
                 fprintf(stderr, "dunnctl: cannot switch time zone: %s\n", strerror(-r));
                 return 1;
@@ -196,7 +160,7 @@ int verb_calendar(int argc, char *argv[], const char *default_tz) {
         if (base_time) {
                 r = parse_base_time(base_time, &next);
                 if (r < 0) {
-                        zone_leave(&z);
+                        tz_leave(&z);
                         fprintf(stderr, "dunnctl: calendar: invalid --base-time '%s' "
                                 "(expected 'YYYY-MM-DD HH:MM:SS')\n", base_time);
                         return EXIT_USAGE;
@@ -218,7 +182,7 @@ int verb_calendar(int argc, char *argv[], const char *default_tz) {
                 if (r == -ENOENT)
                         break;
                 if (r < 0) {
-                        zone_leave(&z);
+                        tz_leave(&z);
                         fprintf(stderr, "dunnctl: calendar: cannot compute the next elapse: %s\n",
                                 strerror(-r));
                         return 1;
@@ -229,7 +193,7 @@ int verb_calendar(int argc, char *argv[], const char *default_tz) {
                         continue;
                 printf("%s\n", buf);
         }
-        zone_leave(&z);
+        tz_leave(&z);
 
         return fflush(stdout) == 0 ? 0 : 1;
 }

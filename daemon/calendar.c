@@ -22,6 +22,7 @@
 
 #include "calendar.h"
 #include "macro.h"
+#include "tz.h"
 
 /* systemd's limits: years outside this range are rejected, and the search for the next elapse
  * gives up once it passes MAX_YEAR, which bounds the search for impossible dates like *-02-30. */
@@ -31,7 +32,6 @@
  * make us allocate without limit. */
 #define COMPONENTS_MAX 240
 #define WEEKDAYS_ALL 0x7f
-#define ZONEINFO_DIR "/usr/share/zoneinfo"
 
 typedef struct CalendarComponent {
         int start;
@@ -124,47 +124,6 @@ const char *calendar_spec_timezone(const CalendarSpec *c) {
         if (!c)
                 return NULL;
         return c->utc ? "UTC" : c->timezone;
-}
-
-/* A zone name is accepted when it is a plain relative path below the zoneinfo directory naming a
- * TZif file, which is what systemd checks too. Anything else would make glibc silently fall back
- * to UTC, the worst kind of failure for a reminder schedule. */
-static bool timezone_valid(const char *name) {
-        char path[sizeof(ZONEINFO_DIR) + 256];
-        char magic[4];
-        struct stat st;
-        const char *p;
-        bool slash = true;
-        ssize_t n;
-        int fd;
-
-        if (isempty(name) || strlen(name) > 255)
-                return false;
-        for (p = name; *p; p++) {
-                if (*p == '/') {
-                        if (slash)      /* leading or doubled slash */
-                                return false;
-                        slash = true;
-                        continue;
-                }
-                if (!isalnum((unsigned char) *p) && !strchr("-_+", *p))
-                        return false;
-                slash = false;
-        }
-        if (slash)
-                return false;
-
-        (void) snprintf(path, sizeof(path), ZONEINFO_DIR "/%s", name);
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return false;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                close(fd);
-                return false;
-        }
-        n = read(fd, magic, sizeof(magic));
-        close(fd);
-        return n == (ssize_t) sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
 }
 
 /* A decimal number; for the seconds field (usec) it may have a fraction of up to 6 digits (more are
@@ -677,7 +636,7 @@ static int spec_parse(Parser *P, const char *input, CalendarSpec *c) {
                 buf[n - 4] = 0;
         } else {
                 last_space = strrchr(buf, ' ');
-                if (last_space && timezone_valid(last_space + 1)) {
+                if (last_space && tz_name_is_valid(last_space + 1)) {
                         c->timezone = strdup(last_space + 1);
                         if (!c->timezone)
                                 return -ENOMEM;
@@ -876,49 +835,6 @@ char *calendar_spec_to_string(const CalendarSpec *c) {
  * previous value back afterwards (and re-run tzset(), since localtime_r() does not notice a changed
  * $TZ by itself). This makes calls with different zones in one process independent of each other,
  * but it is not thread-safe: dunnd computes schedules from one thread. */
-
-typedef struct ZoneSwitch {
-        bool switched;
-        bool had_tz;
-        char *saved;
-} ZoneSwitch;
-
-static int zone_enter(ZoneSwitch *z, const char *zone) {
-        const char *cur;
-
-        *z = (ZoneSwitch) {};
-        cur = getenv("TZ");
-        if (!zone || streq_ptr(cur, zone)) {
-                tzset();
-                return 0;
-        }
-        if (cur) {
-                z->saved = strdup(cur);
-                if (!z->saved)
-                        return -ENOMEM;
-                z->had_tz = true;
-        }
-        if (setenv("TZ", zone, 1) < 0) {
-                free(z->saved);
-                z->saved = NULL;
-                return -errno;
-        }
-        z->switched = true;
-        tzset();
-        return 0;
-}
-
-static void zone_leave(ZoneSwitch *z) {
-        if (z->switched) {
-                if (z->had_tz)
-                        (void) setenv("TZ", z->saved, 1);
-                else
-                        (void) unsetenv("TZ");
-                tzset();
-        }
-        free(z->saved);
-        *z = (ZoneSwitch) {};
-}
 
 /* --- Wall-clock arithmetic ------------------------------------------------------------------------
  *
@@ -1255,7 +1171,7 @@ static int next_in_zone(const CalendarSpec *c, usec_t after, usec_t *ret) {
 int calendar_spec_next_usec(const CalendarSpec *c, usec_t after, const char *default_tz,
                             usec_t *ret_next) {
         const char *zone;
-        ZoneSwitch z;
+        TzSwitch z;
         usec_t next = 0;
         int r;
 
@@ -1265,14 +1181,14 @@ int calendar_spec_next_usec(const CalendarSpec *c, usec_t after, const char *def
                 return -ENOENT;
 
         zone = c->utc ? NULL : c->timezone ? c->timezone : default_tz;
-        if (zone && !c->timezone && !timezone_valid(zone))
+        if (zone && !c->timezone && !tz_name_is_valid(zone))
                 return -EINVAL;
 
-        r = zone_enter(&z, zone);
+        r = tz_enter(&z, zone);
         if (r < 0)
                 return r;
         r = next_in_zone(c, after, &next);
-        zone_leave(&z);
+        tz_leave(&z);
         if (r < 0)
                 return r;
 

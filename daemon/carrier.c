@@ -9,19 +9,6 @@
 #include "carrier.h"
 #include "log.h"
 
-const char *outcome_class_to_string(enum dunnd_outcome_class k) {
-        static const char *const names[_DUNND_OUTCOME_MAX] = {
-                [DUNND_OUTCOME_SENT] = "sent",
-                [DUNND_OUTCOME_TRANSIENT] = "transient",
-                [DUNND_OUTCOME_THROTTLED] = "throttled",
-                [DUNND_OUTCOME_INVALID_RECIPIENT] = "invalid_recipient",
-                [DUNND_OUTCOME_REJECTED] = "rejected",
-                [DUNND_OUTCOME_UNKNOWN] = "unknown",
-                [DUNND_OUTCOME_CARRIER_FAILURE] = "carrier_failure",
-        };
-        return (unsigned) k < _DUNND_OUTCOME_MAX ? names[k] : "invalid";
-}
-
 int carrier_plugin_load(const char *dir, const char *plugin, void **ret_dl,
                         const struct dunnd_carrier **ret_api, char **ret_path, char *err,
                         size_t errlen) {

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "dunnd-carrier.h"
+#include "outcome.h"
 #include "ratelimit.h"
 
 typedef struct Carrier {
@@ -48,8 +49,6 @@ CarrierSet *carrier_set_free(CarrierSet *s);
 /* The carriers serving channel, in config order (the first is the primary). */
 Carrier *carrier_set_find_channel(CarrierSet *s, const char *channel);
 Carrier *carrier_set_find(CarrierSet *s, const char *name);
-
-const char *outcome_class_to_string(enum dunnd_outcome_class k);
 
 static inline void carrier_set_freep(CarrierSet **s) {
         if (*s)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "curl-easy.h"
 #include "curl-glue.h"
 #include "dispatch.h"
 #include "log.h"
@@ -269,23 +270,25 @@ static void on_transfer_done(CurlGlue *g, CURL *easy, CURLcode result, void *use
         transfer_free(t);
 }
 
-/* What the host promises every network plugin (see dunnd-carrier.h). */
-static void easy_defaults(const Carrier *c, Transfer *t) {
+/* What the host promises every network plugin (see dunnd-carrier.h). Connections stay
+ * alive for carriers whose requests libcurl cannot silently re-send (curl-easy.h). */
+static int easy_defaults(const Carrier *c, Transfer *t) {
         const ConfigCarrier *cc = c->config;
+        EasyDefaults d = {
+                .connect_timeout_ms = (long) cc->connect_timeout_ms,
+                .timeout_ms = (long) cc->timeout_ms,
+                .keep_alive = c->properties & (DUNND_CARRIER_IDEMPOTENT | DUNND_CARRIER_REUSE_SAFE),
+        };
+        int r;
 
-        curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, (long) cc->connect_timeout_ms);
-        curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, (long) cc->timeout_ms);
-        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(t->easy, CURLOPT_SSL_VERIFYHOST, 2L);
-        curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "https");
-        curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);
-        curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-        /* libcurl re-sends a request by itself when a reused connection turns out dead;
-         * without an idempotency key that is a second SMS. */
-        if (!(c->properties & DUNND_CARRIER_IDEMPOTENT))
-                curl_easy_setopt(t->easy, CURLOPT_FORBID_REUSE, 1L);
+        r = easy_apply_defaults(t->easy, &d);
+        if (r < 0)
+                return r;
+        if (curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
+            curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t) != CURLE_OK ||
+            curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t) != CURLE_OK)
+                return -EINVAL;
+        return 0;
 }
 
 int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_outcome *o) {
@@ -303,8 +306,9 @@ int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_ou
         t.easy = curl_easy_init();
         if (!t.easy)
                 return -ENOMEM;
-        easy_defaults(c, &t);
-        r = c->api->prepare(c->state, m, t.easy, &t.req);
+        r = easy_defaults(c, &t);
+        if (r >= 0)
+                r = c->api->prepare(c->state, m, t.easy, &t.req);
         if (r < 0) {
                 curl_easy_cleanup(t.easy);
                 return r;
@@ -345,8 +349,9 @@ static int start_transfer(DispatchRun *run, Carrier *c, OutboxRow *row) {
                 free(t);
                 return -ENOMEM;
         }
-        easy_defaults(c, t);
-        r = c->api->prepare(c->state, &m, t->easy, &t->req);
+        r = easy_defaults(c, t);
+        if (r >= 0)
+                r = c->api->prepare(c->state, &m, t->easy, &t->req);
         if (r < 0)
                 goto fail;
         r = curl_glue_add(d->glue, t->easy);

@@ -10,6 +10,7 @@
 
 #include "macro.h"
 #include "timeutil.h"
+#include "tz.h"
 
 /* Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms). */
 int64_t days_from_civil(int y, unsigned m, unsigned d) {
@@ -106,46 +107,8 @@ char *date_format_chinese(int64_t days, char *buf, size_t len) {
         return buf;
 }
 
-/* Runs with TZ set to tz, then restores the previous TZ exactly. */
-struct tz_saved {
-        char *old;
-        bool had;
-        bool changed;
-};
-
-static int tz_push(const char *tz, struct tz_saved *saved) {
-        const char *old = getenv("TZ");
-
-        *saved = (struct tz_saved) { .had = old != NULL };
-        if (!tz)
-                return 0;
-        if (old) {
-                saved->old = strdup(old);
-                if (!saved->old)
-                        return -ENOMEM;
-        }
-        if (setenv("TZ", tz, 1) < 0) {
-                free(saved->old);
-                return -errno;
-        }
-        saved->changed = true;
-        tzset();
-        return 0;
-}
-
-static void tz_pop(struct tz_saved *saved) {
-        if (!saved->changed)
-                return;
-        if (saved->had)
-                setenv("TZ", saved->old, 1);
-        else
-                unsetenv("TZ");
-        free(saved->old);
-        tzset();
-}
-
 int localtime_parse(const char *s, const char *tz, time_t *ret) {
-        struct tz_saved saved;
+        TzSwitch saved;
         struct tm tm = {};
         char date[DATE_BUFSZ];
         unsigned hh, mm, ss = 0;
@@ -177,11 +140,11 @@ int localtime_parse(const char *s, const char *tz, time_t *ret) {
         tm = (struct tm) { .tm_year = y - 1900, .tm_mon = (int) mo - 1, .tm_mday = (int) d,
                            .tm_hour = (int) hh, .tm_min = (int) mm, .tm_sec = (int) ss,
                            .tm_isdst = -1 };
-        r = tz_push(tz, &saved);
+        r = tz_enter(&saved, tz);
         if (r < 0)
                 return r;
         t = mktime(&tm);
-        tz_pop(&saved);
+        tz_leave(&saved);
         if (t == (time_t) -1)
                 return -EINVAL;
         *ret = t;
@@ -189,14 +152,14 @@ int localtime_parse(const char *s, const char *tz, time_t *ret) {
 }
 
 int localtime_in_zone(time_t t, const char *tz, struct tm *ret) {
-        struct tz_saved saved;
+        TzSwitch saved;
         int r;
 
-        r = tz_push(tz, &saved);
+        r = tz_enter(&saved, tz);
         if (r < 0)
                 return r;
         r = localtime_r(&t, ret) ? 0 : -EINVAL;
-        tz_pop(&saved);
+        tz_leave(&saved);
         return r;
 }
 
@@ -209,11 +172,11 @@ int64_t local_day(time_t t, const char *tz) {
 }
 
 char *localtime_format(time_t t, const char *tz, const char *fmt, char *buf, size_t len) {
-        struct tz_saved saved;
+        TzSwitch saved;
         struct tm tm;
 
         buf[0] = 0;
-        if (tz_push(tz, &saved) < 0)
+        if (tz_enter(&saved, tz) < 0)
                 return buf;
         if (localtime_r(&t, &tm)) {
 #pragma GCC diagnostic push
@@ -221,21 +184,12 @@ char *localtime_format(time_t t, const char *tz, const char *fmt, char *buf, siz
                 strftime(buf, len, fmt, &tm);
 #pragma GCC diagnostic pop
         }
-        tz_pop(&saved);
+        tz_leave(&saved);
         return buf;
 }
 
 bool timezone_is_valid(const char *tz) {
-        char path[512];
-        struct stat st;
-
-        if (isempty(tz) || tz[0] == '/' || strstr(tz, ".."))
-                return false;
-        if (streq(tz, "UTC"))
-                return true;
-        snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
-        /* a directory ("Asia") is not a zone: glibc would silently use UTC for it */
-        return stat(path, &st) >= 0 && S_ISREG(st.st_mode) && access(path, R_OK) >= 0;
+        return tz_name_is_valid(tz);
 }
 
 int duration_parse(const char *s, uint64_t *ret_seconds) {

@@ -26,15 +26,20 @@
  * through host->log, and never log secrets or unmasked recipients.
  *
  * Network carriers: the host creates the easy handle with NOSIGNAL, connect and total
- * timeouts, TLS peer and host verification on, a write callback that collects the response
- * body (at most 1 MiB), CURLOPT_PRIVATE (do not touch), and — unless the carrier says its
- * requests are idempotent — CURLOPT_FORBID_REUSE, because libcurl silently re-sends a request
- * on a fresh connection when a reused one turns out dead, which for a non-idempotent SMS API
- * is a duplicate message. prepare() sets the URL, the allowed protocols
- * (CURLOPT_PROTOCOLS_STR), method, headers and body, keeping whatever must outlive the call
- * (header lists, bodies) in its *ret_req. The easy handle stays valid until finish()
- * returns, so finish() may query it (curl_easy_header for Retry-After, CURLINFO_*). finish()
- * frees the request.
+ * timeouts, TLS peer and host verification on, TCP_NODELAY, a write callback that collects
+ * the response body (at most 1 MiB) and CURLOPT_PRIVATE (do not touch) — the code is
+ * easy_apply_defaults() in lib/curl-easy.h, which the plugins' tests use too. libcurl
+ * silently re-sends a request on a fresh connection when a reused keep-alive connection
+ * turns out dead, which for an SMS API is a duplicate message; so the host keeps a
+ * carrier's connections alive only when its properties() say that cannot happen:
+ * DUNND_CARRIER_REUSE_SAFE (every request body goes through request_body_attach(), a reader
+ * libcurl cannot rewind, so the re-send fails with CURLE_SEND_FAIL_REWIND instead and the
+ * row is recorded `unknown`; or the transfer is an upload libcurl never retries, as SMTP)
+ * or DUNND_CARRIER_IDEMPOTENT; otherwise it sets CURLOPT_FORBID_REUSE. prepare() sets the
+ * URL, the allowed protocols (CURLOPT_PROTOCOLS_STR), method, headers and body, keeping
+ * whatever must outlive the call (header lists, bodies) in its *ret_req. The easy handle
+ * stays valid until finish() returns, so finish() may query it (curl_easy_header for
+ * Retry-After, CURLINFO_*). finish() frees the request.
  */
 
 #include <stddef.h>
@@ -131,6 +136,10 @@ struct dunnd_carrier {
 };
 
 #define DUNND_CARRIER_IDEMPOTENT (1u << 0)
+/* DUNND_CARRIER_REUSE_SAFE: libcurl cannot silently re-send this carrier's requests (bodies
+ * through request_body_attach(), or uploads it never retries), so connections may be kept
+ * alive. A carrier that sends requests without a body (GET) must not claim it. */
+#define DUNND_CARRIER_REUSE_SAFE (1u << 1)
 
 /* The size of the members every ABI-1 plugin has. */
 #define DUNND_CARRIER_MIN_SIZE (offsetof(struct dunnd_carrier, close) + sizeof(void (*)(void *)))

@@ -181,6 +181,13 @@ printf 'database = ;\n' > bad5.conf
 out=$("$DUNNCTL" -c bad5.conf check-config 2>&1); rc=$?
 check_eq "syntax error: exit 2" 2 "$rc"
 check_contains "syntax error: FILE:LINE" "bad5.conf:" "$out"
+# regression: a data file below /usr/share/zoneinfo passed check-config (one validator
+# checked for a regular file, the calendar's for TZif), then every schedule said "never"
+sed -e 's|^timezone = .*|timezone = "zone.tab";|' c.conf > bad6.conf
+line=$(grep -n '^timezone' bad6.conf | cut -d: -f1)
+out=$("$DUNNCTL" -c bad6.conf check-config 2>&1); rc=$?
+check_eq "timezone = zone.tab: exit 2" 2 "$rc"
+check_contains "timezone = zone.tab: FILE:LINE" "bad6.conf:$line: unknown time zone 'zone.tab'" "$out"
 
 # --- exit codes -------------------------------------------------------------------------
 D nosuchcommand >/dev/null 2>&1; check_eq "unknown command exits 2" 2 $?

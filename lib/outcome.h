@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The names of the outcome classes (dunnd-carrier.h), as the store, the log and the
+ * plugins' tests spell them. */
+
+#include "dunnd-carrier.h"
+
+/* "sent", "transient", ..., "carrier_failure"; "invalid" for a value outside the enum. */
+const char *outcome_class_to_string(enum dunnd_outcome_class k);
+/* The class named s, or -EINVAL. */
+int outcome_class_from_string(const char *s);
