@@ -194,6 +194,7 @@ int carrier_set_open(const Config *cfg, CarrierSet **ret, ConfigErrors *errors) 
                 c->channel = strdup(cc->channel);
                 c->config = cc;
                 token_bucket_init(&c->bucket, cc->rate, cc->burst);
+                breaker_init(&c->breaker, cc->failure_threshold, cc->pause_sec * 1000000ULL);
                 if (!c->name || !c->channel)
                         return -ENOMEM;
                 if (c->api->channel && !streq(c->api->channel, cc->channel)) {

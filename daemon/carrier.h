@@ -10,6 +10,7 @@
 #include "config.h"
 #include "dunnd-carrier.h"
 #include "outcome.h"
+#include "breaker.h"
 #include "ratelimit.h"
 
 typedef struct Carrier {
@@ -22,12 +23,12 @@ typedef struct Carrier {
         const ConfigCarrier *config;    /* valid as long as the Config it was opened from */
         struct dunnd_host host;         /* handed to the plugin; lives as long as it does */
         TokenBucket bucket;             /* the config's rate and burst */
+        Breaker breaker;                /* the config's failure_threshold and pause */
         uint32_t properties;            /* DUNND_CARRIER_IDEMPOTENT, ... */
         /* the dispatcher's view of it */
-        unsigned in_flight;
-        unsigned consecutive_failures;  /* transient failures in a row */
-        uint64_t paused_until;          /* µs; circuit breaker open until then */
-        bool probing;                   /* half-open: one request is testing it */
+        unsigned in_flight;             /* requests out, not answered yet */
+        unsigned answered;              /* answered, outcome not recorded yet */
+        size_t budget;                  /* rows it may still take in the claim being built */
 } Carrier;
 
 typedef struct CarrierSet {

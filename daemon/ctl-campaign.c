@@ -14,6 +14,7 @@
 #include "carrier.h"
 #include "ctl.h"
 #include "mask.h"
+#include "plan.h"
 #include "money.h"
 #include "timeutil.h"
 
@@ -48,6 +49,52 @@ static void preview_help(void) {
                "its SMS part count, and totals. Sends nothing and writes nothing.\n");
 }
 
+/* What preview prints as the plan streams by: a block per household on a terminal table,
+ * rows for csv/json, and the totals. */
+typedef struct Preview {
+        const ConfigSchedule *schedule;
+        TableFormat format;
+        Table *table;
+        bool reveal;
+        size_t selected;
+        unsigned parts, skipped, by_category[_CATEGORY_MAX];
+} Preview;
+
+static int preview_item(const PlanItem *it, void *userdata) {
+        Preview *pv = userdata;
+        const Debtor *d = it->debtor;
+        char owner[MASK_BUFSZ], recipient[MASK_BUFSZ], amount[MONEY_BUFSZ], nparts[16];
+        const char *cells[10];
+
+        pv->selected++;
+        pv->by_category[d->category]++;
+        if (it->skip_reason)
+                pv->skipped++;
+        else
+                pv->parts += (unsigned) it->sms.parts;
+        snprintf(nparts, sizeof(nparts), "%zu", it->sms.parts);
+        cells[0] = d->unit;
+        cells[1] = pv->reveal ? d->owner : mask_name(d->owner, owner, sizeof(owner));
+        cells[2] = category_to_string(d->category);
+        cells[3] = money_format_plain(d->owed, amount, sizeof(amount));
+        cells[4] = it->channel;
+        cells[5] = !it->recipient ? NULL : pv->reveal ? it->recipient
+                                          : mask_recipient(it->channel, it->recipient, recipient,
+                                                           sizeof(recipient));
+        cells[6] = it->template_name;
+        cells[7] = nparts;
+        cells[8] = it->skip_reason;
+        cells[9] = it->text;
+        if (pv->format != TABLE_FORMAT_TABLE)
+                return table_add_row(pv->table, cells, 10);
+        /* a message is easier to proofread as a block than as a table cell */
+        printf("%s  %s  %s  %s %s  %s yuan  %s  %zu part%s%s%s\n  %s\n", cells[0], cells[1],
+               cells[2], strempty(cells[4]), strempty(cells[5]), cells[3], it->template_name,
+               it->sms.parts, it->sms.parts == 1 ? "" : "s", it->skip_reason ? "  SKIPPED: " : "",
+               strempty(it->skip_reason), it->text);
+        return 0;
+}
+
 int verb_preview(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "at", required_argument, NULL, 'a' },
@@ -60,13 +107,11 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
                                                "recipient", "template", "parts", "skip", "text",
                                                NULL };
         _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(plan_freep) Plan *p = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         const ConfigSchedule *sc;
-        TableFormat format = TABLE_FORMAT_TABLE;
+        Preview pv = { .format = TABLE_FORMAT_TABLE };
+        char key[OCCURRENCE_KEY_MAX];
         const char *at_s = NULL;
-        unsigned parts = 0, skipped = 0, by_cat[_CATEGORY_MAX] = {};
-        bool reveal = false;
         time_t at;
         int c, r;
 
@@ -77,11 +122,11 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
                         at_s = optarg;
                         break;
                 case 'f':
-                        if (ctl_parse_format(optarg, &format) != 0)
+                        if (ctl_parse_format(optarg, &pv.format) != 0)
                                 return EXIT_USAGE;
                         break;
                 case 'R':
-                        reveal = true;
+                        pv.reveal = true;
                         break;
                 case 'h':
                         preview_help();
@@ -99,62 +144,28 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_READONLY, &s);
         if (r != 0)
                 return r;
-        r = campaign_plan(ctl->config, s, sc, at, &p);
-        if (r < 0) {
-                ctl_error("cannot plan '%s': %s", sc->name, r == -ENOMEM ? "out of memory" : store_errmsg(s));
-                return EXIT_RUNTIME;
-        }
-
         t = table_new(columns);
         if (!t)
                 return EXIT_RUNTIME;
         (void) table_set_numeric(t, 3);
         (void) table_set_numeric(t, 7);
-        for (size_t i = 0; i < p->n; i++) {
-                const PlanItem *it = &p->items[i];
-                char owner[MASK_BUFSZ], recipient[MASK_BUFSZ], amount[MONEY_BUFSZ], nparts[16],
-                        tname[128];
-                const char *cells[10];
-
-                by_cat[it->debtor->category]++;
-                if (it->skip_reason)
-                        skipped++;
-                else
-                        parts += (unsigned) it->sms.parts;
-                snprintf(nparts, sizeof(nparts), "%zu", it->sms.parts);
-                snprintf(tname, sizeof(tname), "%s/%s", sc->template->name,
-                         template_variant_to_string(it->variant));
-                cells[0] = it->debtor->unit;
-                cells[1] = reveal ? it->debtor->owner : mask_name(it->debtor->owner, owner, sizeof(owner));
-                cells[2] = category_to_string(it->debtor->category);
-                cells[3] = money_format_plain(it->debtor->owed, amount, sizeof(amount));
-                cells[4] = it->channel;
-                cells[5] = !it->recipient ? NULL : reveal ? it->recipient
-                                                  : mask_recipient(it->channel, it->recipient,
-                                                                   recipient, sizeof(recipient));
-                cells[6] = tname;
-                cells[7] = nparts;
-                cells[8] = it->skip_reason;
-                cells[9] = it->text;
-                if (format == TABLE_FORMAT_TABLE) {
-                        /* a message is easier to proofread as a block than as a table cell */
-                        printf("%s  %s  %s  %s %s  %s yuan  %s  %zu part%s%s%s\n  %s\n", cells[0],
-                               cells[1], cells[2], strempty(cells[4]), strempty(cells[5]), cells[3],
-                               tname, it->sms.parts, it->sms.parts == 1 ? "" : "s",
-                               it->skip_reason ? "  SKIPPED: " : "", strempty(it->skip_reason),
-                               it->text);
-                } else if (table_add_row(t, cells, 10) < 0)
-                        return EXIT_RUNTIME;
+        pv.schedule = sc;
+        pv.table = t;
+        r = plan_each(ctl->config, s, sc, at, preview_item, &pv);
+        if (r < 0) {
+                ctl_error("cannot plan '%s': %s", sc->name, r == -ENOMEM ? "out of memory" : store_errmsg(s));
+                return EXIT_RUNTIME;
         }
-        if (format != TABLE_FORMAT_TABLE)
-                return table_print(t, format, stdout) < 0 ? EXIT_RUNTIME : 0;
+        if (pv.format != TABLE_FORMAT_TABLE)
+                return table_print(t, pv.format, stdout) < 0 ? EXIT_RUNTIME : 0;
 
+        occurrence_key(sc->name, at, ctl->config->timezone, key, sizeof(key));
         printf("\n%s: %zu selected, %zu to send, %u skipped (no usable contact), %u SMS parts\n",
-               p->key, p->n, p->n - skipped, skipped, parts);
+               key, pv.selected, pv.selected - pv.skipped, pv.skipped, pv.parts);
         for (int k = 0; k < _CATEGORY_MAX; k++)
-                if (by_cat[k])
+                if (pv.by_category[k])
                         printf("  %-12s %s  %u\n", category_to_string((Category) k),
-                               category_to_chinese((Category) k), by_cat[k]);
+                               category_to_chinese((Category) k), pv.by_category[k]);
         printf("nothing was sent or written.\n");
         return 0;
 }

@@ -10,7 +10,7 @@
 
 #include "carrier.h"
 #include "ctl.h"
-#include "dispatch.h"
+#include "transfer.h"
 #include "mask.h"
 #include "phone.h"
 
@@ -76,7 +76,8 @@ int verb_carriers(Ctl *ctl, int argc, char *argv[]) {
                 cells[4] = rate;
                 cells[5] = burst;
                 cells[6] = conc;
-                cells[7] = c->api->deliver ? "-" : (c->properties & DUNND_CARRIER_IDEMPOTENT) ? "yes" : "no";
+                cells[7] = c->api->deliver ? "-" :
+                           (c->properties & (DUNND_CARRIER_IDEMPOTENT | DUNND_CARRIER_REUSE_SAFE)) ? "yes" : "no";
                 cells[8] = "ready";
                 if (table_add_row(t, cells, 9) < 0)
                         return EXIT_RUNTIME;
@@ -153,7 +154,7 @@ int verb_test_carrier(Ctl *ctl, int argc, char *argv[]) {
                 .subject = streq(c->channel, "email") ? subject : NULL,
                 .text = text,
         };
-        r = dispatch_send_one(c, &m, &o);
+        r = transfer_send_blocking(c, &m, &o);
         if (r < 0) {
                 ctl_error("cannot send: %s", strerror(-r));
                 return EXIT_RUNTIME;

@@ -13,9 +13,10 @@
 
 #include "category.h"
 #include "ctl.h"
-#include "debtor.h"
 #include "import.h"
 #include "money.h"
+#include "store-household.h"
+#include "store-ledger.h"
 #include "timeutil.h"
 
 int verb_init(Ctl *ctl, int argc, char *argv[]) {
@@ -35,12 +36,12 @@ int verb_init(Ctl *ctl, int argc, char *argv[]) {
         if (r != 0)
                 return r;
         if (store_file_version(s) == 0)
-                printf("created %s (schema %d)\n", s->path, STORE_SCHEMA_VERSION);
+                printf("created %s (schema %d)\n", store_path(s), STORE_SCHEMA_VERSION);
         else if (store_file_version(s) < STORE_SCHEMA_VERSION)
-                printf("migrated %s from schema %d to %d\n", s->path, store_file_version(s),
+                printf("migrated %s from schema %d to %d\n", store_path(s), store_file_version(s),
                        STORE_SCHEMA_VERSION);
         else
-                printf("%s is up to date (schema %d)\n", s->path, STORE_SCHEMA_VERSION);
+                printf("%s is up to date (schema %d)\n", store_path(s), STORE_SCHEMA_VERSION);
         return 0;
 }
 
@@ -191,38 +192,6 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
         return 0;
 }
 
-static int household_id(Store *s, const char *unit, int64_t *ret) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        int r, rc;
-
-        r = store_prepare(s, "SELECT id FROM households WHERE unit = ?1", &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_text(st, 1, unit, -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE)
-                return -ENOENT;
-        if (rc != SQLITE_ROW)
-                return store_errno(rc);
-        *ret = sqlite3_column_int64(st, 0);
-        return 0;
-}
-
-static int exec_bound(Store *s, const char *sql, const char *const *texts, size_t n,
-                      int64_t id) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        int r;
-
-        r = store_prepare(s, sql, &st);
-        if (r < 0)
-                return r;
-        sqlite3_bind_int64(st, 1, id);
-        for (size_t i = 0; i < n; i++)
-                if (texts[i])
-                        sqlite3_bind_text(st, (int) i + 2, texts[i], -1, SQLITE_STATIC);
-        return store_step_done(st);
-}
-
 int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "promise", required_argument, NULL, 'p' },
@@ -285,7 +254,7 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
-        r = household_id(s, argv[optind], &id);
+        r = store_household_find(s, argv[optind], &id);
         if (r == -ENOENT) {
                 ctl_error("unknown unit '%s'", argv[optind]);
                 return EXIT_USAGE;
@@ -297,32 +266,20 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 goto fail;
         tx = s;
         store_now(now, sizeof(now));
-        {
-                const char *texts[] = { category_to_string(cat),
-                                        promise_day >= 0 ? date_format(promise_day, promise) : NULL,
-                                        note, now };
-                r = exec_bound(s, "UPDATE households SET category = ?2, promise_date = ?3,"
-                               " updated_at = ?5 WHERE id = ?1", texts, 4, id);
-                if (r < 0)
-                        goto fail;
-                r = exec_bound(s, "INSERT INTO category_history (household_id, category, promise_date,"
-                               " note, source, changed_at) VALUES (?1, ?2, ?3, ?4, 'dunnctl', ?5)",
-                               texts, 4, id);
-                if (r < 0)
-                        goto fail;
-                if (note) {
-                        r = exec_bound(s, "INSERT INTO notes (household_id, text, source, created_at)"
-                                       " VALUES (?1, ?4, 'dunnctl', ?5)", texts, 4, id);
-                        if (r < 0)
-                                goto fail;
-                }
-        }
+        /* a call recorded: history even when the category stays what it was */
+        r = store_household_set_category(s, id, cat, promise_day, note, "dunnctl", now,
+                                         CATEGORY_SET_ALWAYS, NULL);
+        if (r >= 0 && note)
+                r = store_household_add_note(s, id, note, "dunnctl", now, false, NULL);
+        if (r < 0)
+                goto fail;
         r = store_commit(s);
         if (r < 0)
                 goto fail;
         tx = NULL;
         printf("%s: %s (%s)%s%s\n", argv[optind], category_to_string(cat), category_to_chinese(cat),
-               promise_day >= 0 ? ", promised for " : "", promise_day >= 0 ? promise : "");
+               promise_day >= 0 ? ", promised for " : "",
+               promise_day >= 0 ? date_format(promise_day, promise) : "");
         return 0;
 fail:
         ctl_error("cannot categorize '%s': %s", argv[optind], store_errmsg(s));
@@ -347,16 +304,14 @@ int verb_note(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
-        r = household_id(s, argv[1], &id);
+        r = store_household_find(s, argv[1], &id);
         if (r == -ENOENT) {
                 ctl_error("unknown unit '%s'", argv[1]);
                 return EXIT_USAGE;
         }
-        if (r >= 0) {
-                const char *texts[] = { argv[2], store_now(now, sizeof(now)) };
-                r = exec_bound(s, "INSERT INTO notes (household_id, text, source, created_at)"
-                               " VALUES (?1, ?2, 'dunnctl', ?3)", texts, 2, id);
-        }
+        if (r >= 0)
+                r = store_household_add_note(s, id, argv[2], "dunnctl", store_now(now, sizeof(now)),
+                                             false, NULL);
         if (r < 0) {
                 ctl_error("cannot add the note: %s", store_errmsg(s));
                 return EXIT_RUNTIME;
@@ -375,8 +330,9 @@ int verb_pay(Ctl *ctl, int argc, char *argv[]) {
         };
         _cleanup_(store_closep) Store *s = NULL;
         const char *date_s = NULL, *method = "", *reference = NULL;
-        char day[DATE_BUFSZ], now[32], dedup[64], owed_s[MONEY_BUFSZ], amount_s[MONEY_BUFSZ];
+        char now[STORE_TIMESTAMP_BUFSZ], dedup[64], owed_s[MONEY_BUFSZ], amount_s[MONEY_BUFSZ];
         int64_t id, fen, pay_day, owed;
+        bool added = false;
         struct timeval tv;
         int c, r;
 
@@ -421,7 +377,7 @@ int verb_pay(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
-        r = household_id(s, argv[optind], &id);
+        r = store_household_find(s, argv[optind], &id);
         if (r == -ENOENT) {
                 ctl_error("unknown unit '%s'", argv[optind]);
                 return EXIT_USAGE;
@@ -430,30 +386,22 @@ int verb_pay(Ctl *ctl, int argc, char *argv[]) {
          * day are two payments */
         gettimeofday(&tv, NULL);
         snprintf(dedup, sizeof(dedup), "dunnctl:%lld.%06ld", (long long) tv.tv_sec, (long) tv.tv_usec);
-        if (r >= 0) {
-                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-
-                r = store_prepare(s, "INSERT INTO payments (household_id, amount, paid_at, method,"
-                                  " reference, dedup_key, recorded_at)"
-                                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
-                if (r >= 0) {
-                        sqlite3_bind_int64(st, 1, id);
-                        sqlite3_bind_int64(st, 2, fen);
-                        sqlite3_bind_text(st, 3, date_format(pay_day, day), -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 4, method, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 5, strempty(reference), -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 6, reference ? reference : dedup, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 7, store_now(now, sizeof(now)), -1, SQLITE_STATIC);
-                        r = store_step_done(st);
-                }
-        }
-        if (r == -EEXIST) {
+        if (r >= 0)
+                r = store_payment_add(s, &(PaymentRecord) {
+                                              .household_id = id,
+                                              .fen = fen,
+                                              .paid_day = pay_day,
+                                              .method = method,
+                                              .reference = reference,
+                                              .dedup_key = reference ? reference : dedup,
+                                      }, store_now(now, sizeof(now)), &added);
+        if (r >= 0 && !added) {
                 ctl_error("a payment with reference '%s' is already recorded for %s", strempty(reference),
                           argv[optind]);
                 return EXIT_USAGE;
         }
         if (r >= 0)
-                r = household_balance(s, id, &owed);
+                r = store_household_balance(s, id, &owed);
         if (r < 0) {
                 ctl_error("cannot record the payment: %s", store_errmsg(s));
                 return EXIT_RUNTIME;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 
-/* dunnctl subcommands that read: debtors, log, check-config. Names and phone numbers are
+/* dunnctl subcommands that read the store: debtors, log. Names and phone numbers are
  * masked unless --reveal. */
 
 #include <errno.h>
@@ -8,11 +8,11 @@
 #include <limits.h>
 #include <stdio.h>
 
-#include "carrier.h"
 #include "ctl.h"
 #include "debtor.h"
 #include "mask.h"
 #include "money.h"
+#include "store-log.h"
 #include "timeutil.h"
 
 int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
@@ -132,6 +132,25 @@ oom:
         return EXIT_RUNTIME;
 }
 
+typedef struct LogRows {
+        Table *table;
+        bool reveal, with_text;
+} LogRows;
+
+static int add_log_row(const char *const cells_in[_LOG_COLUMN_MAX], void *userdata) {
+        LogRows *rows = userdata;
+        char name[MASK_BUFSZ], recipient[MASK_BUFSZ];
+        const char *cells[_LOG_COLUMN_MAX];
+
+        memcpy(cells, cells_in, sizeof(cells));
+        if (!rows->reveal) {
+                cells[LOG_OWNER] = mask_name(strempty(cells[LOG_OWNER]), name, sizeof(name));
+                cells[LOG_RECIPIENT] = mask_recipient(cells[LOG_CHANNEL], strempty(cells[LOG_RECIPIENT]),
+                                                      recipient, sizeof(recipient));
+        }
+        return table_add_row(rows->table, cells, rows->with_text ? _LOG_COLUMN_MAX : _LOG_COLUMN_MAX - 1);
+}
+
 int verb_log(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "occurrence", required_argument, NULL, 'o' },
@@ -155,12 +174,12 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                                                        "error", NULL };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
         const char *occurrence = NULL, *status = NULL, *unit = NULL, *since = NULL;
         TableFormat format = TABLE_FORMAT_TABLE;
         char since_utc[32] = "";
         bool reveal = false, with_text = false;
-        int c, r, rc;
+        LogRows rows;
+        int c, r;
 
         ctl_reset_getopt();
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
@@ -169,6 +188,11 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                         occurrence = optarg;
                         break;
                 case 's':
+                        if (!store_log_status_is_valid(optarg)) {
+                                ctl_error("unknown status '%s' (pending, sending, retry, sent, failed, "
+                                          "unknown, cancelled, skipped)", optarg);
+                                return EXIT_USAGE;
+                        }
                         status = optarg;
                         break;
                 case 'u':
@@ -219,84 +243,22 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                 gmtime_r(&t0, &tm);
                 strftime(since_utc, sizeof(since_utc), "%Y-%m-%dT%H:%M:%SZ", &tm);
         }
-        r = store_prepare(s,
-                          "SELECT d.id, o.key, h.unit, d.recipient_name, d.category, d.channel,"
-                          "       d.recipient, d.status, d.receipt, d.attempts, d.carrier,"
-                          "       d.updated_at, d.error, d.text"
-                          "  FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id"
-                          "  JOIN households h ON h.id = d.household_id"
-                          " WHERE (?1 IS NULL OR o.key = ?1 OR (substr(?1, -1) = '@' AND"
-                          "        substr(o.key, 1, length(?1)) = ?1))"
-                          "   AND (?2 IS NULL OR d.status = ?2)"
-                          "   AND (?3 IS NULL OR h.unit = ?3)"
-                          "   AND (?4 IS NULL OR d.updated_at >= ?4)"
-                          " ORDER BY d.id",
-                          &st);
-        if (r < 0)
-                goto fail;
-        if (occurrence)
-                sqlite3_bind_text(st, 1, occurrence, -1, SQLITE_STATIC);
-        if (status)
-                sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-        if (unit)
-                sqlite3_bind_text(st, 3, unit, -1, SQLITE_STATIC);
-        if (since)
-                sqlite3_bind_text(st, 4, since_utc, -1, SQLITE_STATIC);
-
         with_text = with_text || format != TABLE_FORMAT_TABLE;
         t = table_new(with_text ? columns : columns_no_text);
         if (!t)
                 return EXIT_RUNTIME;
-        (void) table_set_numeric(t, 0);
-        (void) table_set_numeric(t, 9);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                char name[MASK_BUFSZ], recipient[MASK_BUFSZ];
-                const char *cells[14];
-
-                for (int i = 0; i < 14; i++)
-                        cells[i] = (const char *) sqlite3_column_text(st, i);
-                if (!reveal) {
-                        cells[3] = mask_name(strempty(cells[3]), name, sizeof(name));
-                        cells[6] = mask_recipient(cells[5], strempty(cells[6]), recipient,
-                                                  sizeof(recipient));
-                }
-                if (table_add_row(t, cells, with_text ? 14 : 13) < 0)
-                        return EXIT_RUNTIME;
+        (void) table_set_numeric(t, LOG_ID);
+        (void) table_set_numeric(t, LOG_ATTEMPTS);
+        rows = (LogRows) { .table = t, .reveal = reveal, .with_text = with_text };
+        r = store_log_each(s, &(LogQuery) { .occurrence = occurrence, .status = status,
+                                            .unit = unit, .since = since ? since_utc : NULL },
+                           add_log_row, &rows);
+        if (r == -ENOMEM)
+                return EXIT_RUNTIME;
+        if (r < 0) {
+                ctl_error("cannot read the log: %s", store_errmsg(s));
+                return EXIT_RUNTIME;
         }
-        if (rc != SQLITE_DONE)
-                goto fail;
         r = table_print(t, format, stdout);
         return r < 0 ? EXIT_RUNTIME : 0;
-fail:
-        ctl_error("cannot read the log: %s", store_errmsg(s));
-        return EXIT_RUNTIME;
-}
-
-int verb_check_config(Ctl *ctl, int argc, char *argv[]) {
-        _cleanup_(carrier_set_freep) CarrierSet *carriers = NULL;
-        ConfigErrors errors = {};
-        Config *c;
-        int r;
-
-        if (argc > 1 && streq(argv[1], "--help")) {
-                printf("dunnctl check-config\n\nValidate the configuration and load its carrier "
-                       "plugins, like nginx -t: each\nproblem is printed as FILE:LINE: problem and the "
-                       "exit status is 2 if there is any.\n");
-                return 0;
-        }
-        r = ctl_load_config(ctl, true);
-        if (r != 0)
-                return r;
-        c = ctl->config;
-        r = carrier_set_open(c, &carriers, &errors);
-        for (size_t i = 0; i < errors.n; i++)
-                fprintf(stderr, "%s\n", errors.lines[i]);
-        config_errors_clear(&errors);
-        if (r < 0) {
-                ctl_error("configuration '%s' is not usable", c->path);
-                return EXIT_USAGE;
-        }
-        printf("%s: ok: %zu schedules, %zu templates, %zu carriers (%s), time zone %s\n", c->path,
-               c->n_schedules, c->n_templates, c->n_carriers, c->plugin_dir, c->timezone);
-        return 0;
 }

@@ -2,11 +2,11 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <stdio.h>
+#include <stdlib.h>
 
 #include "debtor.h"
 #include "money.h"
-#include "timeutil.h"
+#include "store-debtor.h"
 
 Category debtor_effective_category(Category stored, int64_t promise_day, int64_t today) {
         if (stored == CATEGORY_PROMISED && promise_day >= 0 && promise_day < today)
@@ -14,24 +14,40 @@ Category debtor_effective_category(Category stored, int64_t promise_day, int64_t
         return stored;
 }
 
-static void debtor_done(Debtor *d) {
-        free(d->unit);
-        free(d->building);
-        free(d->property_type);
-        free(d->owner);
-        free(d->staff);
-        free(d->periods);
-}
+bool debtor_settle(Debtor *d, const DebtorCharge *charges, size_t n, int64_t paid,
+                   int64_t today, int late_fee_daily_permyriad, Buf *periods) {
+        int64_t credit = paid;
+        bool any = false;
 
-void debtors_free(Debtor *d, size_t n) {
-        for (size_t i = 0; d && i < n; i++)
-                debtor_done(&d[i]);
-        free(d);
-}
+        d->owed = d->overdue = d->late_fee = 0;
+        d->earliest_due_day = -1;
+        d->days_overdue = 0;
+        buf_clear(periods);
+        for (size_t i = 0; i < n; i++) {
+                const DebtorCharge *c = &charges[i];
+                int64_t unpaid = c->amount - (credit < c->amount ? credit : c->amount);
 
-static char *col_strdup(sqlite3_stmt *st, int i) {
-        const unsigned char *t = sqlite3_column_text(st, i);
-        return strdup(t ? (const char *) t : "");
+                credit = credit > c->amount ? credit - c->amount : 0;
+                if (unpaid <= 0)
+                        continue;
+                if (any)
+                        buf_puts(periods, "、");
+                buf_puts(periods, strempty(c->period));
+                if (!any)
+                        d->earliest_due_day = c->due_day;
+                any = true;
+                d->owed += unpaid;
+                if (c->due_day >= 0 && c->due_day < today) {
+                        d->overdue += unpaid;
+                        d->late_fee += money_scale(unpaid * (today - c->due_day),
+                                                   late_fee_daily_permyriad, 10000);
+                }
+        }
+        d->periods = periods->data ? periods->data : "";
+        if (!any || d->owed <= 0)
+                return false;
+        d->days_overdue = d->earliest_due_day >= 0 ? (int) (today - d->earliest_due_day) : 0;
+        return true;
 }
 
 static bool in_list(const char *s, char *const *list) {
@@ -41,184 +57,87 @@ static bool in_list(const char *s, char *const *list) {
         return false;
 }
 
-/* Applies the payments to the charges (oldest first) of one household and fills in the
- * debt figures. Returns false when nothing is owed. */
-static bool settle(Debtor *d, sqlite3_stmt *charges, int64_t household_id, int64_t paid,
-                   int64_t today, int late_fee_permyriad, int *step_rc) {
-        int64_t credit = paid;
-        size_t periods_len = 0;
-        bool any = false;
-
-        d->owed = d->overdue = d->late_fee = 0;
-        d->earliest_due_day = -1;
-        /* charges is positioned on this household's first row, or past it */
-        while (*step_rc == SQLITE_ROW && sqlite3_column_int64(charges, 0) == household_id) {
-                int64_t amount = sqlite3_column_int64(charges, 2), due = -1, unpaid;
-                const char *period = (const char *) sqlite3_column_text(charges, 1);
-                const char *due_s = (const char *) sqlite3_column_text(charges, 3);
-
-                (void) date_parse(due_s ? due_s : "", &due);
-                unpaid = amount - (credit < amount ? credit : amount);
-                credit = credit > amount ? credit - amount : 0;
-                if (unpaid > 0) {
-                        size_t pl = strlen(period ? period : "");
-                        char *np = realloc(d->periods, periods_len + pl + 4);
-
-                        if (np) {
-                                d->periods = np;
-                                if (periods_len > 0) {
-                                        memcpy(np + periods_len, "、", 3);
-                                        periods_len += 3;
-                                }
-                                memcpy(np + periods_len, period ? period : "", pl);
-                                periods_len += pl;
-                                np[periods_len] = 0;
-                        }
-                        if (!any)
-                                d->earliest_due_day = due;
-                        any = true;
-                        d->owed += unpaid;
-                        if (due >= 0 && due < today) {
-                                d->overdue += unpaid;
-                                d->late_fee += money_scale(unpaid * (today - due),
-                                                           late_fee_permyriad, 10000);
-                        }
-                }
-                *step_rc = sqlite3_step(charges);
-        }
-        /* an overpayment (credit left) does not make a debtor */
-        if (!any || d->owed <= 0)
+bool debtor_matches(const Debtor *d, const DebtorQuery *q) {
+        if (q->categories && !(q->categories & (1u << d->category)))
                 return false;
-        d->days_overdue = d->earliest_due_day >= 0 ? (int) (today - d->earliest_due_day) : 0;
+        if (q->buildings && !in_list(strempty(d->building), q->buildings))
+                return false;
+        if (q->min_overdue_days != INT_MIN && d->days_overdue < q->min_overdue_days)
+                return false;
+        if (q->promise_eve && !(d->category == CATEGORY_PROMISED && d->promise_day == q->today + 1))
+                return false;
         return true;
 }
 
-/* "3-2-1201" before "10-1-101": numbers inside unit codes compare as numbers. */
-static int debtor_cmp_unit(const void *a, const void *b) {
-        return strverscmp(((const Debtor *) a)->unit, ((const Debtor *) b)->unit);
+int debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void *userdata) {
+        return store_debtors_each(s, q, each, userdata);
+}
+
+/* ---- the collected list ------------------------------------------------------------- */
+
+typedef struct DebtorList {
+        Debtor *items;
+        size_t n, cap;
+} DebtorList;
+
+/* One allocation for a debtor's strings, so freeing the list is one free() per debtor. */
+static int debtor_copy(const Debtor *src, Debtor *dst) {
+        const char *fields[] = { src->unit, src->building, src->property_type, src->owner,
+                                 src->staff, src->periods };
+        const char **targets[] = { &dst->unit, &dst->building, &dst->property_type, &dst->owner,
+                                   &dst->staff, &dst->periods };
+        size_t len = 0, o = 0;
+
+        *dst = *src;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                len += strlen(strempty(fields[i])) + 1;
+        dst->owned = malloc(len);
+        if (!dst->owned)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                size_t l = strlen(strempty(fields[i])) + 1;
+
+                memcpy(dst->owned + o, strempty(fields[i]), l);
+                *targets[i] = dst->owned + o;
+                o += l;
+        }
+        return 0;
+}
+
+static int collect(const Debtor *d, void *userdata) {
+        DebtorList *l = userdata;
+
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                Debtor *n = realloc(l->items, cap * sizeof(Debtor));
+
+                if (!n)
+                        return -ENOMEM;
+                l->items = n;
+                l->cap = cap;
+        }
+        if (debtor_copy(d, &l->items[l->n]) < 0)
+                return -ENOMEM;
+        l->n++;
+        return 0;
 }
 
 int debtors_select(Store *s, const DebtorQuery *q, Debtor **ret, size_t *ret_n) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *hh = NULL, *charges = NULL;
-        Debtor *list = NULL;
-        size_t n = 0, cap = 0;
-        int rc_h, rc_c, r;
-
-        /* Two ordered scans merged in C: one pass over each table whatever the size. */
-        r = store_prepare(s,
-                          "SELECT h.id, h.unit, h.building, h.property_type, h.staff, h.category,"
-                          "       h.promise_date, h.payer_type, h.vacant, h.prepaid_balance,"
-                          "       (SELECT o.name FROM owners o WHERE o.household_id = h.id"
-                          "         ORDER BY o.is_primary DESC, o.id LIMIT 1),"
-                          "       COALESCE((SELECT SUM(p.amount) FROM payments p"
-                          "                  WHERE p.household_id = h.id), 0)"
-                          "  FROM households h"
-                          " WHERE (?1 IS NULL OR h.unit = ?1)"
-                          " ORDER BY h.id",
-                          &hh);
-        if (r < 0)
-                return r;
-        r = store_prepare(s,
-                          "SELECT c.household_id, c.period, c.amount, c.due_date FROM charges c"
-                          " WHERE (?1 IS NULL OR c.household_id = (SELECT id FROM households"
-                          "                                        WHERE unit = ?1))"
-                          " ORDER BY c.household_id, c.due_date, c.period",
-                          &charges);
-        if (r < 0)
-                return r;
-        if (q->unit) {
-                sqlite3_bind_text(hh, 1, q->unit, -1, SQLITE_STATIC);
-                sqlite3_bind_text(charges, 1, q->unit, -1, SQLITE_STATIC);
-        }
-
-        rc_c = sqlite3_step(charges);
-        while ((rc_h = sqlite3_step(hh)) == SQLITE_ROW) {
-                int64_t id = sqlite3_column_int64(hh, 0), promise = -1;
-                const char *cat_s = (const char *) sqlite3_column_text(hh, 5);
-                const char *promise_s = (const char *) sqlite3_column_text(hh, 6);
-                const char *building = (const char *) sqlite3_column_text(hh, 2);
-                Debtor d = {};
-
-                /* skip charges of households the query did not return */
-                while (rc_c == SQLITE_ROW && sqlite3_column_int64(charges, 0) < id)
-                        rc_c = sqlite3_step(charges);
-                if (!settle(&d, charges, id, sqlite3_column_int64(hh, 11), q->today,
-                            q->late_fee_daily_permyriad, &rc_c)) {
-                        free(d.periods);
-                        continue;
-                }
-                if (promise_s)
-                        (void) date_parse(promise_s, &promise);
-                d.household_id = id;
-                d.stored_category = category_from_string(cat_s);
-                if (d.stored_category < 0)
-                        d.stored_category = CATEGORY_NEW;
-                d.promise_day = promise;
-                d.category = debtor_effective_category(d.stored_category, promise, q->today);
-
-                if (q->categories && !(q->categories & (1u << d.category)))
-                        goto skip;
-                if (q->buildings && !in_list(building ? building : "", q->buildings))
-                        goto skip;
-                if (q->min_overdue_days != INT_MIN && d.days_overdue < q->min_overdue_days)
-                        goto skip;
-                if (q->promise_eve && !(d.category == CATEGORY_PROMISED && promise == q->today + 1))
-                        goto skip;
-
-                d.unit = col_strdup(hh, 1);
-                d.building = col_strdup(hh, 2);
-                d.property_type = col_strdup(hh, 3);
-                d.staff = col_strdup(hh, 4);
-                d.owner = col_strdup(hh, 10);
-                d.prepaid = streq_ptr((const char *) sqlite3_column_text(hh, 7), "prepaid");
-                d.vacant = sqlite3_column_int(hh, 8) != 0;
-                d.prepaid_balance = sqlite3_column_int64(hh, 9);
-                if (!d.unit || !d.building || !d.property_type || !d.staff || !d.owner || !d.periods) {
-                        debtor_done(&d);
-                        r = -ENOMEM;
-                        goto fail;
-                }
-                if (n == cap) {
-                        Debtor *nl = realloc(list, (cap = cap ? cap * 2 : 64) * sizeof(Debtor));
-                        if (!nl) {
-                                debtor_done(&d);
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        list = nl;
-                }
-                list[n++] = d;
-                continue;
-        skip:
-                debtor_done(&d);
-        }
-        if (rc_h != SQLITE_DONE) {
-                r = store_errno(rc_h);
-                goto fail;
-        }
-        if (n > 1)
-                qsort(list, n, sizeof(Debtor), debtor_cmp_unit);
-        *ret = list;
-        *ret_n = n;
-        return 0;
-fail:
-        debtors_free(list, n);
-        return r;
-}
-
-int household_balance(Store *s, int64_t household_id, int64_t *ret_owed) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        DebtorList l = {};
         int r;
 
-        r = store_prepare(s,
-                          "SELECT COALESCE((SELECT SUM(amount) FROM charges WHERE household_id = ?1), 0)"
-                          "     - COALESCE((SELECT SUM(amount) FROM payments WHERE household_id = ?1), 0)",
-                          &st);
-        if (r < 0)
+        r = debtors_each(s, q, collect, &l);
+        if (r < 0) {
+                debtors_free(l.items, l.n);
                 return r;
-        sqlite3_bind_int64(st, 1, household_id);
-        if (sqlite3_step(st) != SQLITE_ROW)
-                return store_errno(sqlite3_errcode(sqlite3_db_handle(st)));
-        *ret_owed = sqlite3_column_int64(st, 0);
+        }
+        *ret = l.items;
+        *ret_n = l.n;
         return 0;
+}
+
+void debtors_free(Debtor *d, size_t n) {
+        for (size_t i = 0; d && i < n; i++)
+                free(d[i].owned);
+        free(d);
 }

@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Who owes what: households with unpaid charges, computed from the store. Payments are
- * applied to the oldest charges first, so "days overdue" counts from the oldest charge not
- * fully paid. A household whose payments cover its charges is never a debtor. */
+/* Who owes what. Payments are applied to the oldest charges first, so "days overdue"
+ * counts from the oldest charge not fully paid. A household whose payments cover its
+ * charges is never a debtor. The arithmetic here is pure; store-debtor.c feeds it. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "category.h"
 #include "store.h"
 
 typedef struct Debtor {
         int64_t household_id;
-        char *unit;
-        char *building;
-        char *property_type;
-        char *owner;                    /* primary owner's name, "" if none */
-        char *staff;
+        /* Strings: borrowed from the store for the length of a debtors_each() callback, or
+         * owned by the list debtors_select() returns. */
+        const char *unit;
+        const char *building;
+        const char *property_type;
+        const char *owner;              /* primary owner's name, "" if none */
+        const char *staff;
+        const char *periods;            /* unpaid periods, "2026-10、2026-11" */
         Category category;              /* effective: a broken promise counts as unclear */
         Category stored_category;
         int64_t promise_day;            /* day number, -1 if none */
@@ -29,7 +34,7 @@ typedef struct Debtor {
         int64_t late_fee;               /* fen accrued on overdue charges */
         int64_t earliest_due_day;       /* due date of the oldest unpaid charge */
         int days_overdue;               /* today - earliest_due_day; negative = not yet due */
-        char *periods;                  /* unpaid periods, "2026-10、2026-11" */
+        char *owned;                    /* the strings' memory in a debtors_select() list */
 } Debtor;
 
 typedef struct DebtorQuery {
@@ -42,13 +47,33 @@ typedef struct DebtorQuery {
         int late_fee_daily_permyriad;
 } DebtorQuery;
 
+/* One charge of a household, in the order payments settle them (due date, then period). */
+typedef struct DebtorCharge {
+        const char *period;
+        int64_t amount;                 /* fen */
+        int64_t due_day;                /* -1 if unknown */
+} DebtorCharge;
+
 /* The effective category: promised with a promise date already past is unclear. */
 Category debtor_effective_category(Category stored, int64_t promise_day, int64_t today);
 
-/* Selects the debtors matching q, ordered by unit (numbers in unit codes compare as
- * numbers: 3-2-1201 before 10-1-101). Returns 0 or a negative errno. */
+/* Applies paid (fen) to the charges oldest first and fills in d's debt figures; the unpaid
+ * periods are written to periods and d->periods points there. Returns false when nothing
+ * is owed (an overpayment does not make a debtor). */
+bool debtor_settle(Debtor *d, const DebtorCharge *charges, size_t n, int64_t paid,
+                   int64_t today, int late_fee_daily_permyriad, Buf *periods);
+
+/* Whether a settled debtor passes the query's filters (categories, buildings, overdue
+ * days, promise eve; the unit filter is the store's). */
+bool debtor_matches(const Debtor *d, const DebtorQuery *q);
+
+/* Called once per debtor, in unit order (numbers in unit codes compare as numbers: 3-2-1201
+ * before 10-1-101). Return 0 to go on, or a negative errno to stop with it. */
+typedef int (*debtor_each_t)(const Debtor *d, void *userdata);
+
+/* Every debtor matching q, streamed: memory does not grow with the estate. */
+int debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void *userdata);
+
+/* The same, collected into an array (for tables that align columns). */
 int debtors_select(Store *s, const DebtorQuery *q, Debtor **ret, size_t *ret_n);
 void debtors_free(Debtor *d, size_t n);
-
-/* The amount a household still owes right now (charges - payments, fen; may be <= 0). */
-int household_balance(Store *s, int64_t household_id, int64_t *ret_owed);

@@ -1,21 +1,41 @@
 /* SPDX-License-Identifier: MIT */
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "curl-easy.h"
-#include "curl-glue.h"
+#include "clock.h"
 #include "dispatch.h"
 #include "log.h"
 #include "mask.h"
-#include "outbox.h"
-#include "ratelimit.h"
+#include "store-occurrence.h"
+#include "store-outbox.h"
+#include "transfer.h"
 
-/* Rows a local carrier handles per loop iteration before yielding to other sources. */
-#define LOCAL_BATCH 8
-#define BODY_MAX (1024 * 1024)
+/* An answered outcome waits at most this long for others to share its commit. */
+#define COMMIT_DELAY_USEC 2000ULL
+/* After a transaction that did not commit (database locked, disk full): try again then. */
+#define STORE_RETRY_USEC 1000000ULL
+/* A channel without a carrier (planned under a config that had one): look again then. */
+#define NO_CARRIER_RETRY_USEC (60 * 1000000ULL)
+
+/* A claimed row: its request in flight, or answered and its outcome not yet recorded. */
+typedef struct Sent {
+        struct Sent *next;
+        DispatchRun *run;
+        Carrier *carrier;
+        OutboxRow row;
+        struct dunnd_outcome outcome;
+        bool carrier_paused;            /* the breaker was open when the answer came */
+        uint64_t paused_until;
+        uint64_t answered_usec;
+} Sent;
+
+typedef struct RunChannel {
+        char *name;
+        uint64_t next_look;             /* µs: nothing due before (retries, no carrier) */
+        bool warned;                    /* "no carrier serves it" said once */
+} RunChannel;
 
 struct DispatchRun {
         DispatchRun *next;
@@ -23,309 +43,362 @@ struct DispatchRun {
         CarrierSet *carriers;
         int64_t occurrence_id;
         char *key;
+        RunChannel *channels;
+        size_t n_channels;
         DispatchHooks hooks;
-        unsigned total, done, in_flight;
-        uint64_t hold_until;            /* µs: quiet hours or waits; 0 = go */
+        unsigned total, done;
+        unsigned outstanding;           /* its Sent rows */
+        uint64_t hold_until;            /* µs: quiet hours; 0 = go */
         bool empty;                     /* nothing left to claim (last time we looked) */
+        bool progressed;                /* outcomes recorded in the last commit */
         DispatchStats stats;
 };
-
-/* One request in flight. */
-typedef struct Transfer {
-        struct Transfer *next, *prev;
-        DispatchRun *run;
-        Carrier *carrier;
-        OutboxRow row;
-        CURL *easy;
-        void *req;                      /* the plugin's */
-        char *body;
-        size_t body_len;
-        bool body_truncated;
-} Transfer;
 
 struct Dispatcher {
         sd_event *event;
         Store *store;
-        CurlGlue *glue;
+        TransferPool *pool;
         DispatchRun *runs;
-        Transfer *transfers;            /* in flight */
+        Sent *answered, **answered_tail;        /* waiting for the group commit, in order */
+        size_t n_answered;
+        uint64_t oldest_answer;
+        unsigned sending;               /* every Sent: rows `sending` in the store */
         sd_event_source *pump;          /* defer, idle priority */
-        sd_event_source *wake;          /* realtime, µs accuracy: rate limits, retries, holds */
+        sd_event_source *wake;          /* realtime, µs accuracy: rates, retries, commit delay */
+        uint64_t store_retry_at;
+        bool store_failing;             /* said once per outage */
         bool stopping;
+        DispatchCommits commits;
 };
 
-/* ---- carriers: capacity, rate, breaker -------------------------------------------- */
-
-typedef struct AcceptContext {
-        DispatchRun *run;
-        Carrier *carrier;
-} AcceptContext;
-
-static uint64_t accept_row(const OutboxRow *row, void *userdata, const char **ret_carrier) {
-        AcceptContext *ctx = userdata;
-        uint64_t now = now_realtime_usec(), wait;
-        Carrier *c;
-
-        c = carrier_set_find_channel(ctx->run->carriers, row->channel);
-        if (!c) {
-                /* planned under a config that had one; check again in a minute */
-                log_error("%s: no carrier serves channel '%s' any more; unit %s waits",
-                          ctx->run->key, row->channel, row->unit);
-                ctx->run->stats.carrier_paused = true;
-                return now + 60 * 1000000ULL;
-        }
-        if (c->paused_until > now)
-                return c->paused_until;
-        /* half-open after a pause: one request tests the carrier, the rest wait for it */
-        if (c->probing || c->in_flight >= (c->config->concurrency ? c->config->concurrency : 1))
-                return OUTBOX_BLOCKED;
-        wait = token_bucket_take(&c->bucket, now);
-        if (wait > 0)
-                return now + wait;
-        if (c->paused_until)
-                c->probing = true;
-        ctx->carrier = c;
-        *ret_carrier = c->name;
-        return 0;
+static void schedule_pump(Dispatcher *d) {
+        (void) sd_event_source_set_enabled(d->pump, SD_EVENT_ON);
 }
 
-static void breaker_account(DispatchRun *run, Carrier *c, const struct dunnd_outcome *o) {
-        const ConfigCarrier *cc = c->config;
-        uint64_t now = now_realtime_usec();
-
-        c->probing = false;
-        switch (o->klass) {
-        case DUNND_OUTCOME_TRANSIENT:
-                if (++c->consecutive_failures < cc->failure_threshold)
-                        return;
-                c->paused_until = now + cc->pause_sec * 1000000ULL;
-                run->stats.carrier_paused = true;
-                log_warning("carrier '%s': %u transient failures in a row (last: %s); pausing it "
-                            "for %llus", c->name, c->consecutive_failures, o->error,
-                            (unsigned long long) cc->pause_sec);
-                return;
-        case DUNND_OUTCOME_CARRIER_FAILURE:
-                c->paused_until = now + cc->pause_sec * 1000000ULL;
-                run->stats.carrier_paused = true;
-                run->stats.carrier_refused = true;
-                /* an alert: someone has to fix credentials, balance or the signature */
-                log_error("ALERT carrier '%s' refuses to send: %s; pausing it for %llus, the "
-                          "messages stay queued", c->name, o->error, (unsigned long long) cc->pause_sec);
-                return;
-        case DUNND_OUTCOME_THROTTLED:
-                return;
-        default:
-                if (c->paused_until)
-                        log_notice("carrier '%s' works again", c->name);
-                c->consecutive_failures = 0;
-                c->paused_until = 0;
-                return;
-        }
+static unsigned carrier_concurrency(const Carrier *c) {
+        return c->config->concurrency ? c->config->concurrency : 1;
 }
 
 /* ---- outcomes ---------------------------------------------------------------------- */
 
-static void log_outcome(const DispatchRun *run, const Carrier *carrier, const OutboxRow *row,
-                        const struct dunnd_outcome *o) {
+static void log_outcome(const Sent *s) {
+        const struct dunnd_outcome *o = &s->outcome;
         char masked[MASK_BUFSZ], f_occ[200], f_unit[96], f_outcome[64], f_carrier[96];
         const char *fields[] = { f_occ, f_unit, f_outcome, f_carrier, NULL };
         int level = o->klass == DUNND_OUTCOME_SENT ? LOG_DEBUG :
                     o->klass == DUNND_OUTCOME_TRANSIENT || o->klass == DUNND_OUTCOME_THROTTLED ? LOG_INFO
                                                                                              : LOG_WARNING;
 
-        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", run->key);
-        snprintf(f_unit, sizeof(f_unit), "DUNND_UNIT=%s", row->unit);
+        if (level > log_get_max_level())
+                return;
+        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", s->run->key);
+        snprintf(f_unit, sizeof(f_unit), "DUNND_UNIT=%s", s->row.unit);
         snprintf(f_outcome, sizeof(f_outcome), "DUNND_OUTCOME=%s", outcome_class_to_string(o->klass));
-        snprintf(f_carrier, sizeof(f_carrier), "DUNND_CARRIER=%s", carrier->name);
-        mask_recipient(row->channel, row->recipient, masked, sizeof(masked));
-        (void) log_full(level, 0, fields, "%s: %s %s via '%s': %s%s%s", run->key, row->unit, masked,
-                        carrier->name, outcome_class_to_string(o->klass), o->error[0] ? ": " : "",
-                        o->error);
+        snprintf(f_carrier, sizeof(f_carrier), "DUNND_CARRIER=%s", s->carrier->name);
+        mask_recipient(s->row.channel, s->row.recipient, masked, sizeof(masked));
+        (void) log_full(level, 0, fields, "%s: %s %s via '%s': %s%s%s", s->run->key, s->row.unit,
+                        masked, s->carrier->name, outcome_class_to_string(o->klass),
+                        o->error[0] ? ": " : "", o->error);
 }
 
-static void schedule_pump(Dispatcher *d) {
-        (void) sd_event_source_set_enabled(d->pump, SD_EVENT_ON);
+/* The breaker's transitions, each said once: not once per request that was in flight when
+ * the carrier went down. */
+static void breaker_account(Sent *s, uint64_t now) {
+        Carrier *c = s->carrier;
+        const struct dunnd_outcome *o = &s->outcome;
+        DispatchStats *stats = &s->run->stats;
+
+        switch (breaker_record(&c->breaker, o->klass, now)) {
+        case BREAKER_TRIPPED:
+                stats->carrier_paused = true;
+                log_warning("carrier '%s': %u transient failures in a row (last: %s); pausing it "
+                            "for %llus", c->name, c->breaker.failures, o->error,
+                            (unsigned long long) c->config->pause_sec);
+                break;
+        case BREAKER_REFUSED:
+                stats->carrier_paused = stats->carrier_refused = true;
+                /* an alert: someone has to fix credentials, balance or the signature */
+                log_error("ALERT carrier '%s' refuses to send: %s; pausing it for %llus, the "
+                          "messages stay queued", c->name, o->error,
+                          (unsigned long long) c->config->pause_sec);
+                break;
+        case BREAKER_RECOVERED:
+                log_notice("carrier '%s' works again", c->name);
+                break;
+        case BREAKER_NONE:
+                if (o->klass == DUNND_OUTCOME_CARRIER_FAILURE)
+                        stats->carrier_refused = true;
+                break;
+        }
+        s->carrier_paused = breaker_is_open(&c->breaker, now);
+        s->paused_until = c->breaker.paused_until;
 }
 
-/* A carrier's id and error text end up in the log and on staff terminals: no control
- * characters (terminal escapes) from whatever the carrier answered, from any plugin. */
-static void sanitize_outcome(struct dunnd_outcome *o) {
-        o->message_id[sizeof(o->message_id) - 1] = 0;
-        o->error[sizeof(o->error) - 1] = 0;
-        for (char *p = o->message_id; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        *p = '?';
-        for (char *p = o->error; *p; p++)
-                if ((unsigned char) *p < 0x20 || *p == 0x7f)
-                        *p = ' ';
+/* A claimed row's answer is in: it waits for the next group commit. */
+static void answer(Dispatcher *d, Sent *s, uint64_t now) {
+        Carrier *c = s->carrier;
+
+        s->answered_usec = now;
+        s->run->stats.attempted++;
+        log_outcome(s);
+        breaker_account(s, now);
+        c->answered++;
+        if (!d->answered)
+                d->oldest_answer = now;
+        s->next = NULL;
+        *d->answered_tail = s;
+        d->answered_tail = &s->next;
+        d->n_answered++;
+        schedule_pump(d);
 }
 
-/* Records a row's outcome and everything that follows from it. */
-static void finish_row(DispatchRun *run, Carrier *carrier, OutboxRow *row, struct dunnd_outcome *o) {
-        Dispatcher *d = run->dispatcher;
-        OutboxPolicy policy = { .max_attempts = carrier->config->max_attempts,
-                                .max_age_sec = carrier->config->max_age_sec,
-                                .retry_base_sec = carrier->config->retry_base_sec };
-        bool failed_over = false;
-        int r;
+static void on_transfer_done(Carrier *c, void *tag, struct dunnd_outcome *o, void *userdata) {
+        Dispatcher *d = userdata;
+        Sent *s = tag;
 
-        sanitize_outcome(o);
-        run->stats.attempted++;
-        log_outcome(run, carrier, row, o);
-        breaker_account(run, carrier, o);
-        r = outbox_record(d->store, row, &policy, o, &failed_over);
-        if (r < 0) {
-                /* the row stays `sending`: the next start reports it unknown, never re-sends */
-                log_error_errno(r, "%s: cannot record the outcome for %s (%s)", run->key, row->unit,
-                                store_errmsg(d->store));
+        c->in_flight--;
+        s->outcome = *o;
+        answer(d, s, now_realtime_usec());
+}
+
+static void sent_free(Sent *s) {
+        outbox_row_done(&s->row);
+        free(s);
+}
+
+/* After the commit: what the recorded outcomes mean for the runs. */
+static void apply_recorded(Dispatcher *d, Sent *s, int status, bool failed_over) {
+        DispatchRun *run = s->run;
+
+        switch (status) {
+        case OUTBOX_SENT:
+                run->stats.sent++;
+                run->done++;
+                break;
+        case OUTBOX_FAILED:
+                run->stats.failed++;
+                run->done++;
+                break;
+        case OUTBOX_UNKNOWN:
                 run->stats.unknown++;
-        } else {
-                switch ((OutboxStatus) r) {
-                case OUTBOX_SENT:
-                        run->stats.sent++;
-                        run->done++;
-                        break;
-                case OUTBOX_FAILED:
-                        run->stats.failed++;
-                        run->done++;
-                        break;
-                case OUTBOX_UNKNOWN:
-                        run->stats.unknown++;
-                        run->done++;
-                        break;
-                case OUTBOX_RETRY:
-                        run->stats.retried++;
-                        break;
-                case OUTBOX_REQUEUED:
-                        break;
-                }
+                run->done++;
+                break;
+        case OUTBOX_RETRY:
+                run->stats.retried++;
+                break;
+        case OUTBOX_REQUEUED:
+                break;
+        default:
+                /* not ours any more (-ESTALE): another process settled it; count it as
+                 * unknown, it is not sent again */
+                run->stats.unknown++;
+                run->done++;
+                break;
         }
         if (failed_over) {
                 run->stats.failovers++;
                 run->total++;
-                log_info("%s: %s fails over from %s to the next channel", run->key, row->unit, row->channel);
+                run->empty = false;
+                for (size_t i = 0; i < run->n_channels; i++)
+                        run->channels[i].next_look = 0;
+                log_info("%s: %s fails over from %s to the next channel", run->key, s->row.unit,
+                         s->row.channel);
         }
-        if (run->hooks.progress)
-                run->hooks.progress(run, run->done, run->total, run->hooks.userdata);
-        outbox_row_done(row);
-        schedule_pump(d);
+        if (status == OUTBOX_RETRY || status == OUTBOX_REQUEUED) {
+                /* it comes back on its channel: look there again */
+                for (size_t i = 0; i < run->n_channels; i++)
+                        if (streq(run->channels[i].name, s->row.channel))
+                                run->channels[i].next_look = 0;
+                run->empty = false;
+        }
+        run->progressed = true;
+        run->outstanding--;
+        s->carrier->answered--;
+        d->sending--;
 }
 
-/* ---- transfers --------------------------------------------------------------------- */
+/* ---- the group commit -------------------------------------------------------------- */
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        Transfer *t = userdata;
-        size_t n = size * nmemb;
-        char *b;
+typedef struct Claim {
+        DispatchRun *run;
+        RunChannel *channel;
+        Carrier *carrier;
+        size_t asked;                   /* the carrier's budget when it claimed; 0 = did not */
+        size_t n;                       /* claimed */
+        OutboxRow *rows;
+        unsigned cancelled;
+} Claim;
 
-        if (t->body_len + n > BODY_MAX) {
-                t->body_truncated = true;
-                return 0;       /* CURLE_WRITE_ERROR: the answer is too big to be an SMS API's */
+typedef struct Cycle {
+        Claim *claims;
+        size_t n_claims, cap;
+        uint64_t wake;                  /* earliest µs something wants a look; 0 = none */
+} Cycle;
+
+static void cycle_wake_at(Cycle *c, uint64_t t) {
+        if (t && t != UINT64_MAX && (!c->wake || t < c->wake))
+                c->wake = t;
+}
+
+static void claims_free(Cycle *c, bool rows_too) {
+        for (size_t i = 0; i < c->n_claims; i++) {
+                if (rows_too)
+                        for (size_t k = 0; k < c->claims[i].n; k++)
+                                outbox_row_done(&c->claims[i].rows[k]);
+                free(c->claims[i].rows);
         }
-        b = realloc(t->body, t->body_len + n + 1);
-        if (!b)
+        free(c->claims);
+        *c = (Cycle) {};
+}
+
+/* How many rows carrier c may take now: free slots, its breaker, its tokens. An answered
+ * outcome frees its slot in the transaction that records it (with_answered); until that
+ * commit is due, its slot stays taken, so answers share a commit instead of each paying
+ * one. */
+static size_t carrier_budget(Carrier *c, uint64_t now, bool with_answered, Cycle *cy) {
+        unsigned conc = carrier_concurrency(c), busy = c->in_flight + (with_answered ? 0 : c->answered);
+        uint64_t until;
+        size_t b, tokens;
+
+        if (busy >= conc)
+                return 0;       /* an answer, or the commit of one, will wake the pump */
+        b = conc - busy;
+        tokens = breaker_allowance(&c->breaker, now, &until);
+        if (tokens == 0) {
+                cycle_wake_at(cy, until);
                 return 0;
-        t->body = b;
-        memcpy(t->body + t->body_len, ptr, n);
-        t->body_len += n;
-        t->body[t->body_len] = 0;
-        return n;
+        }
+        if (tokens < b)
+                b = tokens;
+        tokens = token_bucket_available(&c->bucket, now);
+        if (tokens == 0) {
+                cycle_wake_at(cy, now + token_bucket_wait(&c->bucket, now));
+                return 0;
+        }
+        return tokens < b ? tokens : b;
 }
 
-static void transfer_unlink(Dispatcher *d, Transfer *t) {
-        if (t->prev)
-                t->prev->next = t->next;
-        else
-                d->transfers = t->next;
-        if (t->next)
-                t->next->prev = t->prev;
-        t->next = t->prev = NULL;
+static void budgets_reset(Dispatcher *d) {
+        for (DispatchRun *run = d->runs; run; run = run->next)
+                for (size_t i = 0; i < run->carriers->n; i++)
+                        run->carriers->carriers[i].budget = SIZE_MAX;
 }
 
-static void transfer_free(Transfer *t) {
-        if (t->easy)
-                curl_easy_cleanup(t->easy);
-        outbox_row_done(&t->row);
-        free(t->body);
-        free(t);
+/* The (run, channel) pairs that may claim now, each with room for the budget of its
+ * carrier; a carrier serving several runs shares its budget out in run order. */
+static int plan_claims(Dispatcher *d, uint64_t now, bool with_answered, Cycle *cy) {
+        if (d->stopping)
+                return 0;
+        budgets_reset(d);
+        for (DispatchRun *run = d->runs; run; run = run->next) {
+                if (run->empty)
+                        continue;
+                if (run->hold_until > now) {
+                        cycle_wake_at(cy, run->hold_until);
+                        continue;
+                }
+                run->hold_until = 0;
+                if (run->hooks.hold) {
+                        uint64_t h = run->hooks.hold(run, run->hooks.userdata);
+
+                        if (h > now) {
+                                run->hold_until = h;
+                                cycle_wake_at(cy, h);
+                                continue;
+                        }
+                }
+                for (size_t i = 0; i < run->n_channels; i++) {
+                        RunChannel *ch = &run->channels[i];
+                        Carrier *c;
+                        size_t budget;
+
+                        if (ch->next_look > now) {
+                                cycle_wake_at(cy, ch->next_look);
+                                continue;
+                        }
+                        c = carrier_set_find_channel(run->carriers, ch->name);
+                        if (!c)
+                                continue;       /* checked after the commit */
+                        if (c->budget == SIZE_MAX)
+                                c->budget = carrier_budget(c, now, with_answered, cy);
+                        budget = c->budget;
+                        if (budget == 0)
+                                continue;
+                        if (cy->n_claims == cy->cap) {
+                                size_t cap = cy->cap ? cy->cap * 2 : 8;
+                                Claim *n = realloc(cy->claims, cap * sizeof(Claim));
+
+                                if (!n)
+                                        return -ENOMEM;
+                                cy->claims = n;
+                                cy->cap = cap;
+                        }
+                        cy->claims[cy->n_claims] = (Claim) { .run = run, .channel = ch, .carrier = c };
+                        cy->claims[cy->n_claims].rows = calloc(budget, sizeof(OutboxRow));
+                        if (!cy->claims[cy->n_claims].rows)
+                                return -ENOMEM;
+                        cy->n_claims++;
+                }
+        }
+        return 0;
 }
 
-static void on_transfer_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata) {
-        Transfer *t = NULL;
-        struct dunnd_outcome o = { .klass = DUNND_OUTCOME_UNKNOWN };
-        long status = 0, request_size = 0;
-
-        (void) g;
-        (void) userdata;
-        curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &t);
-        curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_getinfo(easy, CURLINFO_REQUEST_SIZE, &request_size);
-        t->carrier->api->finish(t->carrier->state, t->req, (int) result, request_size > 0, status,
-                                t->body ? t->body : "", t->body_len, &o);
-        t->req = NULL;
-        t->carrier->in_flight--;
-        t->run->in_flight--;
-        transfer_unlink(t->run->dispatcher, t);
-        finish_row(t->run, t->carrier, &t->row, &o);
-        transfer_free(t);
-}
-
-/* What the host promises every network plugin (see dunnd-carrier.h). Connections stay
- * alive for carriers whose requests libcurl cannot silently re-send (curl-easy.h). */
-static int easy_defaults(const Carrier *c, Transfer *t) {
-        const ConfigCarrier *cc = c->config;
-        EasyDefaults d = {
-                .connect_timeout_ms = (long) cc->connect_timeout_ms,
-                .timeout_ms = (long) cc->timeout_ms,
-                .keep_alive = c->properties & (DUNND_CARRIER_IDEMPOTENT | DUNND_CARRIER_REUSE_SAFE),
-        };
+/* Records every answered outcome, claims what the budgets allow, commits. On failure the
+ * transaction is rolled back: the outcomes stay in memory for the next try and the claimed
+ * rows were never ours. */
+static int commit_cycle(Dispatcher *d, uint64_t now, Cycle *cy, int *ret_status) {
+        _cleanup_rollback_ Store *tx = NULL;
         int r;
 
-        r = easy_apply_defaults(t->easy, &d);
+        r = store_begin(d->store);
         if (r < 0)
                 return r;
-        if (curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-            curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t) != CURLE_OK ||
-            curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t) != CURLE_OK)
-                return -EINVAL;
-        return 0;
+        tx = d->store;
+        for (Sent *s = d->answered; s; s = s->next) {
+                const ConfigCarrier *cc = s->carrier->config;
+                OutboxPolicy policy = {
+                        .max_attempts = cc->max_attempts,
+                        .max_age_usec = cc->max_age_sec * 1000000ULL,
+                        .retry_base_usec = cc->retry_base_sec * 1000000ULL,
+                };
+                OutboxDecision dec = outbox_decide(&s->row, &policy, &s->outcome, now,
+                                                   s->carrier_paused, s->paused_until,
+                                                   (double) random() / ((double) RAND_MAX + 1));
+                bool failed_over = false;
+
+                r = store_outbox_record(d->store, &s->row, &dec, &s->outcome, &failed_over);
+                if (r == -ESTALE) {
+                        log_warning("%s: the row for %s was settled by another process meanwhile; "
+                                    "its outcome here (%s) is not recorded", s->run->key, s->row.unit,
+                                    outcome_class_to_string(s->outcome.klass));
+                        *ret_status++ = -ESTALE;
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                *ret_status++ = (int) dec.status | (failed_over ? 0x100 : 0);
+        }
+        for (size_t i = 0; i < cy->n_claims; i++) {
+                Claim *cl = &cy->claims[i];
+                size_t budget = cl->carrier->budget;
+
+                if (budget == 0)
+                        continue;
+                cl->asked = budget;
+                r = store_outbox_claim(d->store, cl->run->occurrence_id, cl->channel->name, now,
+                                       cl->carrier->name, budget, cl->rows, &cl->n, &cl->cancelled);
+                if (r < 0)
+                        return r;
+                /* what this claim did not use, the next one of the same carrier may */
+                cl->carrier->budget -= cl->n;
+        }
+        r = store_commit(d->store);
+        tx = NULL;
+        return r;
 }
 
-int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_outcome *o) {
-        Transfer t = {};
-        long status = 0, request_size = 0;
-        CURLcode rc;
-        int r;
-
-        *o = (struct dunnd_outcome) { .klass = DUNND_OUTCOME_UNKNOWN };
-        if (c->api->deliver) {
-                c->api->deliver(c->state, m, o);
-                sanitize_outcome(o);
-                return 0;
-        }
-        t.easy = curl_easy_init();
-        if (!t.easy)
-                return -ENOMEM;
-        r = easy_defaults(c, &t);
-        if (r >= 0)
-                r = c->api->prepare(c->state, m, t.easy, &t.req);
-        if (r < 0) {
-                curl_easy_cleanup(t.easy);
-                return r;
-        }
-        rc = curl_easy_perform(t.easy);
-        curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_getinfo(t.easy, CURLINFO_REQUEST_SIZE, &request_size);
-        c->api->finish(c->state, t.req, (int) rc, request_size > 0, status, t.body ? t.body : "",
-                       t.body_len, o);
-        sanitize_outcome(o);
-        curl_easy_cleanup(t.easy);
-        free(t.body);
-        return 0;
-}
-
-static int start_transfer(DispatchRun *run, Carrier *c, OutboxRow *row) {
-        Dispatcher *d = run->dispatcher;
+/* A claimed row goes out: inline for a local carrier, as a transfer for a network one. */
+static void send_claimed(Dispatcher *d, DispatchRun *run, Carrier *c, OutboxRow *row, uint64_t now) {
         struct dunnd_message m = {
                 .dispatch_id = (uint64_t) row->id,
                 .occurrence = run->key,
@@ -336,78 +409,153 @@ static int start_transfer(DispatchRun *run, Carrier *c, OutboxRow *row) {
                 .subject = row->subject,
                 .text = row->text,
         };
-        Transfer *t;
+        Sent *s;
         int r;
 
-        t = calloc(1, sizeof(*t));
-        if (!t)
-                return -ENOMEM;
-        t->run = run;
-        t->carrier = c;
-        t->easy = curl_easy_init();
-        if (!t->easy) {
-                free(t);
-                return -ENOMEM;
-        }
-        r = easy_defaults(c, t);
-        if (r >= 0)
-                r = c->api->prepare(c->state, &m, t->easy, &t->req);
-        if (r < 0)
-                goto fail;
-        r = curl_glue_add(d->glue, t->easy);
-        if (r < 0) {
-                /* nothing went out: let the plugin free its request */
-                struct dunnd_outcome ignored = {};
-                c->api->finish(c->state, t->req, CURLE_FAILED_INIT, 0, 0, "", 0, &ignored);
-                goto fail;
-        }
-        t->row = *row;          /* the transfer owns the row now */
-        *row = (OutboxRow) {};
-        c->in_flight++;
-        run->in_flight++;
-        t->next = d->transfers;
-        if (t->next)
-                t->next->prev = t;
-        d->transfers = t;
-        return 0;
-fail:
-        curl_easy_cleanup(t->easy);
-        free(t);
-        return r;
-}
-
-/* Sends one claimed row: inline for local carriers, as a transfer for network ones. */
-static void send_row(DispatchRun *run, Carrier *c, OutboxRow *row) {
-        struct dunnd_outcome o = { .klass = DUNND_OUTCOME_UNKNOWN };
-        int r;
-
-        if (c->api->deliver) {
-                struct dunnd_message m = {
-                        .dispatch_id = (uint64_t) row->id, .occurrence = run->key,
-                        .channel = row->channel, .recipient = row->recipient,
-                        .recipient_name = strempty(row->name), .unit = row->unit,
-                        .subject = row->subject, .text = row->text,
-                };
-                c->api->deliver(c->state, &m, &o);
-                finish_row(run, c, row, &o);
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+                /* the row is `sending` and nothing went out; the next start reports it
+                 * unknown — rather that than a send we cannot record */
+                log_error("%s: out of memory; %s stays 'sending'", run->key, row->unit);
+                outbox_row_done(row);
                 return;
         }
-        r = start_transfer(run, c, row);
+        *s = (Sent) { .run = run, .carrier = c, .row = *row };
+        *row = (OutboxRow) {};
+        run->outstanding++;
+        d->sending++;
+        if (c->api->deliver) {
+                c->api->deliver(c->state, &m, &s->outcome);
+                outcome_sanitize(&s->outcome);
+                answer(d, s, now_realtime_usec());
+                return;
+        }
+        c->in_flight++;
+        r = transfer_start(d->pool, c, &m, s);
         if (r < 0) {
                 /* the request was never made: nothing reached the carrier. -EINVAL: the
                  * plugin cannot express this message (e.g. not one recipient) — permanent */
-                o.klass = r == -EINVAL ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_TRANSIENT;
-                snprintf(o.error, sizeof(o.error), "not sent: the carrier plugin could not build "
-                         "the request (%s)", strerror(-r));
-                if (c->probing)
-                        c->probing = false;
-                finish_row(run, c, row, &o);
+                c->in_flight--;
+                s->outcome = (struct dunnd_outcome) {
+                        .klass = r == -EINVAL ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_TRANSIENT,
+                };
+                snprintf(s->outcome.error, sizeof(s->outcome.error), "not sent: the carrier plugin "
+                         "could not build the request (%s)", strerror(-r));
+                answer(d, s, now);
         }
+}
+
+static void after_commit(Dispatcher *d, Cycle *cy, const int *status, uint64_t now) {
+        Sent *s = d->answered;
+
+        d->commits.transactions++;
+        d->commits.outcomes += d->n_answered;
+        d->answered = NULL;
+        d->answered_tail = &d->answered;
+        d->n_answered = 0;
+        for (const int *st = status; s; st++) {
+                Sent *next = s->next;
+
+                apply_recorded(d, s, *st < 0 ? -1 : *st & 0xff, *st >= 0 && (*st & 0x100));
+                sent_free(s);
+                s = next;
+        }
+        for (DispatchRun *run = d->runs; run; run = run->next)
+                if (run->progressed) {
+                        run->progressed = false;
+                        if (run->hooks.progress)
+                                run->hooks.progress(run, run->done, run->total, run->hooks.userdata);
+                }
+        for (size_t i = 0; i < cy->n_claims; i++) {
+                Claim *cl = &cy->claims[i];
+
+                cl->run->stats.cancelled += cl->cancelled;
+                d->commits.claims += cl->n;
+                if (cl->n == 0)
+                        continue;
+                token_bucket_consume(&cl->carrier->bucket, cl->n);
+                breaker_started(&cl->carrier->breaker, cl->n, now);
+                for (size_t k = 0; k < cl->n; k++)
+                        send_claimed(d, cl->run, cl->carrier, &cl->rows[k], now);
+        }
+        if (d->sending > d->commits.max_sending)
+                d->commits.max_sending = d->sending;
+}
+
+/* A channel that claimed less than it could has nothing due now: when will it? Is the run
+ * empty? Read outside the transaction. */
+static int look_ahead(Dispatcher *d, Cycle *cy, uint64_t now) {
+        int r;
+
+        for (size_t i = 0; i < cy->n_claims; i++) {
+                Claim *cl = &cy->claims[i];
+                uint64_t next = 0;
+
+                /* it got all it asked for: more may be due; it did not ask: no conclusion */
+                if (cl->asked == 0 || cl->n >= cl->asked)
+                        continue;
+                r = store_outbox_next_retry(d->store, cl->run->occurrence_id, cl->channel->name, &next);
+                if (r < 0)
+                        return r;
+                if (next > now) {
+                        cl->channel->next_look = next;
+                        cycle_wake_at(cy, next);
+                } else if (next == 0)
+                        cl->channel->next_look = UINT64_MAX;    /* nothing waits on it */
+        }
+        for (DispatchRun *run = d->runs; run; run = run->next) {
+                bool all_done = !run->empty;
+                unsigned open;
+
+                if (run->empty || run->hold_until > now)
+                        continue;
+                for (size_t i = 0; i < run->n_channels && all_done; i++) {
+                        RunChannel *ch = &run->channels[i];
+                        Carrier *c = carrier_set_find_channel(run->carriers, ch->name);
+
+                        if (!c) {
+                                r = store_outbox_count_open(d->store, run->occurrence_id, ch->name, &open);
+                                if (r < 0)
+                                        return r;
+                                if (open == 0) {
+                                        ch->next_look = UINT64_MAX;
+                                        continue;
+                                }
+                                if (!ch->warned)
+                                        log_error("%s: no carrier serves channel '%s' any more; %u "
+                                                  "message(s) wait", run->key, ch->name, open);
+                                ch->warned = true;
+                                run->stats.carrier_paused = true;
+                                if (ch->next_look <= now || ch->next_look == UINT64_MAX)
+                                        ch->next_look = now + NO_CARRIER_RETRY_USEC;
+                                cycle_wake_at(cy, ch->next_look);
+                                all_done = false;
+                                continue;
+                        }
+                        if (ch->next_look != UINT64_MAX)
+                                all_done = false;
+                }
+                if (!all_done)
+                        continue;
+                /* every channel says nothing waits: make sure (failovers add rows) */
+                r = store_outbox_count_open(d->store, run->occurrence_id, NULL, &open);
+                if (r < 0)
+                        return r;
+                if (open == 0)
+                        run->empty = true;
+                else
+                        for (size_t i = 0; i < run->n_channels; i++)
+                                run->channels[i].next_look = 0;
+        }
+        return 0;
 }
 
 /* ---- the pump ---------------------------------------------------------------------- */
 
 static void run_free(DispatchRun *run) {
+        for (size_t i = 0; i < run->n_channels; i++)
+                free(run->channels[i].name);
+        free(run->channels);
         free(run->key);
         free(run);
 }
@@ -426,71 +574,87 @@ static void run_end(Dispatcher *d, DispatchRun *run) {
         run_free(run);
 }
 
-/* Claims and sends what one run can send now. Returns the µs it next wants a look (0 =
- * only a completion will help), and sets *progressed when it did something. */
-static uint64_t pump_run(Dispatcher *d, DispatchRun *run, bool *progressed) {
-        uint64_t now = now_realtime_usec(), h;
+/* Whether the answered outcomes should be committed now, or when (*ret_at). */
+static bool commit_due(const Dispatcher *d, uint64_t now, uint64_t *ret_at) {
+        unsigned in_flight = transfer_pool_in_flight(d->pool);
 
-        if (run->hold_until > now)
-                return run->hold_until;
-        run->hold_until = 0;
-        if (run->hooks.hold) {
-                h = run->hooks.hold(run, run->hooks.userdata);
-                if (h > now) {
-                        run->hold_until = h;
-                        return h;
-                }
-        }
-        for (unsigned i = 0; i < LOCAL_BATCH; i++) {
-                AcceptContext ctx = { .run = run };
-                OutboxRow row = {};
-                uint64_t wait = 0;
-                int r;
-
-                r = outbox_claim(d->store, run->occurrence_id, accept_row, &ctx, &row, &wait,
-                                 &run->stats.cancelled);
-                if (r < 0) {
-                        log_error_errno(r, "%s: cannot claim the next message (%s); retrying shortly",
-                                        run->key, store_errmsg(d->store));
-                        return now + 1000000;
-                }
-                run->empty = r == OUTBOX_EMPTY;
-                if (r == OUTBOX_EMPTY || r == OUTBOX_BUSY)
-                        return 0;
-                if (r == OUTBOX_WAIT)
-                        return wait;
-                *progressed = true;
-                send_row(run, ctx.carrier, &row);
-                /* a network request is on its way: claim the next one in this pass too, up to
-                 * the carrier's concurrency (accept_row says when it is full) */
-        }
-        return now;     /* more to do: come back in the next iteration */
+        *ret_at = 0;
+        if (d->n_answered == 0)
+                return false;
+        /* nothing more will come soon, or half of what is out came back, or it waited enough */
+        if (d->stopping || in_flight == 0 || d->n_answered >= in_flight ||
+            now >= d->oldest_answer + COMMIT_DELAY_USEC)
+                return true;
+        *ret_at = d->oldest_answer + COMMIT_DELAY_USEC;
+        return false;
 }
 
-static int on_pump(sd_event_source *s, void *userdata) {
+static int on_pump(sd_event_source *source, void *userdata) {
+        _cleanup_free_ int *status = NULL;
         Dispatcher *d = userdata;
-        uint64_t next_wake = 0, now = now_realtime_usec();
-        bool progressed = false;
-        DispatchRun *run, *next;
+        uint64_t now = now_realtime_usec(), commit_at = 0;
+        Cycle cy = {};
+        bool commit;
+        int r;
 
-        (void) s;
-        for (run = d->runs; run; run = next) {
+        (void) source;
+        (void) sd_event_source_set_enabled(d->pump, SD_EVENT_OFF);
+        if (d->store_retry_at > now) {
+                cycle_wake_at(&cy, d->store_retry_at);
+                goto arrange;
+        }
+        commit = commit_due(d, now, &commit_at);
+        cycle_wake_at(&cy, commit_at);
+        r = plan_claims(d, now, commit, &cy);
+        if (r < 0)
+                goto fail;
+        if (!commit && cy.n_claims == 0)
+                goto ended;
+        /* the claims go with the commit of the outcomes that freed their slots; claims alone
+         * when no outcome waits (a fresh run, a rate-limit tick) */
+        status = calloc(d->n_answered + 1, sizeof(int));
+        if (!status) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        r = commit_cycle(d, now, &cy, status);
+        if (r < 0)
+                goto fail;
+        if (d->store_failing)
+                log_notice("writing to the database works again; %zu outcome(s) recorded", d->n_answered);
+        d->store_failing = false;
+        after_commit(d, &cy, status, now);
+        r = look_ahead(d, &cy, now);
+        if (r < 0)
+                log_error_errno(r, "cannot read the outbox (%s); looking again shortly",
+                                store_errmsg(d->store));
+        claims_free(&cy, false);
+        schedule_pump(d);       /* answers of local carriers, more rows due */
+        goto ended;
+fail:
+        /* nothing of the transaction happened: the outcomes stay here, the claimed rows were
+         * never ours */
+        d->commits.failed++;
+        if (!d->store_failing)
+                log_error_errno(r, "cannot write the outbox (%s); %zu outcome(s) kept in memory, "
+                                "trying again every second", store_errmsg(d->store), d->n_answered);
+        d->store_failing = true;
+        d->store_retry_at = now + STORE_RETRY_USEC;
+        claims_free(&cy, true);
+        cycle_wake_at(&cy, d->store_retry_at);
+        goto arrange;
+ended:
+        for (DispatchRun *run = d->runs, *next; run; run = next) {
                 next = run->next;
-                if (!d->stopping) {
-                        uint64_t w = pump_run(d, run, &progressed);
-                        if (w && (!next_wake || w < next_wake))
-                                next_wake = w;
-                }
-                if (run->in_flight == 0 && (run->empty || d->stopping))
+                if (run->outstanding == 0 && (run->empty || d->stopping))
                         run_end(d, run);
         }
-        if (!progressed || (next_wake && next_wake > now))
-                (void) sd_event_source_set_enabled(d->pump, SD_EVENT_OFF);
-        if (next_wake > now) {
-                (void) sd_event_source_set_time(d->wake, next_wake);
+arrange:
+        if (cy.wake) {
+                (void) sd_event_source_set_time(d->wake, cy.wake);
                 (void) sd_event_source_set_enabled(d->wake, SD_EVENT_ONESHOT);
-        } else if (next_wake)
-                schedule_pump(d);
+        }
+        claims_free(&cy, true);
         return 0;
 }
 
@@ -510,13 +674,15 @@ int dispatcher_new(sd_event *event, Store *store, Dispatcher **ret) {
                 return -ENOMEM;
         d->event = sd_event_ref(event);
         d->store = store;
-        r = curl_glue_new(event, on_transfer_done, d, &d->glue);
+        d->answered_tail = &d->answered;
+        r = transfer_pool_new(event, on_transfer_done, d, &d->pool);
         if (r < 0)
                 goto fail;
         r = sd_event_add_defer(event, &d->pump, on_pump, d);
         if (r < 0)
                 goto fail;
-        /* below timers, signals and curl's sockets: a long campaign starves none of them */
+        /* below timers, signals and curl's sockets: a long campaign starves none of them,
+         * and answers that are ready are all in before the commit */
         (void) sd_event_source_set_priority(d->pump, SD_EVENT_PRIORITY_IDLE);
         (void) sd_event_source_set_enabled(d->pump, SD_EVENT_OFF);
         /* 1 µs accuracy: this timer paces the rate limit */
@@ -531,45 +697,72 @@ fail:
         return r;
 }
 
-/* Requests still in flight when we must go: they may have reached the carrier, so their
- * rows are recorded `unknown` (reported, never re-sent). */
-static void abort_transfers(Dispatcher *d) {
-        while (d->transfers) {
-                Transfer *t = d->transfers;
-                struct dunnd_outcome o = { .klass = DUNND_OUTCOME_UNKNOWN };
-                OutboxPolicy policy = { .max_attempts = 1 };
-                bool failed_over;
+/* The last commit: requests still in flight are recorded `unknown` (they may have reached
+ * the carrier, so they are never re-sent), with every answer not yet recorded. */
+static void final_commit(Dispatcher *d) {
+        _cleanup_free_ int *status = NULL;
+        Cycle cy = {};
+        int r;
 
-                transfer_unlink(d, t);
-                curl_glue_remove(d->glue, t->easy);
-                t->carrier->api->finish(t->carrier->state, t->req, CURLE_ABORTED_BY_CALLBACK, 1, 0,
-                                        "", 0, &o);
-                o = (struct dunnd_outcome) { .klass = DUNND_OUTCOME_UNKNOWN };
-                snprintf(o.error, sizeof(o.error), "aborted at shutdown while in flight; it may "
-                         "have reached the carrier, so it is not re-sent");
-                if (outbox_record(d->store, &t->row, &policy, &o, &failed_over) < 0)
-                        log_error("%s: cannot record the aborted request for %s; it stays "
-                                  "'sending' and becomes 'unknown' at the next start",
-                                  t->run->key, t->row.unit);
-                transfer_free(t);
+        if (d->pool)
+                transfer_pool_abort_all(d->pool);
+        if (d->n_answered == 0)
+                return;
+        d->stopping = true;
+        status = calloc(d->n_answered + 1, sizeof(int));
+        r = status ? commit_cycle(d, now_realtime_usec(), &cy, status) : -ENOMEM;
+        if (r < 0) {
+                log_error_errno(r, "cannot record %zu outcome(s) at exit (%s); their rows stay "
+                                "'sending' and become 'unknown' at the next start", d->n_answered,
+                                store_errmsg(d->store));
+                while (d->answered) {
+                        Sent *next = d->answered->next;
+                        sent_free(d->answered);
+                        d->answered = next;
+                }
+                d->n_answered = 0;
+                return;
         }
+        after_commit(d, &cy, status, now_realtime_usec());
 }
 
 Dispatcher *dispatcher_free(Dispatcher *d) {
         if (!d)
                 return NULL;
-        abort_transfers(d);
+        final_commit(d);
+        transfer_pool_free(d->pool);
         while (d->runs) {
                 DispatchRun *next = d->runs->next;
                 run_free(d->runs);
                 d->runs = next;
         }
-        curl_glue_free(d->glue);
         sd_event_source_disable_unref(d->pump);
         sd_event_source_disable_unref(d->wake);
         sd_event_unref(d->event);
         free(d);
         return NULL;
+}
+
+static int run_channels(Store *s, DispatchRun *run) {
+        _cleanup_free_ char *list = NULL;
+        char *p, *save = NULL;
+        int r;
+
+        r = store_occurrence_channels(s, run->occurrence_id, &list);
+        if (r < 0)
+                return r;
+        for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+                RunChannel *n = realloc(run->channels, (run->n_channels + 1) * sizeof(RunChannel));
+
+                if (!n)
+                        return -ENOMEM;
+                run->channels = n;
+                run->channels[run->n_channels] = (RunChannel) { .name = strdup(p) };
+                if (!run->channels[run->n_channels].name)
+                        return -ENOMEM;
+                run->n_channels++;
+        }
+        return 0;
 }
 
 int dispatcher_start(Dispatcher *d, CarrierSet *carriers, int64_t occurrence_id, const char *key,
@@ -583,10 +776,12 @@ int dispatcher_start(Dispatcher *d, CarrierSet *carriers, int64_t occurrence_id,
         *run = (DispatchRun) { .dispatcher = d, .carriers = carriers, .occurrence_id = occurrence_id,
                                .key = strdup(key), .hooks = *hooks };
         if (!run->key) {
-                free(run);
+                run_free(run);
                 return -ENOMEM;
         }
-        r = outbox_count_open(d->store, occurrence_id, &run->total);
+        r = run_channels(d->store, run);
+        if (r >= 0)
+                r = store_outbox_count_open(d->store, occurrence_id, NULL, &run->total);
         if (r < 0) {
                 run_free(run);
                 return r;
@@ -606,11 +801,15 @@ void dispatcher_stop(Dispatcher *d) {
 }
 
 unsigned dispatcher_in_flight(const Dispatcher *d) {
-        return curl_glue_in_flight(d->glue);
+        return transfer_pool_in_flight(d->pool);
 }
 
 bool dispatcher_has_runs(const Dispatcher *d) {
         return d->runs != NULL;
+}
+
+const DispatchCommits *dispatcher_commits(const Dispatcher *d) {
+        return &d->commits;
 }
 
 const DispatchStats *dispatch_run_stats(const DispatchRun *r) {
@@ -630,82 +829,11 @@ const char *dispatch_run_key(const DispatchRun *r) {
 }
 
 int dispatch_recover_interrupted(Store *s) {
-        return outbox_recover_interrupted(s);
-}
+        int marked = store_outbox_recover_interrupted(s);
 
-/* ---- dunnctl's loop ---------------------------------------------------------------- */
-
-typedef struct OneShot {
-        sd_event *event;
-        Dispatcher *dispatcher;
-        dispatch_progress_t progress;
-        void *userdata;
-        DispatchStats stats;
-} OneShot;
-
-static void oneshot_progress(DispatchRun *run, unsigned done, unsigned total, void *userdata) {
-        OneShot *o = userdata;
-
-        if (o->progress)
-                o->progress(done, total, o->userdata);
-        /* a carrier that refuses everything will not be fixed while cron waits: stop, leave
-         * the rest pending (the daemon instead pauses it and probes again) */
-        if (run->stats.carrier_refused)
-                dispatcher_stop(o->dispatcher);
-}
-
-static void oneshot_done(DispatchRun *run, void *userdata) {
-        OneShot *o = userdata;
-
-        o->stats = run->stats;
-        (void) sd_event_exit(o->event, 0);
-}
-
-static int oneshot_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
-        OneShot *o = userdata;
-
-        (void) s;
-        (void) si;
-        /* finish what is in flight (its outcome is recorded), claim nothing more */
-        dispatcher_stop(o->dispatcher);
-        return 0;
-}
-
-int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id, const char *key,
-                        dispatch_progress_t progress, void *userdata, DispatchStats *ret) {
-        OneShot o = { .progress = progress, .userdata = userdata };
-        DispatchHooks hooks = { .progress = oneshot_progress, .done = oneshot_done, .userdata = &o };
-        sigset_t mask, old;
-        int r;
-
-        sigemptyset(&mask);
-        sigaddset(&mask, SIGINT);
-        sigaddset(&mask, SIGTERM);
-        if (sigprocmask(SIG_BLOCK, &mask, &old) < 0)
-                return -errno;
-        r = sd_event_new(&o.event);
-        if (r < 0)
-                goto finish;
-        r = sd_event_add_signal(o.event, NULL, SIGINT, oneshot_signal, &o);
-        if (r >= 0)
-                r = sd_event_add_signal(o.event, NULL, SIGTERM, oneshot_signal, &o);
-        if (r >= 0)
-                r = dispatcher_new(o.event, s, &o.dispatcher);
-        if (r >= 0) {
-                if (progress) {
-                        unsigned total = 0;
-                        (void) outbox_count_open(s, occurrence_id, &total);
-                        progress(0, total, userdata);
-                }
-                r = dispatcher_start(o.dispatcher, carriers, occurrence_id, key, &hooks, NULL);
-        }
-        if (r >= 0)
-                r = sd_event_loop(o.event);
-        if (r >= 0 && ret)
-                *ret = o.stats;
-finish:
-        dispatcher_free(o.dispatcher);
-        sd_event_unref(o.event);
-        (void) sigprocmask(SIG_SETMASK, &old, NULL);
-        return r < 0 ? r : 0;
+        if (marked > 0)
+                log_warning("%d message(s) were interrupted mid-send by a crash or kill; they are "
+                            "marked 'unknown' and will not be re-sent (see 'dunnctl log --status "
+                            "unknown')", marked);
+        return marked;
 }

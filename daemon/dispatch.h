@@ -2,17 +2,19 @@
 #pragma once
 
 /* The dispatcher: drains occurrences' outboxes through the carriers on an sd-event loop,
- * used by both dunnd and `dunnctl run`.
+ * used by both dunnd and `dunnctl run` (oneshot.c).
  *
- *   - one libcurl multi handle (curl-glue.c): many requests in flight at once;
- *   - per carrier: `concurrency` requests in flight, a token bucket (`rate`, `burst`), and a
- *     circuit breaker: `failure_threshold` consecutive transient failures, or one
- *     carrier-wide refusal (credentials, balance), pause it for `pause`; it then lets one
- *     request through and recovers on success;
- *   - every row goes claim -> request -> record (outbox.c), each step committed before the
- *     next acts on it, so a crash leaves at most the rows in flight, which become `unknown`;
- *   - local carriers (deliver()) are called inline, a few rows per loop iteration, so the
- *     loop stays responsive.
+ *   - per carrier: `concurrency` rows out at once, a token bucket (`rate`, `burst`), and a
+ *     circuit breaker (breaker.h);
+ *   - a group commit: one transaction records every outcome answered since the last one and
+ *     claims the rows that refill the slots those outcomes freed (outbox.h); it commits
+ *     (synchronous=FULL) before any claimed request exists. A slot is refilled only by the
+ *     transaction that records the outcome which freed it, so a carrier never has more
+ *     than `concurrency` rows `sending`: after kill -9 that many are `unknown` at most;
+ *   - network carriers run on one libcurl multi handle (transfer.c); a local carrier's
+ *     deliver() is called inline for the rows of one claim, so the loop stays responsive;
+ *   - an outcome the store cannot take (database locked, disk full) stays in memory and is
+ *     written again shortly, never dropped.
  */
 
 #include <stdbool.h>
@@ -39,7 +41,7 @@ typedef struct DispatchStats {
 } DispatchStats;
 
 typedef struct DispatchHooks {
-        /* after each finished row: done of total rows that were open at the start */
+        /* after outcomes were committed: done of total rows that were open at the start */
         void (*progress)(DispatchRun *run, unsigned done, unsigned total, void *userdata);
         /* before claiming: µs (CLOCK_REALTIME) until which the run must not send (quiet
          * hours), or 0 */
@@ -49,35 +51,38 @@ typedef struct DispatchHooks {
         void *userdata;
 } DispatchHooks;
 
+/* The group commit's counters, for the benchmark and the tests. */
+typedef struct DispatchCommits {
+        uint64_t transactions;          /* that committed */
+        uint64_t outcomes;              /* recorded in them */
+        uint64_t claims;                /* rows claimed in them */
+        uint64_t failed;                /* transactions that did not commit */
+        unsigned max_sending;           /* the most rows `sending` at once (claimed, not recorded) */
+} DispatchCommits;
+
 int dispatcher_new(sd_event *event, Store *store, Dispatcher **ret);
-/* Aborts requests still in flight (their rows become `unknown`: they may have arrived). */
+/* Aborts requests still in flight (their rows become `unknown`: they may have arrived) and
+ * records every outcome it holds. */
 Dispatcher *dispatcher_free(Dispatcher *d);
 
 /* Starts draining an occurrence through carriers (which must outlive the run). */
 int dispatcher_start(Dispatcher *d, CarrierSet *carriers, int64_t occurrence_id,
                      const char *occurrence_key, const DispatchHooks *hooks, DispatchRun **ret);
 
-/* Claims nothing more; each run ends (done hook) once its requests in flight are answered. */
+/* Claims nothing more; each run ends (done hook) once its requests in flight are answered
+ * and recorded. */
 void dispatcher_stop(Dispatcher *d);
 unsigned dispatcher_in_flight(const Dispatcher *d);
 bool dispatcher_has_runs(const Dispatcher *d);
+const DispatchCommits *dispatcher_commits(const Dispatcher *d);
 
 const DispatchStats *dispatch_run_stats(const DispatchRun *r);
 unsigned dispatch_run_done(const DispatchRun *r);
 unsigned dispatch_run_total(const DispatchRun *r);
 const char *dispatch_run_key(const DispatchRun *r);
 
-/* Marks rows left `sending` by dead processes `unknown` (outbox_recover_interrupted). */
+/* Marks rows left `sending` by dead processes `unknown`, and says so in the log. Returns
+ * the number of rows marked or a negative errno. */
 int dispatch_recover_interrupted(Store *s);
 
-/* One message, blocking, outside any outbox (dunnctl test-carrier): the same request the
- * dispatcher would make. Returns 0 with *o filled, or a negative errno. */
-int dispatch_send_one(Carrier *c, const struct dunnd_message *m, struct dunnd_outcome *o);
-
 typedef void (*dispatch_progress_t)(unsigned done, unsigned total, void *userdata);
-
-/* dunnctl: its own loop until the occurrence is drained; SIGINT/SIGTERM stop it after the
- * requests in flight. Returns 0 or a negative errno. */
-int dispatch_occurrence(Store *s, CarrierSet *carriers, int64_t occurrence_id,
-                        const char *occurrence_key, dispatch_progress_t progress, void *userdata,
-                        DispatchStats *ret);

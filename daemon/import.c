@@ -9,6 +9,8 @@
 #include "import.h"
 #include "money.h"
 #include "phone.h"
+#include "store-household.h"
+#include "store-ledger.h"
 #include "timeutil.h"
 
 /* ---- column specs ------------------------------------------------------------------ */
@@ -485,281 +487,128 @@ csv_fail:
 
 /* ---- writing ----------------------------------------------------------------------- */
 
-typedef struct Statements {
-        sqlite3_stmt *unit_id;
-        sqlite3_stmt *write[8];
-} Statements;
-
-static void statements_done(Statements *st) {
-        sqlite3_finalize(st->unit_id);
-        for (size_t i = 0; i < ELEMENTSOF(st->write); i++)
-                sqlite3_finalize(st->write[i]);
-}
-
 /* Returns 1 with the household's id, 0 when the unit does not exist (an error for every kind
- * but households, which says so with report_unknown = false), or a negative errno. */
-static int lookup_unit(Importer *im, Statements *st, Row *r, bool report_unknown, int64_t *ret_id) {
-        int rc;
+ * but households), or a negative errno. */
+static int lookup_unit(Importer *im, Row *r, int64_t *ret_id) {
+        int k = store_household_find(im->store, r->value[F_UNIT], ret_id);
 
-        sqlite3_bind_text(st->unit_id, 1, r->value[F_UNIT], -1, SQLITE_STATIC);
-        rc = sqlite3_step(st->unit_id);
-        if (rc == SQLITE_ROW)
-                *ret_id = sqlite3_column_int64(st->unit_id, 0);
-        sqlite3_reset(st->unit_id);
-        if (rc == SQLITE_DONE) {
-                if (report_unknown)
-                        row_error(im, r->line, r->column[F_UNIT],
-                                  "unknown unit '%s' (import households first)", r->value[F_UNIT]);
+        if (k == -ENOENT) {
+                row_error(im, r->line, r->column[F_UNIT],
+                          "unknown unit '%s' (import households first)", r->value[F_UNIT]);
                 return 0;
         }
-        return rc == SQLITE_ROW ? 1 : store_errno(rc);
+        return k < 0 ? k : 1;
 }
 
-static int prepare_all(Store *s, Statements *st, const char *const *sql) {
-        int r = store_prepare(s, "SELECT id FROM households WHERE unit = ?1", &st->unit_id);
-
-        for (size_t i = 0; r >= 0 && sql[i]; i++)
-                r = store_prepare(s, sql[i], &st->write[i]);
-        return r;
-}
-
-/* Runs stmt and returns how many rows it changed, or a negative errno. */
-static int step_changes(Store *s, sqlite3_stmt *stmt) {
-        int r = store_step_done(stmt);
-
-        sqlite3_clear_bindings(stmt);
-        return r < 0 ? r : sqlite3_changes(s->db);
-}
-
-static void bind_opt_text(sqlite3_stmt *st, int i, const char *v) {
-        if (v && *v)
-                sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+static void count_change(ImportReport *rep, StoreChange c) {
+        if (c == STORE_ADDED)
+                rep->added++;
+        else if (c == STORE_UPDATED)
+                rep->updated++;
         else
-                sqlite3_bind_null(st, i);
+                rep->unchanged++;
 }
 
 static int write_households(Importer *im, ImportReport *rep, const char *now) {
-        static const char *const sql[] = {
-                /* 0: upsert the household; the WHERE keeps an identical row untouched */
-                "INSERT INTO households (unit, building, floor, room, property_type, area_centi,"
-                "  vacant, payer_type, prepaid_balance, staff, created_at, updated_at)"
-                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
-                " ON CONFLICT (unit) DO UPDATE SET building = ?2, floor = ?3, room = ?4,"
-                "  property_type = ?5, area_centi = ?6, vacant = ?7, payer_type = ?8,"
-                "  prepaid_balance = ?9, staff = ?10, updated_at = ?11"
-                " WHERE (building, floor, room, property_type, area_centi, vacant, payer_type,"
-                "        prepaid_balance, staff) IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                /* 1: the owner, primary */
-                "INSERT OR IGNORE INTO owners (household_id, name, is_primary) VALUES (?1, ?2, 1)",
-                /* 2: other owners of the household are no longer the primary one */
-                "UPDATE owners SET is_primary = (name = ?2) WHERE household_id = ?1"
-                "   AND is_primary != (name = ?2)",
-                /* 3: a contact; the file's one becomes the first tried */
-                "INSERT INTO contacts (household_id, owner_id, channel, address, priority)"
-                " VALUES (?1, (SELECT id FROM owners WHERE household_id = ?1 AND name = ?4), ?2, ?3, 0)"
-                " ON CONFLICT (household_id, channel, address) DO UPDATE SET priority = 0"
-                " WHERE priority != 0",
-                "UPDATE contacts SET priority = 1 WHERE household_id = ?1 AND channel = ?2"
-                "   AND address != ?3 AND priority = 0",
-                NULL,
-        };
-        _cleanup_(statements_done) Statements st = {};
-        int r;
-
-        r = prepare_all(im->store, &st, sql);
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < im->n_rows; i++) {
-                Row *row = &im->rows[i];
-                sqlite3_stmt *h = st.write[0];
-                int64_t id;
-                int changed = 0, c;
-                const struct {
-                        const char *channel;
-                        const char *address;
-                } contacts[] = {
-                        { "sms", row->phone[0] ? row->phone : NULL },
-                        { "email", row->value[F_EMAIL] },
-                        { "wechat", row->value[F_WECHAT] },
+                const Row *row = &im->rows[i];
+                HouseholdRecord h = {
+                        .unit = row->value[F_UNIT],
+                        .building = row->value[F_BUILDING],
+                        .room = row->value[F_ROOM],
+                        .property_type = row->value[F_PROPERTY_TYPE],
+                        .staff = row->value[F_STAFF],
+                        .has_floor = row->floor != INT64_MIN,
+                        .floor = row->floor,
+                        .area_centi = row->area_centi,
+                        .vacant = row->vacant,
+                        .prepaid = row->payer_prepaid,
+                        .prepaid_balance = row->fen,
+                        .owner = row->value[F_OWNER],
+                        .phone = row->phone,
+                        .email = row->value[F_EMAIL],
+                        .wechat_openid = row->value[F_WECHAT],
                 };
-                bool existed;
+                StoreChange c;
+                int r;
 
-                r = lookup_unit(im, &st, row, false, &id);
+                r = store_household_upsert(im->store, &h, now, &c);
                 if (r < 0)
                         return r;
-                existed = r > 0;
-
-                sqlite3_bind_text(h, 1, row->value[F_UNIT], -1, SQLITE_STATIC);
-                sqlite3_bind_text(h, 2, row->value[F_BUILDING], -1, SQLITE_STATIC);
-                if (row->floor != INT64_MIN)
-                        sqlite3_bind_int64(h, 3, row->floor);
-                else
-                        sqlite3_bind_null(h, 3);
-                sqlite3_bind_text(h, 4, strempty(row->value[F_ROOM]), -1, SQLITE_STATIC);
-                sqlite3_bind_text(h, 5, row->value[F_PROPERTY_TYPE], -1, SQLITE_STATIC);
-                sqlite3_bind_int64(h, 6, row->area_centi);
-                sqlite3_bind_int(h, 7, row->vacant);
-                sqlite3_bind_text(h, 8, row->payer_prepaid ? "prepaid" : "monthly", -1, SQLITE_STATIC);
-                sqlite3_bind_int64(h, 9, row->fen);
-                sqlite3_bind_text(h, 10, strempty(row->value[F_STAFF]), -1, SQLITE_STATIC);
-                sqlite3_bind_text(h, 11, now, -1, SQLITE_STATIC);
-                c = step_changes(im->store, h);
-                if (c < 0)
-                        return c;
-                changed += c;
-                if (!existed)
-                        id = sqlite3_last_insert_rowid(im->store->db);
-
-                for (int k = 1; k <= 2; k++) {
-                        sqlite3_bind_int64(st.write[k], 1, id);
-                        sqlite3_bind_text(st.write[k], 2, row->value[F_OWNER], -1, SQLITE_STATIC);
-                        c = step_changes(im->store, st.write[k]);
-                        if (c < 0)
-                                return c;
-                        changed += c;
-                }
-                for (size_t k = 0; k < ELEMENTSOF(contacts); k++) {
-                        if (isempty(contacts[k].address))
-                                continue;
-                        sqlite3_bind_int64(st.write[3], 1, id);
-                        sqlite3_bind_text(st.write[3], 2, contacts[k].channel, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st.write[3], 3, contacts[k].address, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st.write[3], 4, row->value[F_OWNER], -1, SQLITE_STATIC);
-                        c = step_changes(im->store, st.write[3]);
-                        if (c < 0)
-                                return c;
-                        changed += c;
-                        sqlite3_bind_int64(st.write[4], 1, id);
-                        sqlite3_bind_text(st.write[4], 2, contacts[k].channel, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st.write[4], 3, contacts[k].address, -1, SQLITE_STATIC);
-                        c = step_changes(im->store, st.write[4]);
-                        if (c < 0)
-                                return c;
-                        changed += c;
-                }
-                if (!existed)
-                        rep->added++;
-                else if (changed)
-                        rep->updated++;
-                else
-                        rep->unchanged++;
+                count_change(rep, c);
         }
         return 0;
 }
 
 static int write_charges(Importer *im, ImportReport *rep) {
-        static const char *const sql[] = {
-                "INSERT INTO charges (household_id, period, amount, due_date) VALUES (?1, ?2, ?3, ?4)"
-                " ON CONFLICT (household_id, period) DO UPDATE SET amount = ?3, due_date = ?4"
-                " WHERE (amount, due_date) IS NOT (?3, ?4)",
-                "SELECT 1 FROM charges WHERE household_id = ?1 AND period = ?2",
-                NULL,
-        };
-        _cleanup_(statements_done) Statements st = {};
-        int r;
-
-        r = prepare_all(im->store, &st, sql);
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < im->n_rows; i++) {
                 Row *row = &im->rows[i];
-                char due[DATE_BUFSZ];
+                StoreChange c;
                 int64_t id;
-                int c, rc;
+                int r;
 
-                r = lookup_unit(im, &st, row, true, &id);
+                r = lookup_unit(im, row, &id);
                 if (r <= 0) {
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                sqlite3_bind_int64(st.write[1], 1, id);
-                sqlite3_bind_text(st.write[1], 2, row->value[F_PERIOD], -1, SQLITE_STATIC);
-                rc = sqlite3_step(st.write[1]);
-                sqlite3_reset(st.write[1]);
-                if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-                        return store_errno(rc);
-                sqlite3_bind_int64(st.write[0], 1, id);
-                sqlite3_bind_text(st.write[0], 2, row->value[F_PERIOD], -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st.write[0], 3, row->fen);
-                sqlite3_bind_text(st.write[0], 4, date_format(row->day, due), -1, SQLITE_TRANSIENT);
-                c = step_changes(im->store, st.write[0]);
-                if (c < 0)
-                        return c;
-                if (rc == SQLITE_DONE)
-                        rep->added++;
-                else if (c > 0)
-                        rep->updated++;
-                else
-                        rep->unchanged++;
+                r = store_charge_upsert(im->store, id, row->value[F_PERIOD], row->fen, row->day, &c);
+                if (r < 0)
+                        return r;
+                count_change(rep, c);
         }
         return 0;
 }
 
-static int payment_conflict(Importer *im, Statements *st, Row *row, int64_t id) {
-        sqlite3_stmt *q = st->write[1];
+/* Already recorded under the same reference: the same payment, or a conflicting one, which
+ * an import must not silently keep or silently change. */
+static int payment_conflict(Importer *im, Row *row, int64_t id) {
         char day[DATE_BUFSZ], amount[MONEY_BUFSZ];
-        int rc;
+        int64_t fen, paid_day;
+        int r;
 
-        sqlite3_bind_int64(q, 1, id);
-        sqlite3_bind_text(q, 2, row->dedup_key, -1, SQLITE_STATIC);
-        rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW && (sqlite3_column_int64(q, 0) != row->fen ||
-                                 !streq_ptr((const char *) sqlite3_column_text(q, 1),
-                                            date_format(row->day, day))))
+        r = store_payment_find(im->store, id, row->dedup_key, &fen, &paid_day);
+        if (r <= 0)
+                return r;
+        if (fen != row->fen || paid_day != row->day)
                 row_error(im, row->line, row->column[F_REFERENCE] ? row->column[F_REFERENCE]
                                                                   : row->column[F_AMOUNT],
                           "payment '%s' is already recorded as %s on %s; an import does not "
                           "change a recorded payment", row->value[F_REFERENCE],
-                          money_format(sqlite3_column_int64(q, 0), amount, sizeof(amount)),
-                          (const char *) sqlite3_column_text(q, 1));
-        sqlite3_reset(q);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_errno(rc);
+                          money_format(fen, amount, sizeof(amount)),
+                          paid_day >= 0 ? date_format(paid_day, day) : "?");
+        return 0;
 }
 
 static int write_payments(Importer *im, ImportReport *rep, const char *now) {
-        static const char *const sql[] = {
-                "INSERT OR IGNORE INTO payments (household_id, amount, paid_at, method, reference,"
-                "  dedup_key, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                "SELECT amount, paid_at FROM payments WHERE household_id = ?1 AND dedup_key = ?2",
-                NULL,
-        };
-        _cleanup_(statements_done) Statements st = {};
-        int r;
-
-        r = prepare_all(im->store, &st, sql);
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < im->n_rows; i++) {
                 Row *row = &im->rows[i];
-                sqlite3_stmt *p = st.write[0];
-                char day[DATE_BUFSZ];
+                bool added;
                 int64_t id;
-                int c;
+                int r;
 
-                r = lookup_unit(im, &st, row, true, &id);
+                r = lookup_unit(im, row, &id);
                 if (r <= 0) {
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                sqlite3_bind_int64(p, 1, id);
-                sqlite3_bind_int64(p, 2, row->fen);
-                sqlite3_bind_text(p, 3, date_format(row->day, day), -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(p, 4, strempty(row->value[F_METHOD]), -1, SQLITE_STATIC);
-                sqlite3_bind_text(p, 5, strempty(row->value[F_REFERENCE]), -1, SQLITE_STATIC);
-                sqlite3_bind_text(p, 6, row->dedup_key, -1, SQLITE_STATIC);
-                sqlite3_bind_text(p, 7, now, -1, SQLITE_STATIC);
-                c = step_changes(im->store, p);
-                if (c < 0)
-                        return c;
-                if (c) {
+                r = store_payment_add(im->store, &(PaymentRecord) {
+                                              .household_id = id,
+                                              .fen = row->fen,
+                                              .paid_day = row->day,
+                                              .method = row->value[F_METHOD],
+                                              .reference = row->value[F_REFERENCE],
+                                              .dedup_key = row->dedup_key,
+                                      }, now, &added);
+                if (r < 0)
+                        return r;
+                if (added) {
                         rep->added++;
                         continue;
                 }
-                /* already recorded: the same payment, or a conflicting one under its reference,
-                 * which an import must not silently keep or silently change */
-                r = payment_conflict(im, &st, row, id);
+                r = payment_conflict(im, row, id);
                 if (r < 0)
                         return r;
                 rep->unchanged++;
@@ -768,66 +617,31 @@ static int write_payments(Importer *im, ImportReport *rep, const char *now) {
 }
 
 static int write_categories(Importer *im, ImportReport *rep, const char *now) {
-        static const char *const sql[] = {
-                /* 0: change the category only when it differs, so a re-import adds no history */
-                "UPDATE households SET category = ?2, promise_date = ?3, updated_at = ?4"
-                " WHERE id = ?1 AND (category, promise_date) IS NOT (?2, ?3)",
-                "INSERT INTO category_history (household_id, category, promise_date, note, source,"
-                "  changed_at) VALUES (?1, ?2, ?3, ?4, 'import', ?5)",
-                "INSERT INTO notes (household_id, text, source, created_at)"
-                " SELECT ?1, ?2, 'import', ?3 WHERE NOT EXISTS"
-                "  (SELECT 1 FROM notes WHERE household_id = ?1 AND text = ?2)",
-                NULL,
-        };
-        _cleanup_(statements_done) Statements st = {};
-        int r;
-
-        r = prepare_all(im->store, &st, sql);
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < im->n_rows; i++) {
                 Row *row = &im->rows[i];
-                char promise[DATE_BUFSZ];
-                const char *cat = category_to_string(row->category);
+                bool changed = false, noted = false;
                 int64_t id;
-                int c, n = 0;
+                int r;
 
-                r = lookup_unit(im, &st, row, true, &id);
+                r = lookup_unit(im, row, &id);
                 if (r <= 0) {
                         if (r < 0)
                                 return r;
                         continue;
                 }
-                if (row->day >= 0)
-                        date_format(row->day, promise);
-                sqlite3_bind_int64(st.write[0], 1, id);
-                sqlite3_bind_text(st.write[0], 2, cat, -1, SQLITE_STATIC);
-                bind_opt_text(st.write[0], 3, row->day >= 0 ? promise : NULL);
-                sqlite3_bind_text(st.write[0], 4, now, -1, SQLITE_STATIC);
-                c = step_changes(im->store, st.write[0]);
-                if (c < 0)
-                        return c;
-                if (c > 0) {
-                        sqlite3_bind_int64(st.write[1], 1, id);
-                        sqlite3_bind_text(st.write[1], 2, cat, -1, SQLITE_STATIC);
-                        bind_opt_text(st.write[1], 3, row->day >= 0 ? promise : NULL);
-                        bind_opt_text(st.write[1], 4, row->value[F_NOTE]);
-                        sqlite3_bind_text(st.write[1], 5, now, -1, SQLITE_STATIC);
-                        c = step_changes(im->store, st.write[1]);
-                        if (c < 0)
-                                return c;
-                        n++;
-                }
+                /* only a real change: a re-import adds no history */
+                r = store_household_set_category(im->store, id, row->category, row->day,
+                                                 row->value[F_NOTE], "import", now,
+                                                 CATEGORY_SET_IF_CHANGED, &changed);
+                if (r < 0)
+                        return r;
                 if (has(row, F_NOTE)) {
-                        sqlite3_bind_int64(st.write[2], 1, id);
-                        sqlite3_bind_text(st.write[2], 2, row->value[F_NOTE], -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st.write[2], 3, now, -1, SQLITE_STATIC);
-                        c = step_changes(im->store, st.write[2]);
-                        if (c < 0)
-                                return c;
-                        n += c;
+                        r = store_household_add_note(im->store, id, row->value[F_NOTE], "import",
+                                                     now, true, &noted);
+                        if (r < 0)
+                                return r;
                 }
-                if (n)
+                if (changed || noted)
                         rep->updated++;
                 else
                         rep->unchanged++;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "manager.h"
 #include "receipt-server.h"
+#include "store-occurrence.h"
 #include "timeutil.h"
 
 /* How often STATUS= may change during a run: often enough to watch, not a datagram per SMS. */
@@ -16,7 +17,7 @@
 /* How long SIGTERM waits for requests in flight (the unit's TimeoutStopSec is 45 s). */
 #define STOP_TIMEOUT_USEC (30 * 1000000ULL)
 /* Unfinished occurrences younger than this are resumed on start. */
-#define RESUME_WINDOW "-7 days"
+#define RESUME_WINDOW_SEC (7 * 86400)
 
 typedef struct Generation {
         unsigned n_ref;
@@ -363,31 +364,27 @@ static void catch_up(Manager *m) {
 }
 
 /* Occurrences a stop or crash left unfinished: their pending rows are sent now. */
+static int resume_one(int64_t id, const char *key, void *userdata) {
+        Manager *m = userdata;
+        CampaignResult res = { .occurrence_id = id, .already_planned = true };
+
+        snprintf(res.key, sizeof(res.key), "%s", key);
+        log_info("%s: resuming an unfinished occurrence", res.key);
+        return run_add(m, &res);
+}
+
 static int resume_unfinished(Manager *m) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
-        int r, rc;
+        time_t since = time(NULL) - RESUME_WINDOW_SEC;
+        char stamp[STORE_TIMESTAMP_BUFSZ];
+        struct tm tm;
+        int r;
 
         r = dispatch_recover_interrupted(m->store);
         if (r < 0)
                 return r;
-        r = store_prepare(m->store,
-                          "SELECT id, key FROM occurrences WHERE state != 'done'"
-                          "   AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '" RESUME_WINDOW "')"
-                          " ORDER BY id",
-                          &st);
-        if (r < 0)
-                return r;
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-                CampaignResult res = { .occurrence_id = sqlite3_column_int64(st, 0),
-                                       .already_planned = true };
-
-                snprintf(res.key, sizeof(res.key), "%s", (const char *) sqlite3_column_text(st, 1));
-                log_info("%s: resuming an unfinished occurrence", res.key);
-                r = run_add(m, &res);
-                if (r < 0)
-                        return r;
-        }
-        return rc == SQLITE_DONE ? 0 : store_errno(rc);
+        gmtime_r(&since, &tm);
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        return store_occurrences_unfinished(m->store, stamp, resume_one, m);
 }
 
 /* ---- signals ------------------------------------------------------------------------ */
@@ -418,7 +415,7 @@ static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void
                 log_warning("'receipts' changed in '%s'; that takes a restart", m->config_path);
         if (!m->db_from_cli && !streq(g->config->database, m->gen->config->database))
                 log_warning("'database' changed in '%s'; that takes a restart, still using '%s'",
-                            m->config_path, m->store->path);
+                            m->config_path, store_path(m->store));
         generation_unref(m->gen);
         m->gen = g;
         r = timers_setup(m);
@@ -604,7 +601,7 @@ int manager_run(Manager *m) {
         catch_up(m);
 
         log_info("ready: %zu schedules, %zu carriers, database '%s'", m->gen->config->n_schedules,
-                 m->gen->config->n_carriers, m->store->path);
+                 m->gen->config->n_carriers, store_path(m->store));
         (void) sd_notify(false, "READY=1");
         if (!m->runs)
                 notify_idle_status(m);

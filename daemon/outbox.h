@@ -1,82 +1,75 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The outbox rows of the store and the transitions a send makes them go through:
+/* The outbox: one row per occurrence × household × channel (store-outbox.c holds them),
+ * and the rules a send moves a row by. A row goes
  *
- *   claim   BEGIN IMMEDIATE; the next due row (pending, or retry whose time came); a row of
- *           a household that no longer owes is cancelled instead (a payment recorded before
- *           the send means no send); the dispatcher accepts it or not (capacity, rate,
- *           circuit breaker); pending -> sending, attempts+1, claimed_by = our pid; COMMIT.
- *           synchronous=FULL: the mark is durable before the request exists.
- *   record  sending -> sent | retry | failed | unknown (or back to pending when the carrier
- *           refused everything), in one transaction with what follows from it: an invalid
- *           contact is marked invalid and the household fails over to the schedule's next
- *           channel, once (the row is unique per occurrence × household × channel).
+ *   pending | retry(due) --claim--> sending --record--> sent | retry | failed | unknown
+ *                                                       | pending (carrier refused all)
+ *
+ * claim    marks a batch of due rows `sending` in one transaction that commits (durably,
+ *          synchronous=FULL) before any of their requests exists; a row whose household
+ *          no longer owes is `cancelled` instead (a payment before the send means no send).
+ * record   writes an outcome; outcomes are group-committed, together with the next claim.
  *
  * A row found in `sending` whose claiming process is gone was interrupted mid-send: it may
- * have reached the carrier, so it becomes `unknown` and is reported, never re-sent. */
+ * have reached the carrier, so it becomes `unknown` and is reported, never re-sent. Since a
+ * carrier's slot is refilled only by the transaction that records the outcome which freed
+ * it, a carrier's `sending` rows never outnumber its concurrency: after kill -9 at most the
+ * sum of the carriers' concurrency is `unknown`, and only requests in flight or answered
+ * but not yet recorded.
+ *
+ * This file is the pure part: what an outcome makes of a row. */
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "dunnd-carrier.h"
-#include "store.h"
 
 typedef struct OutboxRow {
         int64_t id;
         int64_t occurrence_id;
         int64_t household_id;
-        int64_t contact_id;
+        int64_t contact_id;             /* 0 = none */
         int attempts;                   /* including the claim that produced this row */
-        time_t created;
+        uint64_t created_usec;
         char *unit, *channel, *recipient, *name, *subject, *text;
 } OutboxRow;
 
 void outbox_row_done(OutboxRow *r);
 
-/* The dispatcher's say on a row about to be claimed: 0 = take it (and *ret_carrier names
- * the carrier it goes to), OUTBOX_BLOCKED = not now (the carrier is busy; a completion will
- * free it), or a positive µs wall-clock time before which it cannot go (rate limit, paused
- * carrier, no carrier for its channel yet). */
-#define OUTBOX_BLOCKED UINT64_MAX
-typedef uint64_t (*outbox_accept_t)(const OutboxRow *row, void *userdata, const char **ret_carrier);
-
-typedef enum OutboxClaim {
-        OUTBOX_CLAIMED,                 /* *ret_row is ours, in `sending` */
-        OUTBOX_EMPTY,                   /* nothing pending or to retry */
-        OUTBOX_WAIT,                    /* something later: at *ret_wait_until (µs) */
-        OUTBOX_BUSY,                    /* the next row's carrier is busy */
-} OutboxClaim;
-
-/* Claims the next due row of an occurrence. *cancelled counts rows cancelled because the
- * household paid. Returns an OutboxClaim or a negative errno. */
-int outbox_claim(Store *s, int64_t occurrence_id, outbox_accept_t accept, void *userdata,
-                 OutboxRow *ret_row, uint64_t *ret_wait_until, unsigned *cancelled);
-
 typedef struct OutboxPolicy {
         unsigned max_attempts;
-        uint64_t max_age_sec;
-        uint64_t retry_base_sec;        /* doubled per attempt, capped at an hour, jittered */
+        uint64_t max_age_usec;
+        uint64_t retry_base_usec;       /* doubled per attempt, capped at an hour, jittered */
 } OutboxPolicy;
 
-/* What record made of an outcome. */
 typedef enum OutboxStatus {
         OUTBOX_SENT,
         OUTBOX_RETRY,
         OUTBOX_FAILED,
         OUTBOX_UNKNOWN,
         OUTBOX_REQUEUED,                /* carrier-wide refusal: pending again, not an attempt */
+        _OUTBOX_STATUS_MAX,
 } OutboxStatus;
 
-/* Records the outcome of a claimed row. *ret_failover is set when a row on another channel
- * was queued for the household. Returns an OutboxStatus or a negative errno. */
-int outbox_record(Store *s, const OutboxRow *row, const OutboxPolicy *policy,
-                  const struct dunnd_outcome *o, bool *ret_failover);
+/* The status column's value: "sent", "retry", "failed", "unknown", "pending". */
+const char *outbox_status_to_string(OutboxStatus s);
 
-/* Marks rows left in `sending` by processes that no longer exist as `unknown`. Returns the
- * number of rows marked, or a negative errno. */
-int outbox_recover_interrupted(Store *s);
+typedef struct OutboxDecision {
+        OutboxStatus status;
+        int attempts_delta;             /* 0, or -1: the claim's attempt does not count */
+        uint64_t next_attempt_usec;     /* for OUTBOX_RETRY/REQUEUED, else 0 */
+} OutboxDecision;
 
-/* Rows of the occurrence still to send (pending or retry). */
-int outbox_count_open(Store *s, int64_t occurrence_id, unsigned *ret);
+#define OUTBOX_RETRY_MAX_USEC (3600 * 1000000ULL)
+#define OUTBOX_THROTTLE_DEFAULT_USEC (3600 * 1000000ULL)
+
+/* What an outcome makes of a claimed row at now_usec. carrier_paused: the carrier's
+ * circuit breaker is open — an outage is not the household's fault, so a transient
+ * failure then counts no attempt (max_age still ends it) and waits for paused_until.
+ * jitter in [0, 1) spreads retries by up to a quarter of their delay. A carrier's
+ * Retry-After is honoured exactly (never earlier). */
+OutboxDecision outbox_decide(const OutboxRow *row, const OutboxPolicy *p,
+                             const struct dunnd_outcome *o, uint64_t now_usec,
+                             bool carrier_paused, uint64_t paused_until_usec, double jitter);

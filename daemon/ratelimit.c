@@ -1,15 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 
-#include <time.h>
-
 #include "ratelimit.h"
-
-uint64_t now_realtime_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
-}
 
 void token_bucket_init(TokenBucket *b, double rate, unsigned burst) {
         *b = (TokenBucket) {
@@ -20,19 +11,44 @@ void token_bucket_init(TokenBucket *b, double rate, unsigned burst) {
         b->tokens = b->burst;
 }
 
-uint64_t token_bucket_take(TokenBucket *b, uint64_t now_usec) {
-        if (b->rate <= 0)
-                return 0;
+static void refill(TokenBucket *b, uint64_t now_usec) {
         if (b->last_usec && now_usec > b->last_usec) {
                 b->tokens += (double) (now_usec - b->last_usec) * b->rate / 1e6;
+                /* the cap: a bucket idle all night must not send a night's worth at once */
                 if (b->tokens > b->burst)
                         b->tokens = b->burst;
         }
-        b->last_usec = now_usec;
-        if (b->tokens >= 1.0) {
-                b->tokens -= 1.0;
+        if (now_usec > b->last_usec)
+                b->last_usec = now_usec;
+}
+
+size_t token_bucket_available(TokenBucket *b, uint64_t now_usec) {
+        if (b->rate <= 0)
+                return SIZE_MAX;
+        refill(b, now_usec);
+        return b->tokens >= 1.0 ? (size_t) b->tokens : 0;
+}
+
+void token_bucket_consume(TokenBucket *b, size_t n) {
+        if (b->rate <= 0)
+                return;
+        b->tokens -= (double) n;
+}
+
+uint64_t token_bucket_wait(TokenBucket *b, uint64_t now_usec) {
+        if (b->rate <= 0)
                 return 0;
-        }
+        refill(b, now_usec);
+        if (b->tokens >= 1.0)
+                return 0;
         /* round up: waking a microsecond early would find no token again */
         return (uint64_t) ((1.0 - b->tokens) * 1e6 / b->rate) + 1;
+}
+
+uint64_t token_bucket_take(TokenBucket *b, uint64_t now_usec) {
+        uint64_t wait = token_bucket_wait(b, now_usec);
+
+        if (wait == 0)
+                token_bucket_consume(b, b->rate > 0 ? 1 : 0);
+        return wait;
 }

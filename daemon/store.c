@@ -7,8 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "natural.h"
+#include "store-internal.h"
 #include "store-schema.h"
-#include "store.h"
 
 int store_errno(int rc) {
         switch (rc & 0xff) {
@@ -61,24 +62,177 @@ int store_exec(Store *s, const char *sql) {
         return store_errno(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
-int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret) {
-        return store_errno(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
+/* ---- the statement cache ------------------------------------------------------------- */
+
+static size_t cache_slot(const StmtCache *c, const char *key) {
+        size_t h = (size_t) ((uintptr_t) key >> 3) * 0x9e3779b97f4a7c15ULL;
+
+        for (size_t i = h & (c->cap - 1);; i = (i + 1) & (c->cap - 1))
+                if (!c->keys[i] || c->keys[i] == key)
+                        return i;
 }
 
-int store_step_done(sqlite3_stmt *stmt) {
+static int cache_grow(StmtCache *c) {
+        StmtCache n = { .cap = c->cap ? c->cap * 2 : 64 };
+
+        n.keys = calloc(n.cap, sizeof(*n.keys));
+        n.stmts = calloc(n.cap, sizeof(*n.stmts));
+        if (!n.keys || !n.stmts) {
+                free(n.keys);
+                free(n.stmts);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < c->cap; i++)
+                if (c->keys[i]) {
+                        size_t j = cache_slot(&n, c->keys[i]);
+                        n.keys[j] = c->keys[i];
+                        n.stmts[j] = c->stmts[i];
+                }
+        n.n = c->n;
+        free(c->keys);
+        free(c->stmts);
+        *c = n;
+        return 0;
+}
+
+static void cache_free(StmtCache *c) {
+        for (size_t i = 0; i < c->cap; i++)
+                if (c->stmts[i])
+                        sqlite3_finalize(c->stmts[i]);
+        free(c->keys);
+        free(c->stmts);
+        *c = (StmtCache) {};
+}
+
+int store_stmt(Store *s, const char *sql, sqlite3_stmt **ret) {
+        StmtCache *c = &s->cache;
+        sqlite3_stmt *st;
+        size_t i;
+        int r;
+
+        /* at most half full, so a probe always ends at an empty slot */
+        if (2 * (c->n + 1) > c->cap) {
+                r = cache_grow(c);
+                if (r < 0)
+                        return r;
+        }
+        i = cache_slot(c, sql);
+        if (c->keys[i]) {
+                st = c->stmts[i];
+                /* a statement still stepping is in use further up the stack */
+                if (sqlite3_stmt_busy(st))
+                        return -EDEADLK;
+                *ret = st;
+                return 0;
+        }
+        r = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+        if (r != SQLITE_OK)
+                return store_errno(r);
+        c->keys[i] = sql;
+        c->stmts[i] = st;
+        c->n++;
+        *ret = st;
+        return 0;
+}
+
+int store_step(sqlite3_stmt *stmt) {
         int rc = sqlite3_step(stmt);
 
-        (void) sqlite3_reset(stmt);
-        if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        if (rc == SQLITE_ROW)
+                return 1;
+        if (rc == SQLITE_DONE)
                 return 0;
         return store_errno(rc);
 }
+
+int store_step_done(sqlite3_stmt *stmt) {
+        int rc;
+
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+                ;
+        (void) sqlite3_reset(stmt);
+        return rc == SQLITE_DONE ? 0 : store_errno(rc);
+}
+
+int store_changes(Store *s) {
+        return sqlite3_changes(s->db);
+}
+
+int64_t store_last_id(Store *s) {
+        return sqlite3_last_insert_rowid(s->db);
+}
+
+/* ---- the binder ---------------------------------------------------------------------- */
+
+static void bind_result(Binder *b, int rc) {
+        if (b->rc == SQLITE_OK)
+                b->rc = rc;
+        b->next++;
+}
+
+void bind_int64(Binder *b, int64_t v) {
+        bind_result(b, sqlite3_bind_int64(b->stmt, b->next, v));
+}
+
+void bind_int(Binder *b, int v) {
+        bind_result(b, sqlite3_bind_int(b->stmt, b->next, v));
+}
+
+void bind_text(Binder *b, const char *v) {
+        bind_result(b, v ? sqlite3_bind_text(b->stmt, b->next, v, -1, SQLITE_STATIC)
+                         : sqlite3_bind_null(b->stmt, b->next));
+}
+
+void bind_text_or_null(Binder *b, const char *v) {
+        bind_text(b, isempty(v) ? NULL : v);
+}
+
+void bind_null(Binder *b) {
+        bind_result(b, sqlite3_bind_null(b->stmt, b->next));
+}
+
+void bind_int64_or_null(Binder *b, int64_t v, bool present) {
+        if (present)
+                bind_int64(b, v);
+        else
+                bind_null(b);
+}
+
+void bind_skip(Binder *b) {
+        b->next++;
+}
+
+int bind_end(Binder *b) {
+        return store_errno(b->rc);
+}
+
+int store_query(Store *s, const char *sql, sqlite3_stmt **ret, Binder *ret_binder) {
+        int r = store_stmt(s, sql, ret);
+
+        if (r >= 0)
+                *ret_binder = bind_begin(*ret);
+        return r;
+}
+
+int bind_exec(Binder *b) {
+        int r = bind_end(b);
+
+        return r < 0 ? r : store_step_done(b->stmt);
+}
+
+int bind_step(Binder *b) {
+        int r = bind_end(b);
+
+        return r < 0 ? r : store_step(b->stmt);
+}
+
+/* ---- transactions -------------------------------------------------------------------- */
 
 int store_begin(Store *s) {
         int r = store_exec(s, "BEGIN IMMEDIATE");
 
         if (r >= 0)
-                s->in_transaction = 1;
+                s->in_transaction = true;
         return r;
 }
 
@@ -89,26 +243,41 @@ int store_commit(Store *s) {
                 store_rollback(s);
                 return r;
         }
-        s->in_transaction = 0;
+        s->in_transaction = false;
         return 0;
 }
 
 void store_rollback(Store *s) {
         if (!sqlite3_get_autocommit(s->db))
                 (void) sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        s->in_transaction = 0;
+        s->in_transaction = false;
+}
+
+bool store_in_transaction(const Store *s) {
+        return s->in_transaction;
+}
+
+const char *store_path(const Store *s) {
+        return s->path;
+}
+
+/* Unit codes sort as people read them: 3-2-1201 before 10-1-101. */
+static int collate_unit(void *userdata, int alen, const void *a, int blen, const void *b) {
+        (void) userdata;
+        return natural_compare(a, (size_t) alen, b, (size_t) blen);
 }
 
 static int read_user_version(Store *s) {
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *stmt = NULL;
-        int r;
+        sqlite3_stmt *stmt = NULL;
+        int r, v;
 
-        r = store_prepare(s, "PRAGMA user_version", &stmt);
+        r = store_errno(sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &stmt, NULL));
         if (r < 0)
                 return r;
-        if (sqlite3_step(stmt) != SQLITE_ROW)
-                return store_errno(sqlite3_errcode(s->db));
-        return sqlite3_column_int(stmt, 0);
+        r = store_step(stmt);
+        v = r > 0 ? sqlite3_column_int(stmt, 0) : r < 0 ? r : -EIO;
+        sqlite3_finalize(stmt);
+        return v;
 }
 
 /* All pending migrations in one transaction: an older database is either fully migrated
@@ -137,7 +306,7 @@ fail:
         return r < 0 ? r : -EIO;
 }
 
-int store_file_version(Store *s) {
+int store_file_version(const Store *s) {
         return s->file_version;
 }
 
@@ -182,6 +351,11 @@ int store_open(const char *path, StoreOpenMode mode, Store **ret, char *err, siz
         }
         sqlite3_extended_result_codes(s->db, 0);
         sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+        r = sqlite3_create_collation_v2(s->db, "unit", SQLITE_UTF8, NULL, collate_unit, NULL);
+        if (r != SQLITE_OK) {
+                r = store_errno(r);
+                goto sqlfail;
+        }
 
         if (mode != STORE_OPEN_READONLY) {
                 r = store_exec(s, "PRAGMA journal_mode = WAL");
@@ -228,6 +402,7 @@ sqlfail:
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;
+        cache_free(&s->cache);
         if (s->db) {
                 store_rollback(s);
                 sqlite3_close_v2(s->db);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "buf.h"
 #include "table.h"
 #include "utf8.h"
 
@@ -302,67 +303,15 @@ static bool is_json_number(const char *s) {
 }
 
 void json_write_string(FILE *f, const char *s) {
-        size_t len, i = 0;
+        Buf b = {};
 
         assert(f);
-
-        if (!s) {
-                fputs("null", f);
-                return;
-        }
-
-        len = strlen(s);
-        fputc('"', f);
-        while (i < len) {
-                unsigned char c = (unsigned char) s[i];
-                int r;
-
-                switch (c) {
-                case '"':
-                        fputs("\\\"", f);
-                        break;
-                case '\\':
-                        fputs("\\\\", f);
-                        break;
-                case '\b':
-                        fputs("\\b", f);
-                        break;
-                case '\f':
-                        fputs("\\f", f);
-                        break;
-                case '\n':
-                        fputs("\\n", f);
-                        break;
-                case '\r':
-                        fputs("\\r", f);
-                        break;
-                case '\t':
-                        fputs("\\t", f);
-                        break;
-                default:
-                        if (c < 0x20) {
-                                fprintf(f, "\\u%04x", c);
-                                break;
-                        }
-                        if (c < 0x80) {
-                                fputc(c, f);
-                                break;
-                        }
-
-                        /* JSON text must be valid Unicode: pass UTF-8 through, but replace
-                         * stray bytes rather than emit a document parsers reject. */
-                        r = utf8_decode(s + i, len - i, NULL);
-                        if (r < 0) {
-                                fputs("\\ufffd", f);
-                                break;
-                        }
-                        fwrite(s + i, 1, (size_t) r, f);
-                        i += (size_t) r;
-                        continue;
-                }
-                i++;
-        }
-        fputc('"', f);
+        buf_put_json_string(&b, s);
+        if (b.oom)
+                fputs("null", f);       /* out of memory: still a valid document */
+        else
+                fwrite(b.data, 1, b.len, f);
+        buf_free(&b);
 }
 
 static void print_json(const Table *t, FILE *f) {

@@ -25,3 +25,18 @@ int outcome_class_from_string(const char *s) {
                         return k;
         return -EINVAL;
 }
+
+void outcome_sanitize(struct dunnd_outcome *o) {
+        if ((unsigned) o->klass >= _DUNND_OUTCOME_MAX)
+                o->klass = DUNND_OUTCOME_UNKNOWN;
+        if (o->retry_after_ms < 0)
+                o->retry_after_ms = 0;
+        o->message_id[sizeof(o->message_id) - 1] = 0;
+        o->error[sizeof(o->error) - 1] = 0;
+        for (char *p = o->message_id; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        *p = '?';
+        for (char *p = o->error; *p; p++)
+                if ((unsigned char) *p < 0x20 || *p == 0x7f)
+                        *p = ' ';
+}

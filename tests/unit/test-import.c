@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "import.h"
+#include "store-internal.h"
 
 typedef struct Fixture {
         char dir[64];

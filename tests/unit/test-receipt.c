@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "receipt.h"
+#include "store-internal.h"
 
 typedef struct Fixture {
         char path[64];
@@ -66,7 +67,7 @@ static char *col(Fixture *f, int id, const char *what) {
         char sql[256];
 
         snprintf(sql, sizeof(sql), "SELECT COALESCE(%s, '-') FROM dispatches WHERE id = %d", what, id);
-        assert_int_equal(store_prepare(f->store, sql, &st), 0);
+        assert_int_equal(sqlite3_prepare_v2(f->store->db, sql, -1, &st, NULL), SQLITE_OK);
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         snprintf(buf, sizeof(buf), "%s", (const char *) sqlite3_column_text(st, 0));
         sqlite3_finalize(st);

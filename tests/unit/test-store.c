@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "store-schema.h"
+#include "store-internal.h"
 #include "store.h"
 
 /* Each test gets a fresh directory; the database inside it is "db". */
@@ -261,6 +262,55 @@ static void test_migrate_version_1_with_data(void **state) {
         store_close(s);
 }
 
+/* Schema 2 -> 3: the balance every household carries comes from its charges and payments
+ * (and triggers keep it right from then on, whoever writes), retry times become µs. */
+static void test_migrate_version_2_balance_and_retry_usec(void **state) {
+        Fixture *f = *state;
+        Store *s = NULL;
+        char err[512] = "", *sql = NULL;
+
+        assert_true(asprintf(&sql, "%s%s"
+                             "INSERT INTO households (id, unit, building, property_type, created_at,"
+                             "  updated_at) VALUES (1, '1-1-101', '1', '多层', 'x', 'x'),"
+                             "  (2, '1-1-102', '1', '多层', 'x', 'x'), (3, '1-1-103', '1', '多层', 'x', 'x');"
+                             "INSERT INTO charges (household_id, period, amount, due_date) VALUES"
+                             "  (1, '2026-10', 10000, '2026-10-15'), (1, '2026-11', 20000, '2026-11-15'),"
+                             "  (2, '2026-11', 5000, '2026-11-15');"
+                             "INSERT INTO payments (household_id, amount, paid_at, dedup_key, recorded_at)"
+                             "  VALUES (1, 15000, '2026-11-01', 'a', 'x'), (2, 7000, '2026-11-01', 'b', 'x');"
+                             "INSERT INTO occurrences (id, key, schedule, at, origin, created_at)"
+                             "  VALUES (1, 'deadline@2026-12-14T09:30', 'deadline', 'x', 'dunnd', 'x');"
+                             "INSERT INTO dispatches (occurrence_id, household_id, channel, category,"
+                             "  status, next_attempt_at, created_at, updated_at)"
+                             "  VALUES (1, 1, 'sms', 'new', 'retry', 1765700000, 'x', 'x');"
+                             "PRAGMA user_version = 2;",
+                             store_migrations[0], store_migrations[1]) > 0);
+        raw_db(f->path, sql);
+        free(sql);
+        assert_int_equal(store_open(f->path, STORE_OPEN_MIGRATE, &s, err, sizeof(err)), 0);
+        assert_int_equal(store_file_version(s), 2);
+        assert_int_equal(query_int(s->db, "SELECT balance FROM households WHERE id = 1"), 15000);
+        assert_int_equal(query_int(s->db, "SELECT balance FROM households WHERE id = 2"), -2000);
+        assert_int_equal(query_int(s->db, "SELECT balance FROM households WHERE id = 3"), 0);
+        assert_string_equal(query_text(s->db, "SELECT next_attempt_usec FROM dispatches"),
+                            "1765700000000000");
+        /* the triggers: an insert, an update, a delete of either kind */
+        assert_int_equal(store_exec(s, "INSERT INTO charges (household_id, period, amount, due_date)"
+                                       " VALUES (3, '2026-11', 800, '2026-11-15')"), 0);
+        assert_int_equal(store_exec(s, "UPDATE payments SET amount = 5000 WHERE dedup_key = 'b'"), 0);
+        assert_int_equal(store_exec(s, "DELETE FROM charges WHERE household_id = 1 AND period = '2026-10'"), 0);
+        assert_int_equal(store_exec(s, "UPDATE charges SET household_id = 3, period = '2026-12' WHERE household_id = 2"), 0);
+        assert_int_equal(query_int(s->db, "SELECT balance FROM households WHERE id = 1"), 5000);
+        assert_int_equal(query_int(s->db, "SELECT balance FROM households WHERE id = 2"), -5000);
+        assert_int_equal(query_int(s->db, "SELECT balance FROM households WHERE id = 3"), 5800);
+        /* and they agree with a recount */
+        assert_int_equal(query_int(s->db,
+                                   "SELECT count(*) FROM households h WHERE balance !="
+                                   " COALESCE((SELECT SUM(amount) FROM charges WHERE household_id = h.id), 0)"
+                                   " - COALESCE((SELECT SUM(amount) FROM payments WHERE household_id = h.id), 0)"), 0);
+        store_close(s);
+}
+
 static void test_failed_migration_changes_nothing(void **state) {
         Fixture *f = *state;
         Store *s = NULL;
@@ -273,7 +323,12 @@ static void test_failed_migration_changes_nothing(void **state) {
         assert_true(r < 0);
         assert_null(s);
         assert_non_null(strstr(err, "cannot migrate"));
-        assert_non_null(strstr(err, "from schema 0 to 2"));
+        {
+                char want[64];
+
+                snprintf(want, sizeof(want), "from schema 0 to %d", STORE_SCHEMA_VERSION);
+                assert_non_null(strstr(err, want));
+        }
         assert_non_null(strstr(err, "households"));
 
         /* all or nothing: no half-made schema, the old data intact */
@@ -405,10 +460,15 @@ static void test_transactions(void **state) {
 }
 
 static void test_constraints_and_helpers(void **state) {
+        static const char insert_charge[] =
+                "INSERT INTO charges (household_id, period, amount, due_date)"
+                " VALUES (1, ?1, 100, '2026-10-15')";
+        static const char count_charges[] = "SELECT count(*) FROM charges WHERE period >= ?1";
         Fixture *f = *state;
-        _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+        sqlite3_stmt *st = NULL, *again = NULL, *outer = NULL;
         Store *s = NULL;
         char err[512] = "", now[32];
+        Binder b;
 
         assert_int_equal(store_open(f->path, STORE_OPEN_CREATE, &s, err, sizeof(err)), 0);
         insert_household(s, "1-1-101");
@@ -426,16 +486,65 @@ static void test_constraints_and_helpers(void **state) {
         assert_non_null(strstr(store_errmsg(s), "nowhere"));
         assert_string_equal(store_errmsg(NULL), "no database");
 
-        assert_int_equal(store_prepare(s, "INSERT INTO charges (household_id, period, amount, due_date)"
-                                          " VALUES (1, ?1, 100, '2026-10-15')", &st), 0);
-        sqlite3_bind_text(st, 1, "2026-10", -1, SQLITE_STATIC);
+        /* a statement is prepared once per Store and found again by its text's address */
+        assert_int_equal(store_stmt(s, insert_charge, &st), 0);
+        b = bind_begin(st);
+        bind_text(&b, "2026-10");
+        assert_int_equal(bind_end(&b), 0);
         assert_int_equal(store_step_done(st), 0);
         /* reset: the same statement runs again, and now hits UNIQUE */
         assert_int_equal(store_step_done(st), -EEXIST);
         assert_int_equal(query_int(s->db, "SELECT count(*) FROM charges"), 1);
-        sqlite3_finalize(TAKE_PTR(st));
-        assert_int_equal(store_prepare(s, "SELEC 1", &st), -EIO);
+        store_stmt_resetp(&st);
+        assert_int_equal(store_stmt(s, insert_charge, &again), 0);
+        assert_ptr_equal(again, st);
+        /* ... and comes without the old bindings */
+        assert_int_equal(store_step_done(again), -EEXIST);       /* NULL period: NOT NULL */
+        store_stmt_resetp(&again);
+
+        /* every bind result is checked: a parameter that does not exist is an error, the
+         * first one sticks */
+        assert_int_equal(store_stmt(s, count_charges, &st), 0);
+        b = bind_begin(st);
+        bind_text(&b, "2026-01");
+        bind_int64(&b, 7);      /* there is no ?2 */
+        bind_text(&b, "x");
+        assert_int_equal(bind_end(&b), -EINVAL);
+        store_stmt_resetp(&st);
+
+        /* a statement still stepping is not handed out twice */
+        assert_int_equal(store_stmt(s, count_charges, &outer), 0);
+        b = bind_begin(outer);
+        bind_text(&b, "2026-01");
+        assert_int_equal(bind_end(&b), 0);
+        assert_int_equal(store_step(outer), 1);
+        assert_int_equal(sqlite3_column_int(outer, 0), 1);
+        assert_int_equal(store_stmt(s, count_charges, &again), -EDEADLK);
+        store_stmt_resetp(&outer);
+        assert_int_equal(store_stmt(s, count_charges, &again), 0);
+        store_stmt_resetp(&again);
+
+        /* SQL that does not parse */
+        st = NULL;
+        assert_int_equal(store_stmt(s, "SELEC 1", &st), -EIO);
         assert_null(st);
+        /* many statements: the cache grows and finds each one again */
+        {
+                static char texts[100][48];
+                sqlite3_stmt *first[100];
+
+                for (int i = 0; i < 100; i++) {
+                        snprintf(texts[i], sizeof(texts[i]), "SELECT %d", i);
+                        assert_int_equal(store_stmt(s, texts[i], &first[i]), 0);
+                }
+                for (int i = 0; i < 100; i++) {
+                        assert_int_equal(store_stmt(s, texts[i], &st), 0);
+                        assert_ptr_equal(st, first[i]);
+                        assert_int_equal(store_step(st), 1);
+                        assert_int_equal(sqlite3_column_int(st, 0), i);
+                        store_stmt_resetp(&st);
+                }
+        }
 
         store_now(now, sizeof(now));
         assert_int_equal(strlen(now), 20);
@@ -493,6 +602,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_newer_schema, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migrate_version_0, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_migrate_version_1_with_data, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_migrate_version_2_balance_and_retry_usec, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_failed_migration_changes_nothing, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store-household.h"
+#include "store-internal.h"
+#include "timeutil.h"
+
+int store_household_find(Store *s, const char *unit, int64_t *ret_id) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s, "SELECT id FROM households WHERE unit = ?1", &st, &b);
+        if (r < 0)
+                return r;
+        bind_text(&b, unit);
+        r = bind_end(&b);
+        if (r < 0)
+                return r;
+        r = store_step(st);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        *ret_id = sqlite3_column_int64(st, 0);
+        return 0;
+}
+
+/* Runs a bound statement and adds the rows it changed to *changed. */
+static int step_count(Store *s, sqlite3_stmt *st, Binder *b, int *changed) {
+        int r = bind_end(b);
+
+        if (r >= 0)
+                r = store_step_done(st);
+        if (r >= 0)
+                *changed += store_changes(s);
+        return r;
+}
+
+static int upsert_contact(Store *s, int64_t id, const char *channel, const char *address,
+                          const char *owner, int *changed) {
+        _cleanup_reset_ sqlite3_stmt *add = NULL, *demote = NULL;
+        Binder b;
+        int r;
+
+        /* the file's contact becomes the first tried on its channel */
+        r = store_query(s,
+                        "INSERT INTO contacts (household_id, owner_id, channel, address, priority)"
+                        " VALUES (?1, (SELECT id FROM owners WHERE household_id = ?1 AND name = ?4),"
+                        "         ?2, ?3, 0)"
+                        " ON CONFLICT (household_id, channel, address) DO UPDATE SET priority = 0"
+                        " WHERE priority != 0",
+                        &add, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, channel);
+        bind_text(&b, address);
+        bind_text(&b, owner);
+        r = step_count(s, add, &b, changed);
+        if (r < 0)
+                return r;
+        r = store_query(s,
+                        "UPDATE contacts SET priority = 1 WHERE household_id = ?1 AND channel = ?2"
+                        "   AND address != ?3 AND priority = 0",
+                        &demote, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, channel);
+        bind_text(&b, address);
+        return step_count(s, demote, &b, changed);
+}
+
+int store_household_upsert(Store *s, const HouseholdRecord *h, const char *now, StoreChange *ret) {
+        _cleanup_reset_ sqlite3_stmt *row = NULL, *owner = NULL, *primary = NULL;
+        const struct {
+                const char *channel, *address;
+        } contacts[] = {
+                { "sms", h->phone },
+                { "email", h->email },
+                { "wechat", h->wechat_openid },
+        };
+        int64_t id;
+        int changed = 0, r;
+        bool existed;
+        Binder b;
+
+        r = store_household_find(s, h->unit, &id);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        existed = r >= 0;
+
+        /* the WHERE keeps an identical row untouched: a re-import changes nothing */
+        r = store_query(s,
+                        "INSERT INTO households (unit, building, floor, room, property_type, area_centi,"
+                        "  vacant, payer_type, prepaid_balance, staff, created_at, updated_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)"
+                        " ON CONFLICT (unit) DO UPDATE SET building = ?2, floor = ?3, room = ?4,"
+                        "  property_type = ?5, area_centi = ?6, vacant = ?7, payer_type = ?8,"
+                        "  prepaid_balance = ?9, staff = ?10, updated_at = ?11"
+                        " WHERE (building, floor, room, property_type, area_centi, vacant, payer_type,"
+                        "        prepaid_balance, staff) IS NOT (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        &row, &b);
+        if (r < 0)
+                return r;
+        bind_text(&b, h->unit);
+        bind_text(&b, h->building);
+        bind_int64_or_null(&b, h->floor, h->has_floor);
+        bind_text(&b, strempty(h->room));
+        bind_text(&b, h->property_type);
+        bind_int64(&b, h->area_centi);
+        bind_int(&b, h->vacant);
+        bind_text(&b, h->prepaid ? "prepaid" : "monthly");
+        bind_int64(&b, h->prepaid_balance);
+        bind_text(&b, strempty(h->staff));
+        bind_text(&b, now);
+        r = step_count(s, row, &b, &changed);
+        if (r < 0)
+                return r;
+        if (!existed)
+                id = store_last_id(s);
+
+        r = store_query(s, "INSERT OR IGNORE INTO owners (household_id, name, is_primary)"
+                        " VALUES (?1, ?2, 1)", &owner, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, h->owner);
+        r = step_count(s, owner, &b, &changed);
+        if (r < 0)
+                return r;
+        /* other owners of the household are no longer the primary one */
+        r = store_query(s, "UPDATE owners SET is_primary = (name = ?2) WHERE household_id = ?1"
+                        "   AND is_primary != (name = ?2)", &primary, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, h->owner);
+        r = step_count(s, primary, &b, &changed);
+        if (r < 0)
+                return r;
+
+        for (size_t k = 0; k < ELEMENTSOF(contacts); k++) {
+                if (isempty(contacts[k].address))
+                        continue;
+                r = upsert_contact(s, id, contacts[k].channel, contacts[k].address, h->owner,
+                                   &changed);
+                if (r < 0)
+                        return r;
+        }
+        *ret = !existed ? STORE_ADDED : changed ? STORE_UPDATED : STORE_UNCHANGED;
+        return 0;
+}
+
+int store_household_set_category(Store *s, int64_t id, Category category, int64_t promise_day,
+                                 const char *note, const char *source, const char *now,
+                                 CategorySet how, bool *ret_changed) {
+        _cleanup_reset_ sqlite3_stmt *upd = NULL, *hist = NULL;
+        char promise[DATE_BUFSZ];
+        const char *promise_s = promise_day >= 0 ? date_format(promise_day, promise) : NULL;
+        Binder b;
+        int r;
+
+        if (ret_changed)
+                *ret_changed = false;
+        r = store_query(s,
+                        "UPDATE households SET category = ?2, promise_date = ?3, updated_at = ?4"
+                        " WHERE id = ?1 AND (?5 OR (category, promise_date) IS NOT (?2, ?3))",
+                        &upd, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, category_to_string(category));
+        bind_text(&b, promise_s);
+        bind_text(&b, now);
+        bind_int(&b, how == CATEGORY_SET_ALWAYS);
+        r = bind_exec(&b);
+        if (r < 0)
+                return r;
+        if (store_changes(s) == 0)
+                return 0;
+
+        r = store_query(s,
+                        "INSERT INTO category_history (household_id, category, promise_date, note,"
+                        "  source, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        &hist, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, category_to_string(category));
+        bind_text(&b, promise_s);
+        bind_text_or_null(&b, note);
+        bind_text(&b, source);
+        bind_text(&b, now);
+        r = bind_exec(&b);
+        if (r >= 0 && ret_changed)
+                *ret_changed = true;
+        return r;
+}
+
+int store_household_add_note(Store *s, int64_t id, const char *text, const char *source,
+                             const char *now, bool skip_duplicate, bool *ret_added) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "INSERT INTO notes (household_id, text, source, created_at)"
+                        " SELECT ?1, ?2, ?3, ?4 WHERE NOT ?5 OR NOT EXISTS"
+                        "  (SELECT 1 FROM notes WHERE household_id = ?1 AND text = ?2)",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, text);
+        bind_text(&b, source);
+        bind_text(&b, now);
+        bind_int(&b, skip_duplicate);
+        r = bind_exec(&b);
+        if (r >= 0 && ret_added)
+                *ret_added = store_changes(s) > 0;
+        return r;
+}
+
+int store_household_break_promises(Store *s, int64_t today, const char *note, const char *now,
+                                   unsigned *ret_moved) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        _cleanup_free_ int64_t *ids = NULL;
+        char day[DATE_BUFSZ];
+        size_t n = 0, cap = 0;
+        Binder b;
+        int r;
+
+        *ret_moved = 0;
+        /* collected first: the moves write the rows this walks */
+        r = store_query(s,
+                        "SELECT id FROM households WHERE category = 'promised'"
+                        "   AND promise_date IS NOT NULL AND promise_date < ?1 ORDER BY id",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_text(&b, date_format(today, day));
+        r = bind_end(&b);
+        while (r >= 0 && (r = store_step(st)) > 0) {
+                if (n == cap) {
+                        int64_t *nids = realloc(ids, (cap = cap ? cap * 2 : 16) * sizeof(*ids));
+                        if (!nids)
+                                return -ENOMEM;
+                        ids = nids;
+                }
+                ids[n++] = sqlite3_column_int64(st, 0);
+        }
+        if (r < 0)
+                return r;
+        store_stmt_resetp(&st);
+        for (size_t i = 0; i < n; i++) {
+                bool changed;
+
+                r = store_household_set_category(s, ids[i], CATEGORY_UNCLEAR, -1, note, "campaign",
+                                                 now, CATEGORY_SET_IF_CHANGED, &changed);
+                if (r < 0)
+                        return r;
+                *ret_moved += changed;
+        }
+        return 0;
+}
+
+int store_contact_first(Store *s, int64_t household_id, const char *channel,
+                        int64_t *ret_contact_id, char **ret_address) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT id, address FROM contacts"
+                        " WHERE household_id = ?1 AND channel = ?2 AND state != 'invalid'"
+                        " ORDER BY priority, id LIMIT 1",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        bind_text(&b, channel);
+        r = bind_step(&b);
+        if (r <= 0)
+                return r;
+        *ret_address = strdup(column_text(st, 1));
+        if (!*ret_address)
+                return -ENOMEM;
+        *ret_contact_id = sqlite3_column_int64(st, 0);
+        return 1;
+}
+
+int store_contact_mark_invalid(Store *s, int64_t contact_id, const char *reason, const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "UPDATE contacts SET state = 'invalid', state_reason = ?2,"
+                        "  state_changed_at = ?3 WHERE id = ?1",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, contact_id);
+        bind_text(&b, reason);
+        bind_text(&b, now);
+        return bind_exec(&b);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* What the store knows about a household other than money: the household row, its owners
+ * and contacts, its category with the history of every change, and staff notes. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "category.h"
+#include "store.h"
+
+typedef enum StoreChange {
+        STORE_UNCHANGED,
+        STORE_ADDED,
+        STORE_UPDATED,
+} StoreChange;
+
+/* The household with this unit code: 0 with *ret_id, -ENOENT, or another negative errno. */
+int store_household_find(Store *s, const char *unit, int64_t *ret_id);
+
+/* One household as the billing system exports it (dunnctl import households). */
+typedef struct HouseholdRecord {
+        const char *unit, *building, *room, *property_type, *staff;
+        bool has_floor;
+        int64_t floor;
+        int64_t area_centi;             /* hundredths of m² */
+        bool vacant;
+        bool prepaid;                   /* prepaid payer, else monthly */
+        int64_t prepaid_balance;        /* fen */
+        const char *owner;              /* becomes the primary owner */
+        const char *phone, *email, *wechat_openid;      /* NULL or "" = none in the file */
+} HouseholdRecord;
+
+/* Adds the household or brings it up to date (an identical row is left untouched, so a
+ * re-import changes nothing); the owner becomes the primary one and each given contact
+ * the first tried on its channel. *ret tells what happened. Inside a transaction. */
+int store_household_upsert(Store *s, const HouseholdRecord *h, const char *now, StoreChange *ret);
+
+typedef enum CategorySet {
+        CATEGORY_SET_ALWAYS,            /* staff recorded a call: history even if unchanged */
+        CATEGORY_SET_IF_CHANGED,        /* an import or a rule: nothing if it is the same */
+} CategorySet;
+
+/* The one way a household's category changes: the household row and its history row
+ * (category, promise, note, source: "dunnctl", "import", "campaign") together.
+ * promise_day is a day number or -1. *ret_changed (may be NULL) tells whether anything
+ * was written. Call inside a transaction. */
+int store_household_set_category(Store *s, int64_t id, Category category, int64_t promise_day,
+                                 const char *note, const char *source, const char *now,
+                                 CategorySet how, bool *ret_changed);
+
+/* A staff note; with skip_duplicate a note with the same text is not added again (an
+ * import of the same file). *ret_added may be NULL. */
+int store_household_add_note(Store *s, int64_t id, const char *text, const char *source,
+                             const char *now, bool skip_duplicate, bool *ret_added);
+
+/* The playbook's rule for broken promises: a household `promised` whose promise date is
+ * before today moves to `unclear`, with `note` in its history, through
+ * store_household_set_category(). *ret_moved counts them. Inside a transaction. */
+int store_household_break_promises(Store *s, int64_t today, const char *note, const char *now,
+                                   unsigned *ret_moved);
+
+/* The first usable (not invalid) contact of the household on channel, by priority: 1 with
+ * *ret_contact_id and *ret_address (the caller frees it), 0 when there is none, or a
+ * negative errno. */
+int store_contact_first(Store *s, int64_t household_id, const char *channel,
+                        int64_t *ret_contact_id, char **ret_address);
+
+/* A carrier said the contact is wrong: it is not tried again. */
+int store_contact_mark_invalid(Store *s, int64_t contact_id, const char *reason, const char *now);

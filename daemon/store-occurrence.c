@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "store-internal.h"
+#include "store-occurrence.h"
+
+int store_occurrence_find(Store *s, const char *key, int64_t *ret_id) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s, "SELECT id FROM occurrences WHERE key = ?1", &st, &b);
+        if (r < 0)
+                return r;
+        bind_text(&b, key);
+        r = bind_step(&b);
+        if (r > 0)
+                *ret_id = sqlite3_column_int64(st, 0);
+        return r;
+}
+
+int store_occurrence_insert(Store *s, const OccurrenceRecord *o, const char *now, int64_t *ret_id) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "INSERT INTO occurrences (key, schedule, at, origin, created_at, channels)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_text(&b, o->key);
+        bind_text(&b, o->schedule);
+        bind_text(&b, o->at);
+        bind_text(&b, o->origin);
+        bind_text(&b, now);
+        bind_text(&b, o->channels);
+        r = bind_exec(&b);
+        if (r >= 0)
+                *ret_id = store_last_id(s);
+        return r;
+}
+
+int store_occurrence_set_selected(Store *s, int64_t id, unsigned selected) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s, "UPDATE occurrences SET selected = ?2 WHERE id = ?1", &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_int64(&b, selected);
+        return bind_exec(&b);
+}
+
+int store_occurrence_channels(Store *s, int64_t id, char **ret) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s, "SELECT channels FROM occurrences WHERE id = ?1", &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        r = bind_step(&b);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        *ret = strdup(column_text(st, 0));
+        return *ret ? 0 : -ENOMEM;
+}
+
+int store_occurrence_finish_if_drained(Store *s, int64_t id, const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "UPDATE occurrences SET state = 'done', finished_at = ?2"
+                        " WHERE id = ?1 AND state != 'done' AND NOT EXISTS ("
+                        "   SELECT 1 FROM dispatches WHERE occurrence_id = ?1"
+                        "      AND status IN ('pending', 'sending', 'retry'))",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, now);
+        return bind_exec(&b);
+}
+
+int store_occurrence_counts(Store *s, int64_t id, occurrence_count_t each, void *userdata) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT category, status, COUNT(*) FROM dispatches"
+                        " WHERE occurrence_id = ?1 GROUP BY category, status",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        r = bind_end(&b);
+        while (r >= 0 && (r = store_step(st)) > 0)
+                r = each(column_text(st, 0), column_text(st, 1),
+                         (unsigned) sqlite3_column_int64(st, 2), userdata);
+        return r;
+}
+
+int store_occurrences_unfinished(Store *s, const char *since, occurrence_each_t each,
+                                 void *userdata) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT id, key FROM occurrences WHERE state != 'done' AND created_at >= ?1"
+                        " ORDER BY id",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_text(&b, since);
+        r = bind_end(&b);
+        while (r >= 0 && (r = store_step(st)) > 0)
+                r = each(sqlite3_column_int64(st, 0), column_text(st, 1), userdata);
+        return r;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Campaign occurrences: one row per schedule × the time it stands for
+ * ("deadline@2026-12-14T09:30"), unique by that key — what makes the same occurrence,
+ * started by the daemon and by cron, planned once. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* 1 with *ret_id when an occurrence with this key exists, 0 when not, or a negative errno. */
+int store_occurrence_find(Store *s, const char *key, int64_t *ret_id);
+
+typedef struct OccurrenceRecord {
+        const char *key;
+        const char *schedule;
+        const char *at;                 /* the local time it stands for */
+        const char *origin;             /* dunnctl | dunnd | catch-up */
+        const char *channels;           /* the schedule's channels in failover order, "sms,email" */
+} OccurrenceRecord;
+
+int store_occurrence_insert(Store *s, const OccurrenceRecord *o, const char *now, int64_t *ret_id);
+int store_occurrence_set_selected(Store *s, int64_t id, unsigned selected);
+
+/* The occurrence's channels in failover order ("sms,email"); the caller frees it. */
+int store_occurrence_channels(Store *s, int64_t id, char **ret);
+
+/* Marks the occurrence done when nothing is left to send. */
+int store_occurrence_finish_if_drained(Store *s, int64_t id, const char *now);
+
+/* Calls each(category, status, count) for the occurrence's rows grouped so. */
+typedef int (*occurrence_count_t)(const char *category, const char *status, unsigned n,
+                                  void *userdata);
+int store_occurrence_counts(Store *s, int64_t id, occurrence_count_t each, void *userdata);
+
+/* Calls each(id, key) for occurrences not done that were created since `since` (a store
+ * timestamp), oldest first. */
+typedef int (*occurrence_each_t)(int64_t id, const char *key, void *userdata);
+int store_occurrences_unfinished(Store *s, const char *since, occurrence_each_t each,
+                                 void *userdata);

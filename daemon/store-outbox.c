@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "outcome.h"
+#include "store-household.h"
+#include "store-internal.h"
+#include "store-outbox.h"
+
+int store_outbox_add(Store *s, const OutboxPlanned *p, const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "INSERT INTO dispatches (occurrence_id, household_id, channel, contact_id,"
+                        "  recipient, recipient_name, category, template, subject, text, parts,"
+                        "  amount, status, error, created_at, updated_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+                        "         ?15, ?15)",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, p->occurrence_id);
+        bind_int64(&b, p->household_id);
+        bind_text(&b, p->channel);
+        bind_int64_or_null(&b, p->contact_id, p->contact_id > 0);
+        bind_text(&b, strempty(p->recipient));
+        bind_text(&b, strempty(p->recipient_name));
+        bind_text(&b, p->category);
+        bind_text(&b, p->template_name);
+        bind_text(&b, p->subject);
+        bind_text(&b, p->text);
+        bind_int(&b, (int) p->parts);
+        bind_int64(&b, p->amount);
+        bind_text(&b, p->skip_reason ? "skipped" : "pending");
+        bind_text(&b, p->skip_reason);
+        bind_text(&b, now);
+        return bind_exec(&b);
+}
+
+static int dup_text(sqlite3_stmt *st, int i, char **ret) {
+        const char *t = column_text_or_null(st, i);
+
+        *ret = NULL;
+        if (!t)
+                return 0;
+        *ret = strdup(t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *channel,
+                          OutboxRow *row, int64_t *ret_balance) {
+        int r = 0;
+
+        *row = (OutboxRow) {
+                .id = sqlite3_column_int64(st, 0),
+                .occurrence_id = occurrence_id,
+                .household_id = sqlite3_column_int64(st, 1),
+                .contact_id = sqlite3_column_int64(st, 2),
+                .attempts = sqlite3_column_int(st, 3),
+                .created_usec = (uint64_t) sqlite3_column_int64(st, 4) * 1000000ULL,
+        };
+        *ret_balance = sqlite3_column_int64(st, 10);
+        row->channel = strdup(channel);
+        if (!row->channel)
+                r = -ENOMEM;
+        if (r >= 0)
+                r = dup_text(st, 5, &row->unit);
+        if (r >= 0)
+                r = dup_text(st, 6, &row->recipient);
+        if (r >= 0)
+                r = dup_text(st, 7, &row->name);
+        if (r >= 0)
+                r = dup_text(st, 8, &row->subject);
+        if (r >= 0)
+                r = dup_text(st, 9, &row->text);
+        if (r >= 0 && (!row->unit || !row->recipient || !row->text))
+                r = -EBADMSG;
+        if (r < 0)
+                outbox_row_done(row);
+        return r;
+}
+
+/* The due rows of a channel, oldest first: two walks of the (status, occurrence_id,
+ * channel) index — an OR of the two made SQLite scan the whole occurrence per claim. */
+static int read_candidates(Store *s, int64_t occurrence_id, const char *channel,
+                           uint64_t now_usec, size_t max, OutboxRow *rows, int64_t *balances,
+                           size_t *ret_n) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        size_t n = 0;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "WITH p AS (SELECT id FROM dispatches WHERE status = 'pending'"
+                        "             AND occurrence_id = ?1 AND channel = ?2 ORDER BY id LIMIT ?4),"
+                        "     r AS (SELECT id FROM dispatches WHERE status = 'retry'"
+                        "             AND occurrence_id = ?1 AND channel = ?2 AND next_attempt_usec <= ?3"
+                        "           ORDER BY id LIMIT ?4)"
+                        "SELECT d.id, d.household_id, d.contact_id, d.attempts,"
+                        "       CAST(strftime('%s', d.created_at) AS INTEGER), h.unit, d.recipient,"
+                        "       d.recipient_name, d.subject, d.text, h.balance"
+                        "  FROM dispatches d JOIN households h ON h.id = d.household_id"
+                        " WHERE d.id IN (SELECT id FROM p UNION ALL SELECT id FROM r)"
+                        " ORDER BY d.id LIMIT ?4",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, occurrence_id);
+        bind_text(&b, channel);
+        bind_int64(&b, (int64_t) now_usec);
+        bind_int64(&b, (int64_t) max);
+        r = bind_end(&b);
+        while (r >= 0 && n < max && (r = store_step(st)) > 0) {
+                r = read_candidate(st, occurrence_id, channel, &rows[n], &balances[n]);
+                if (r >= 0)
+                        n++;
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        outbox_row_done(&rows[i]);
+                return r;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+static int cancel_paid(Store *s, int64_t id, const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "UPDATE dispatches SET status = 'cancelled', error = 'paid before the send',"
+                        "  updated_at = ?2 WHERE id = ?1 AND status IN ('pending', 'retry')",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, now);
+        return bind_exec(&b);
+}
+
+static int claim_one(Store *s, int64_t id, const char *carrier, const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "UPDATE dispatches SET status = 'sending', attempts = attempts + 1,"
+                        "  claimed_by = ?2, carrier = ?3, updated_at = ?4"
+                        " WHERE id = ?1 AND status IN ('pending', 'retry')",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_int64(&b, (int64_t) getpid());
+        bind_text(&b, carrier);
+        bind_text(&b, now);
+        r = bind_exec(&b);
+        /* inside BEGIN IMMEDIATE nobody else writes: a row that is not due any more is a bug */
+        if (r >= 0 && store_changes(s) != 1)
+                r = -ESTALE;
+        return r;
+}
+
+int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
+                       const char *carrier, size_t max, OutboxRow *rows, size_t *ret_n,
+                       unsigned *cancelled) {
+        _cleanup_free_ OutboxRow *cand = NULL;
+        _cleanup_free_ int64_t *balances = NULL;
+        char now[STORE_TIMESTAMP_BUFSZ];
+        size_t n = 0;
+        int r = 0;
+
+        *ret_n = 0;
+        if (max == 0)
+                return 0;
+        cand = calloc(max, sizeof(*cand));
+        balances = calloc(max, sizeof(*balances));
+        if (!cand || !balances)
+                return -ENOMEM;
+        store_now(now, sizeof(now));
+        /* rows cancelled because the household paid leave room: look again, a few times */
+        for (int round = 0; round < 4 && n < max; round++) {
+                unsigned cancelled_now = 0;
+                size_t got = 0;
+
+                r = read_candidates(s, occurrence_id, channel, now_usec, max - n, cand, balances,
+                                    &got);
+                if (r < 0)
+                        break;
+                for (size_t i = 0; i < got; i++) {
+                        if (r >= 0 && balances[i] <= 0) {
+                                /* a payment recorded before the send means no send */
+                                r = cancel_paid(s, cand[i].id, now);
+                                cancelled_now += r >= 0;
+                        } else if (r >= 0) {
+                                r = claim_one(s, cand[i].id, carrier, now);
+                                if (r >= 0) {
+                                        cand[i].attempts++;
+                                        rows[n++] = cand[i];
+                                        cand[i] = (OutboxRow) {};
+                                        continue;
+                                }
+                        }
+                        outbox_row_done(&cand[i]);
+                }
+                *cancelled += cancelled_now;
+                if (r < 0 || cancelled_now == 0)
+                        break;
+        }
+        if (r < 0) {
+                for (size_t i = 0; i < n; i++)
+                        outbox_row_done(&rows[i]);
+                return r;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+int store_outbox_next_retry(Store *s, int64_t occurrence_id, const char *channel,
+                            uint64_t *ret_usec) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT MIN(next_attempt_usec) FROM dispatches"
+                        " WHERE status = 'retry' AND occurrence_id = ?1 AND channel = ?2",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, occurrence_id);
+        bind_text(&b, channel);
+        r = bind_step(&b);
+        if (r < 0)
+                return r;
+        *ret_usec = r > 0 ? (uint64_t) sqlite3_column_int64(st, 0) : 0;
+        return 0;
+}
+
+/* The household's next channel after the failed one, in the schedule's order, that has a
+ * usable contact and no row yet in this occurrence: queue the same text there, once. */
+static int failover(Store *s, const OutboxRow *row, const char *now, bool *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "WITH RECURSIVE split(ch, rest, pos) AS ("
+                        "   SELECT '', (SELECT channels FROM occurrences WHERE id = ?2) || ',', 0"
+                        "   UNION ALL SELECT substr(rest, 1, instr(rest, ',') - 1),"
+                        "                    substr(rest, instr(rest, ',') + 1), pos + 1"
+                        "     FROM split WHERE rest != ''),"
+                        " failed AS (SELECT pos FROM split WHERE ch = ?3),"
+                        " nextc AS ("
+                        "   SELECT c.id AS contact_id, c.channel, c.address, split.pos"
+                        "     FROM split JOIN contacts c ON c.channel = split.ch"
+                        "    WHERE c.household_id = ?4 AND c.state != 'invalid'"
+                        "      AND split.pos > (SELECT pos FROM failed)"
+                        "      AND NOT (c.channel = 'sms' AND (SELECT category FROM dispatches"
+                        "                                       WHERE id = ?1) = 'unreachable')"
+                        "      AND NOT EXISTS (SELECT 1 FROM dispatches d WHERE d.occurrence_id = ?2"
+                        "                         AND d.household_id = ?4 AND d.channel = c.channel)"
+                        "    ORDER BY split.pos, c.priority, c.id LIMIT 1)"
+                        " INSERT INTO dispatches (occurrence_id, household_id, channel, contact_id,"
+                        "   recipient, recipient_name, category, template, subject, text, parts, amount,"
+                        "   status, created_at, updated_at)"
+                        " SELECT d.occurrence_id, d.household_id, nextc.channel, nextc.contact_id,"
+                        "        nextc.address, d.recipient_name, d.category, d.template, d.subject,"
+                        "        d.text, d.parts, d.amount, 'pending', ?5, ?5"
+                        "   FROM dispatches d, nextc WHERE d.id = ?1",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, row->id);
+        bind_int64(&b, row->occurrence_id);
+        bind_text(&b, row->channel);
+        bind_int64(&b, row->household_id);
+        bind_text(&b, now);
+        r = bind_exec(&b);
+        if (r >= 0)
+                *ret = store_changes(s) > 0;
+        return r;
+}
+
+int store_outbox_record(Store *s, const OutboxRow *row, const OutboxDecision *d,
+                        const struct dunnd_outcome *o, bool *ret_failover) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        char now[STORE_TIMESTAMP_BUFSZ];
+        Binder b;
+        int r;
+
+        *ret_failover = false;
+        r = store_query(s,
+                        "UPDATE dispatches SET status = ?2, outcome = ?3, error = ?4,"
+                        "  carrier_message_id = ?5, attempts = attempts + ?6, claimed_by = NULL,"
+                        "  next_attempt_usec = ?7, updated_at = ?8,"
+                        "  sent_at = CASE WHEN ?2 = 'sent' THEN ?8 ELSE sent_at END"
+                        " WHERE id = ?1 AND status = 'sending'",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        store_now(now, sizeof(now));
+        bind_int64(&b, row->id);
+        bind_text(&b, outbox_status_to_string(d->status));
+        bind_text(&b, outcome_class_to_string(o->klass));
+        bind_text_or_null(&b, o->error);
+        bind_text_or_null(&b, o->message_id);
+        bind_int(&b, d->attempts_delta);
+        bind_int64_or_null(&b, (int64_t) d->next_attempt_usec, d->next_attempt_usec > 0);
+        bind_text(&b, now);
+        r = bind_exec(&b);
+        if (r < 0)
+                return r;
+        /* a row that is not ours any more (recovered as interrupted by another process
+         * that thought we were gone) keeps what it says */
+        if (store_changes(s) != 1)
+                return -ESTALE;
+        if (o->klass == DUNND_OUTCOME_INVALID_RECIPIENT) {
+                if (row->contact_id > 0) {
+                        r = store_contact_mark_invalid(s, row->contact_id,
+                                                       o->error[0] ? o->error : "invalid recipient", now);
+                        if (r < 0)
+                                return r;
+                }
+                r = failover(s, row, now, ret_failover);
+        }
+        return r;
+}
+
+static bool pid_alive(int64_t pid) {
+        if (pid <= 0 || pid > INT32_MAX)
+                return false;
+        return kill((pid_t) pid, 0) >= 0 || errno != ESRCH;
+}
+
+int store_outbox_recover_interrupted(Store *s) {
+        _cleanup_reset_ sqlite3_stmt *list = NULL, *mark = NULL;
+        _cleanup_rollback_ Store *tx = NULL;
+        char now[STORE_TIMESTAMP_BUFSZ];
+        _cleanup_free_ int64_t *dead = NULL;
+        size_t n_dead = 0, cap = 0;
+        int r, marked = 0;
+
+        r = store_begin(s);
+        if (r < 0)
+                return r;
+        tx = s;
+        r = store_stmt(s, "SELECT DISTINCT claimed_by FROM dispatches WHERE status = 'sending'",
+                       &list);
+        if (r < 0)
+                return r;
+        while ((r = store_step(list)) > 0) {
+                int64_t pid = sqlite3_column_int64(list, 0);
+
+                /* a live process other than us is still sending its rows; our own pid:
+                 * callers only recover before they start sending */
+                if (pid != getpid() && pid_alive(pid))
+                        continue;
+                if (n_dead == cap) {
+                        int64_t *nd = realloc(dead, (cap = cap ? cap * 2 : 8) * sizeof(*dead));
+                        if (!nd)
+                                return -ENOMEM;
+                        dead = nd;
+                }
+                dead[n_dead++] = pid;
+        }
+        if (r < 0)
+                return r;
+        store_stmt_resetp(&list);
+        r = store_stmt(s,
+                       "UPDATE dispatches SET status = 'unknown', outcome = 'unknown',"
+                       "  error = 'interrupted while sending (process ' || ?1 || ' ended); it may"
+                       " have reached the carrier, so it is not re-sent', claimed_by = NULL,"
+                       "  updated_at = ?2"
+                       " WHERE status = 'sending' AND claimed_by IS ?1",
+                       &mark);
+        if (r < 0)
+                return r;
+        store_now(now, sizeof(now));
+        for (size_t i = 0; i < n_dead; i++) {
+                Binder b = bind_begin(mark);
+
+                bind_int64(&b, dead[i]);
+                bind_text(&b, now);
+                r = bind_exec(&b);
+                if (r < 0)
+                        return r;
+                marked += store_changes(s);
+        }
+        r = store_commit(s);
+        if (r < 0)
+                return r;
+        tx = NULL;
+        return marked;
+}
+
+int store_outbox_count_open(Store *s, int64_t occurrence_id, const char *channel, unsigned *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT COUNT(*) FROM dispatches WHERE status IN ('pending', 'retry')"
+                        "   AND occurrence_id = ?1 AND (?2 IS NULL OR channel = ?2)",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, occurrence_id);
+        bind_text(&b, channel);
+        r = bind_step(&b);
+        if (r < 0)
+                return r;
+        *ret = r > 0 ? (unsigned) sqlite3_column_int64(st, 0) : 0;
+        return 0;
+}
+
+int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receipt) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        char now[STORE_TIMESTAMP_BUFSZ];
+        Binder b;
+        int r;
+
+        /* Only rows that went to a carrier take receipts. An unknown row is settled: any
+         * receipt proves the request arrived; "undelivered" makes it failed (final, not
+         * re-sent: the carrier had it). A later, weaker receipt never overrides
+         * "delivered". */
+        r = store_query(s,
+                        "UPDATE dispatches SET"
+                        "  receipt = CASE WHEN receipt = 'delivered' THEN receipt ELSE ?2 END,"
+                        "  receipt_at = ?3, updated_at = ?3,"
+                        "  status = CASE"
+                        "    WHEN status = 'unknown' AND ?2 = 'undelivered' THEN 'failed'"
+                        "    WHEN status = 'unknown' AND ?2 != 'queued' THEN 'sent'"
+                        "    WHEN status = 'sent' AND ?2 = 'undelivered' AND receipt IS NOT 'delivered'"
+                        "      THEN 'failed'"
+                        "    ELSE status END,"
+                        "  sent_at = CASE WHEN status = 'unknown' AND ?2 NOT IN ('undelivered', 'queued')"
+                        "    THEN ?3 ELSE sent_at END,"
+                        "  error = CASE WHEN status = 'unknown' OR ?2 = 'undelivered'"
+                        "    THEN 'delivery receipt: ' || ?2 ELSE error END"
+                        " WHERE id = ?1 AND status IN ('sent', 'unknown')",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, dispatch_id);
+        bind_text(&b, receipt);
+        bind_text(&b, store_now(now, sizeof(now)));
+        r = bind_exec(&b);
+        return r < 0 ? r : store_changes(s) > 0;
+}

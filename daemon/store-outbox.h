@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The outbox rows in the store (the dispatches table: the outbox and the log in one), and
+ * the SQL of the transitions outbox.h describes. Claims and records run inside the
+ * caller's transaction, so the dispatcher can group-commit outcomes with the next claim. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "outbox.h"
+#include "store.h"
+
+/* A row the planner writes for one household. */
+typedef struct OutboxPlanned {
+        int64_t occurrence_id;
+        int64_t household_id;
+        int64_t contact_id;             /* 0 = none */
+        const char *channel;
+        const char *recipient;          /* "" when skipped */
+        const char *recipient_name;
+        const char *category;
+        const char *template_name;      /* "deadline/monthly" */
+        const char *subject;            /* NULL unless e-mail */
+        const char *text;
+        unsigned parts;
+        int64_t amount;                 /* fen */
+        const char *skip_reason;        /* NULL = pending; else the row is `skipped` */
+} OutboxPlanned;
+
+int store_outbox_add(Store *s, const OutboxPlanned *p, const char *now);
+
+/* Claims up to max due rows (pending, or retry whose time came by now_usec) of one channel
+ * of an occurrence, oldest first, into rows[]: each becomes `sending` with attempts + 1,
+ * claimed_by = our pid and the carrier's name. A due row of a household that no longer
+ * owes is `cancelled` instead and counted in *cancelled. *ret_n is how many were claimed.
+ * Inside a transaction; the caller commits before it sends any of them. */
+int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
+                       const char *carrier, size_t max, OutboxRow *rows, size_t *ret_n,
+                       unsigned *cancelled);
+
+/* When the earliest retry of the channel is due (µs), or 0 when none waits. */
+int store_outbox_next_retry(Store *s, int64_t occurrence_id, const char *channel,
+                            uint64_t *ret_usec);
+
+/* Writes the outcome of a claimed row as d decided, with what follows from it: an invalid
+ * recipient marks the contact invalid and queues the same text on the schedule's next
+ * channel that has a usable contact, once (*ret_failover). Inside a transaction. */
+int store_outbox_record(Store *s, const OutboxRow *row, const OutboxDecision *d,
+                        const struct dunnd_outcome *o, bool *ret_failover);
+
+/* Marks rows left in `sending` by processes that no longer exist as `unknown` (its own
+ * transaction). Returns the number of rows marked, or a negative errno. */
+int store_outbox_recover_interrupted(Store *s);
+
+/* Rows of the occurrence still to send (pending or retry), on channel (NULL: on any). */
+int store_outbox_count_open(Store *s, int64_t occurrence_id, const char *channel, unsigned *ret);
+
+/* A delivery receipt for a row: `unknown` or `sent` rows take it (an unknown row becomes
+ * sent, or failed for an undelivered receipt); a queued receipt changes nothing but the
+ * receipt column. Returns 1 when the row changed, 0 when there was nothing to change, or
+ * a negative errno. */
+int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receipt);
