@@ -314,9 +314,11 @@ int store_open(const char *path, StoreOpenMode mode, Store **ret, char *err, siz
         _cleanup_(store_closep) Store *s = NULL;
         struct stat st;
         int flags, r, version;
-        bool exists;
+        bool exists, memory;
 
-        exists = stat(path, &st) >= 0;
+        /* ":memory:" (the unit tests): SQLite's private in-memory database, no file */
+        memory = streq(path, ":memory:");
+        exists = memory || stat(path, &st) >= 0;
         if (!exists && mode != STORE_OPEN_CREATE) {
                 snprintf(err, errlen, "no database at '%s'; run 'dunnctl init' first", path);
                 return -ENOENT;

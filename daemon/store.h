@@ -28,7 +28,7 @@ typedef enum StoreOpenMode {
 
 typedef struct Store Store;
 
-/* Opens the database. On error returns a negative errno and puts a one-line explanation in
+/* Opens the database (":memory:": a private in-memory one, for tests). On error returns a negative errno and puts a one-line explanation in
  * err: -ENOENT "no database at '…'; run 'dunnctl init'", -EPROTO for a schema newer than
  * this program knows, -EACCES, -EIO. */
 int store_open(const char *path, StoreOpenMode mode, Store **ret, char *err, size_t errlen);

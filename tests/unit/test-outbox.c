@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The outbox: what an outcome makes of a row (outbox.c, pure), and the transitions in the
+ * store (store-outbox.c) on an in-memory database — claim, cancel, record, failover,
+ * recovery, and the bounds of a claim. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "outbox.h"
+#include "store-household.h"
+#include "store-internal.h"
+#include "store-ledger.h"
+#include "store-occurrence.h"
+#include "store-outbox.h"
+
+#define SEC 1000000ULL
+#define T0 (1765600000ULL * SEC)
+#define NOW "2026-12-14T01:30:00Z"
+
+/* ---- outbox_decide --------------------------------------------------------------------- */
+
+static const OutboxPolicy policy = { .max_attempts = 3, .max_age_usec = 3600 * SEC,
+                                     .retry_base_usec = 5 * SEC };
+
+static OutboxDecision decide(int attempts, enum dunnd_outcome_class k, int64_t retry_after_ms,
+                             bool paused, double jitter) {
+        OutboxRow row = { .attempts = attempts, .created_usec = T0 };
+        struct dunnd_outcome o = { .klass = k, .retry_after_ms = retry_after_ms };
+
+        return outbox_decide(&row, &policy, &o, T0 + 60 * SEC, paused, T0 + 120 * SEC, jitter);
+}
+
+static void test_decide_classes(void **state) {
+        OutboxDecision d;
+
+        (void) state;
+        d = decide(1, DUNND_OUTCOME_SENT, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_SENT);
+        assert_int_equal(d.attempts_delta, 0);
+        d = decide(1, DUNND_OUTCOME_UNKNOWN, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_UNKNOWN);
+        d = decide(1, DUNND_OUTCOME_REJECTED, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_FAILED);
+        d = decide(1, DUNND_OUTCOME_INVALID_RECIPIENT, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_FAILED);
+        /* a class no plugin should send is treated as "may have gone out" */
+        d = decide(1, (enum dunnd_outcome_class) 99, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_UNKNOWN);
+        /* carrier-wide refusal: nothing went out, not an attempt, pending again */
+        d = decide(2, DUNND_OUTCOME_CARRIER_FAILURE, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_REQUEUED);
+        assert_int_equal(d.attempts_delta, -1);
+        assert_string_equal(outbox_status_to_string(d.status), "pending");
+        /* a per-recipient cap: not an attempt, back at the end of its window */
+        d = decide(3, DUNND_OUTCOME_THROTTLED, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_RETRY);
+        assert_int_equal(d.attempts_delta, -1);
+        assert_int_equal(d.next_attempt_usec, T0 + 60 * SEC + OUTBOX_THROTTLE_DEFAULT_USEC);
+}
+
+static void test_decide_backoff(void **state) {
+        OutboxDecision d;
+
+        (void) state;
+        /* 5 s, doubled per attempt; jitter adds up to a quarter */
+        d = decide(1, DUNND_OUTCOME_TRANSIENT, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_RETRY);
+        assert_int_equal(d.next_attempt_usec, T0 + 60 * SEC + 5 * SEC);
+        d = decide(2, DUNND_OUTCOME_TRANSIENT, 0, false, 0);
+        assert_int_equal(d.next_attempt_usec, T0 + 60 * SEC + 10 * SEC);
+        d = decide(2, DUNND_OUTCOME_TRANSIENT, 0, false, 0.99);
+        assert_true(d.next_attempt_usec > T0 + 60 * SEC + 12 * SEC &&
+                    d.next_attempt_usec <= T0 + 60 * SEC + 12500000ULL);
+        /* out of attempts */
+        d = decide(3, DUNND_OUTCOME_TRANSIENT, 0, false, 0);
+        assert_int_equal(d.status, OUTBOX_FAILED);
+}
+
+/* Retry-After is honoured to the microsecond, never rounded down to the second. */
+static void test_decide_retry_after_exact(void **state) {
+        OutboxDecision d;
+
+        (void) state;
+        d = decide(1, DUNND_OUTCOME_TRANSIENT, 1000, false, 0.99);
+        assert_int_equal(d.next_attempt_usec, T0 + 60 * SEC + SEC);
+        d = decide(1, DUNND_OUTCOME_TRANSIENT, 1500, false, 0);
+        assert_int_equal(d.next_attempt_usec, T0 + 60 * SEC + 1500000ULL);
+        d = decide(1, DUNND_OUTCOME_THROTTLED, 250, false, 0);
+        assert_int_equal(d.next_attempt_usec, T0 + 60 * SEC + 250000ULL);
+}
+
+/* An outage is not the household's fault: with the breaker open a transient failure
+ * counts no attempt and waits for the pause — until max_age ends it. */
+static void test_decide_paused_carrier(void **state) {
+        OutboxRow old = { .attempts = 1, .created_usec = T0 - 2 * 3600 * SEC };
+        struct dunnd_outcome o = { .klass = DUNND_OUTCOME_TRANSIENT };
+        OutboxDecision d;
+
+        (void) state;
+        d = decide(3, DUNND_OUTCOME_TRANSIENT, 0, true, 0);
+        assert_int_equal(d.status, OUTBOX_RETRY);
+        assert_int_equal(d.attempts_delta, -1);
+        assert_int_equal(d.next_attempt_usec, T0 + 120 * SEC);
+        d = outbox_decide(&old, &policy, &o, T0, true, T0 + 60 * SEC, 0);
+        assert_int_equal(d.status, OUTBOX_FAILED);
+}
+
+/* ---- the store ------------------------------------------------------------------------- */
+
+typedef struct Fixture {
+        Store *store;
+        int64_t occurrence;
+        int64_t household[8];
+} Fixture;
+
+static int64_t add_household(Store *s, const char *unit, const char *phone, const char *email,
+                             int64_t owed) {
+        HouseholdRecord h = { .unit = unit, .building = "9", .property_type = "多层",
+                              .owner = "王一", .phone = phone, .email = email };
+        StoreChange c;
+        int64_t id;
+
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(store_household_find(s, unit, &id), 0);
+        if (owed > 0)
+                assert_int_equal(store_charge_upsert(s, id, "2026-11", owed, 20407, &c), 0);
+        return id;
+}
+
+static int setup(void **state) {
+        Fixture *f = calloc(1, sizeof(*f));
+        char err[256];
+
+        if (!f || store_open(":memory:", STORE_OPEN_CREATE, &f->store, err, sizeof(err)) < 0)
+                return -1;
+        for (int i = 0; i < 8; i++) {
+                char unit[16], phone[16], email[32];
+
+                snprintf(unit, sizeof(unit), "9-1-%d", i + 1);
+                snprintf(phone, sizeof(phone), "1390000%04d", i + 1);
+                snprintf(email, sizeof(email), "o%d@example.com", i + 1);
+                f->household[i] = add_household(f->store, unit, phone, email, 10000);
+        }
+        assert_int_equal(store_occurrence_insert(f->store, &(OccurrenceRecord) {
+                                 .key = "s@2026-12-14T09:30", .schedule = "s",
+                                 .at = "2026-12-14T09:30", .origin = "test", .channels = "sms,email",
+                         }, NOW, &f->occurrence), 0);
+        for (int i = 0; i < 8; i++) {
+                char phone[16];
+
+                snprintf(phone, sizeof(phone), "1390000%04d", i + 1);
+                assert_int_equal(store_outbox_add(f->store, &(OutboxPlanned) {
+                                         .occurrence_id = f->occurrence,
+                                         .household_id = f->household[i], .channel = "sms",
+                                         .contact_id = 0, .recipient = phone,
+                                         .recipient_name = "王一", .category = "new",
+                                         .template_name = "t/text", .text = "尊敬的业主…",
+                                         .parts = 1, .amount = 10000,
+                                 }, NOW), 0);
+        }
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state) {
+        Fixture *f = *state;
+
+        store_close(f->store);
+        free(f);
+        return 0;
+}
+
+static int query_int(Store *s, const char *sql) {
+        sqlite3_stmt *st = NULL;
+        int v = -1;
+
+        assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return v;
+}
+
+static const char *query_text(Store *s, const char *sql) {
+        static char buf[256];
+        sqlite3_stmt *st = NULL;
+
+        buf[0] = 0;
+        assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+                snprintf(buf, sizeof(buf), "%s", (const char *) sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return buf;
+}
+
+static size_t claim(Fixture *f, const char *channel, uint64_t now, size_t max, OutboxRow *rows,
+                    unsigned *cancelled) {
+        size_t n = SIZE_MAX;
+
+        assert_int_equal(store_begin(f->store), 0);
+        assert_int_equal(store_outbox_claim(f->store, f->occurrence, channel, now, "c1", max, rows,
+                                            &n, cancelled), 0);
+        assert_int_equal(store_commit(f->store), 0);
+        return n;
+}
+
+static int record(Fixture *f, const OutboxRow *row, OutboxStatus st, int delta, uint64_t next,
+                  enum dunnd_outcome_class k, bool *failover) {
+        OutboxDecision d = { .status = st, .attempts_delta = delta, .next_attempt_usec = next };
+        struct dunnd_outcome o = { .klass = k };
+        int r;
+
+        snprintf(o.message_id, sizeof(o.message_id), "m-%lld", (long long) row->id);
+        assert_int_equal(store_begin(f->store), 0);
+        r = store_outbox_record(f->store, row, &d, &o, failover);
+        assert_int_equal(store_commit(f->store), 0);
+        return r;
+}
+
+static void free_rows(OutboxRow *rows, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                outbox_row_done(&rows[i]);
+}
+
+/* A claim takes at most what it is asked for, oldest first, and marks exactly those. */
+static void test_claim_bounds(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0;
+        size_t n;
+
+        n = claim(f, "sms", T0, 3, rows, &cancelled);
+        assert_int_equal(n, 3);
+        assert_int_equal(cancelled, 0);
+        assert_true(rows[0].id < rows[1].id && rows[1].id < rows[2].id);
+        assert_int_equal(rows[0].attempts, 1);
+        assert_string_equal(rows[0].unit, "9-1-1");
+        assert_string_equal(rows[0].channel, "sms");
+        assert_string_equal(rows[0].recipient, "13900000001");
+        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 3);
+        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"
+                                             " AND carrier = 'c1' AND attempts = 1 AND claimed_by IS NOT NULL"), 3);
+        free_rows(rows, n);
+        /* the next claim goes on where that one stopped; an e-mail claim finds nothing */
+        n = claim(f, "email", T0, 8, rows, &cancelled);
+        assert_int_equal(n, 0);
+        n = claim(f, "sms", T0, 8, rows, &cancelled);
+        assert_int_equal(n, 5);
+        assert_string_equal(rows[0].unit, "9-1-4");
+        free_rows(rows, n);
+        assert_int_equal(claim(f, "sms", T0, 8, rows, &cancelled), 0);
+        assert_int_equal(claim(f, "sms", T0, 0, rows, &cancelled), 0);
+}
+
+/* A household that paid before the send is cancelled, and the claim fills up past it. */
+static void test_claim_cancels_paid(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0;
+        bool added;
+        size_t n;
+
+        assert_int_equal(store_payment_add(f->store, &(PaymentRecord) {
+                                 .household_id = f->household[0], .fen = 10000, .paid_day = 20435,
+                                 .dedup_key = "r1" }, NOW, &added), 0);
+        assert_true(added);
+        assert_int_equal(store_payment_add(f->store, &(PaymentRecord) {
+                                 .household_id = f->household[1], .fen = 10000, .paid_day = 20435,
+                                 .dedup_key = "r2" }, NOW, &added), 0);
+        n = claim(f, "sms", T0, 2, rows, &cancelled);
+        assert_int_equal(cancelled, 2);
+        assert_int_equal(n, 2);
+        assert_string_equal(rows[0].unit, "9-1-3");
+        assert_string_equal(rows[1].unit, "9-1-4");
+        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'cancelled'"
+                                             " AND error = 'paid before the send'"), 2);
+        free_rows(rows, n);
+}
+
+static void test_record_transitions(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0;
+        bool failover;
+        size_t n;
+
+        n = claim(f, "sms", T0, 4, rows, &cancelled);
+        assert_int_equal(n, 4);
+        assert_int_equal(record(f, &rows[0], OUTBOX_SENT, 0, 0, DUNND_OUTCOME_SENT, &failover), 0);
+        assert_false(failover);
+        assert_int_equal(record(f, &rows[1], OUTBOX_RETRY, 0, T0 + 1500000ULL, DUNND_OUTCOME_TRANSIENT,
+                                &failover), 0);
+        assert_int_equal(record(f, &rows[2], OUTBOX_REQUEUED, -1, 0, DUNND_OUTCOME_CARRIER_FAILURE,
+                                &failover), 0);
+        assert_int_equal(record(f, &rows[3], OUTBOX_UNKNOWN, 0, 0, DUNND_OUTCOME_UNKNOWN, &failover), 0);
+        assert_string_equal(query_text(f->store, "SELECT status || '|' || outcome || '|' || carrier_message_id"
+                                                 " || '|' || (sent_at IS NOT NULL) FROM dispatches"
+                                                 " WHERE id = (SELECT MIN(id) FROM dispatches)"),
+                            "sent|sent|m-1|1");
+        assert_string_equal(query_text(f->store, "SELECT status || '|' || attempts || '|' || next_attempt_usec"
+                                                 " FROM dispatches WHERE id = 2"),
+                            "retry|1|1765600001500000");
+        assert_string_equal(query_text(f->store, "SELECT status || '|' || attempts FROM dispatches WHERE id = 3"),
+                            "pending|0");
+        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 4"), "unknown");
+        /* recording a row twice: it is not `sending` any more */
+        assert_int_equal(record(f, &rows[0], OUTBOX_SENT, 0, 0, DUNND_OUTCOME_SENT, &failover), -ESTALE);
+        free_rows(rows, n);
+
+        /* the retry is not due 1 µs early, and is at its time; the requeued row is due */
+        n = claim(f, "sms", T0 + 1499999ULL, 8, rows, &cancelled);
+        for (size_t i = 0; i < n; i++)
+                assert_true(rows[i].id != 2);
+        free_rows(rows, n);
+        {
+                uint64_t next = 0;
+
+                assert_int_equal(store_outbox_next_retry(f->store, f->occurrence, "sms", &next), 0);
+                assert_int_equal(next, T0 + 1500000ULL);
+        }
+        n = claim(f, "sms", T0 + 1500000ULL, 8, rows, &cancelled);
+        assert_int_equal(n, 1);
+        assert_int_equal(rows[0].id, 2);
+        assert_int_equal(rows[0].attempts, 2);
+        free_rows(rows, n);
+}
+
+/* A wrong number: the contact is marked invalid and the text goes to the household's next
+ * channel, once. */
+static void test_failover_once(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[1], more[1];
+        unsigned cancelled = 0, open;
+        int64_t contact;
+        char *address = NULL;
+        bool failover;
+
+        assert_int_equal(store_contact_first(f->store, f->household[0], "sms", &contact, &address), 1);
+        free(address);
+        assert_int_equal(claim(f, "sms", T0, 1, rows, &cancelled), 1);
+        rows[0].contact_id = contact;
+        assert_int_equal(record(f, &rows[0], OUTBOX_FAILED, 0, 0, DUNND_OUTCOME_INVALID_RECIPIENT,
+                                &failover), 0);
+        assert_true(failover);
+        assert_string_equal(query_text(f->store, "SELECT state FROM contacts WHERE channel = 'sms'"
+                                                 " AND household_id = 1"), "invalid");
+        assert_int_equal(store_outbox_count_open(f->store, f->occurrence, "email", &open), 0);
+        assert_int_equal(open, 1);
+        assert_int_equal(claim(f, "email", T0, 1, more, &cancelled), 1);
+        assert_string_equal(more[0].recipient, "o1@example.com");
+        assert_string_equal(more[0].text, "尊敬的业主…");
+        /* the e-mail address is wrong too: nothing left to fail over to */
+        assert_int_equal(record(f, &more[0], OUTBOX_FAILED, 0, 0, DUNND_OUTCOME_INVALID_RECIPIENT,
+                                &failover), 0);
+        assert_false(failover);
+        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE household_id = 1"), 2);
+        free_rows(rows, 1);
+        free_rows(more, 1);
+}
+
+/* Rows a dead process left `sending` become unknown; a live one's stay. */
+static void test_recover_interrupted(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0, open;
+        size_t n;
+
+        n = claim(f, "sms", T0, 3, rows, &cancelled);
+        assert_int_equal(n, 3);
+        free_rows(rows, n);
+        /* one row claimed by a pid that is surely gone, one by a live other process (1) */
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET claimed_by = 2147483000 WHERE id = 1"), 0);
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET claimed_by = 1 WHERE id = 2"), 0);
+        assert_int_equal(store_outbox_recover_interrupted(f->store), 2);
+        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 1"), "unknown");
+        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 2"), "sending");
+        /* our own pid: callers recover only before they send, so it is ours from a crash */
+        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 3"), "unknown");
+        assert_non_null(strstr(query_text(f->store, "SELECT error FROM dispatches WHERE id = 1"),
+                               "not re-sent"));
+        assert_int_equal(store_outbox_recover_interrupted(f->store), 0);
+        assert_int_equal(store_outbox_count_open(f->store, f->occurrence, NULL, &open), 0);
+        assert_int_equal(open, 5);
+}
+
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_decide_classes),
+                cmocka_unit_test(test_decide_backoff),
+                cmocka_unit_test(test_decide_retry_after_exact),
+                cmocka_unit_test(test_decide_paused_carrier),
+                T(test_claim_bounds),
+                T(test_claim_cancels_paid),
+                T(test_record_transitions),
+                T(test_failover_once),
+                T(test_recover_interrupted),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

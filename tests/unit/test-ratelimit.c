@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The token bucket: rate on average, never more than burst at once, however long it was
+ * idle — the property that keeps a carrier's limit when the daemon wakes after a night. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "ratelimit.h"
+
+#define SEC 1000000ULL
+#define T0 (1765600000ULL * SEC)
+
+static void test_fresh_bucket_holds_burst(void **state) {
+        TokenBucket b;
+
+        (void) state;
+        token_bucket_init(&b, 20, 5);
+        assert_int_equal(token_bucket_available(&b, T0), 5);
+        token_bucket_consume(&b, 5);
+        assert_int_equal(token_bucket_available(&b, T0), 0);
+        /* the next token after 1/20 s, not a microsecond earlier */
+        assert_int_equal(token_bucket_wait(&b, T0), SEC / 20 + 1);
+        assert_int_equal(token_bucket_available(&b, T0 + SEC / 20 - 1), 0);
+        assert_int_equal(token_bucket_available(&b, T0 + SEC / 20 + 1), 1);
+}
+
+static void test_idle_does_not_save_up(void **state) {
+        TokenBucket b;
+
+        (void) state;
+        token_bucket_init(&b, 20, 5);
+        token_bucket_consume(&b, token_bucket_available(&b, T0));
+        /* a night idle: still only burst at once */
+        assert_int_equal(token_bucket_available(&b, T0 + 8 * 3600 * SEC), 5);
+        token_bucket_consume(&b, 5);
+        assert_int_equal(token_bucket_available(&b, T0 + 8 * 3600 * SEC), 0);
+        /* burst 0 means 1: a token at a time */
+        token_bucket_init(&b, 1, 0);
+        assert_int_equal(token_bucket_available(&b, T0 + 100 * SEC), 1);
+}
+
+static void test_take(void **state) {
+        TokenBucket b;
+
+        (void) state;
+        token_bucket_init(&b, 2, 1);
+        assert_int_equal(token_bucket_take(&b, T0), 0);
+        assert_int_equal(token_bucket_take(&b, T0), SEC / 2 + 1);
+        /* a refused take takes nothing */
+        assert_int_equal(token_bucket_take(&b, T0 + SEC / 4), SEC / 4 + 1);
+        assert_int_equal(token_bucket_take(&b, T0 + SEC / 2 + 1), 0);
+}
+
+static void test_unlimited(void **state) {
+        TokenBucket b;
+
+        (void) state;
+        token_bucket_init(&b, 0, 0);
+        assert_int_equal(token_bucket_available(&b, T0), SIZE_MAX);
+        token_bucket_consume(&b, 1000000);
+        assert_int_equal(token_bucket_available(&b, T0), SIZE_MAX);
+        assert_int_equal(token_bucket_wait(&b, T0), 0);
+        assert_int_equal(token_bucket_take(&b, T0), 0);
+}
+
+/* A sender that takes every token the moment it is there, for 30 simulated seconds after
+ * an idle hour: no one-second window holds more than rate + burst, and the average is the
+ * rate. */
+static void test_no_window_above_rate_plus_burst(void **state) {
+        enum { RATE = 50, BURST = 10, SECONDS = 30 };
+        static uint64_t sent_at[RATE * SECONDS + BURST + 100];
+        TokenBucket b;
+        uint64_t t = T0 + 3600 * SEC, end = t + SECONDS * SEC;
+        size_t n = 0, max_window = 0;
+
+        (void) state;
+        token_bucket_init(&b, RATE, BURST);
+        (void) token_bucket_available(&b, T0);
+        while (t < end) {
+                size_t k = token_bucket_available(&b, t);
+
+                if (k > 0) {
+                        token_bucket_consume(&b, k);
+                        for (size_t i = 0; i < k; i++)
+                                sent_at[n++] = t;
+                }
+                t += token_bucket_wait(&b, t);
+        }
+        for (size_t i = 0, j = 0; i < n; i++) {
+                while (j < n && sent_at[j] < sent_at[i] + SEC)
+                        j++;
+                if (j - i > max_window)
+                        max_window = j - i;
+        }
+        assert_true(max_window <= RATE + BURST);
+        assert_true(max_window >= RATE);
+        /* the average: burst at the start, then the rate */
+        assert_true(n >= (size_t) RATE * SECONDS && n <= (size_t) RATE * SECONDS + BURST + 1);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_fresh_bucket_holds_burst),
+                cmocka_unit_test(test_idle_does_not_save_up),
+                cmocka_unit_test(test_take),
+                cmocka_unit_test(test_unlimited),
+                cmocka_unit_test(test_no_window_above_rate_plus_burst),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
