@@ -540,23 +540,41 @@ static int write_households(Importer *im, ImportReport *rep, const char *now) {
         return 0;
 }
 
+/* Charges come household by household (billing exports list a unit's periods together):
+ * each run of rows of one unit is written with one balance update. */
 static int write_charges(Importer *im, ImportReport *rep) {
-        for (size_t i = 0; i < im->n_rows; i++) {
+        _cleanup_free_ ChargeRecord *recs = NULL;
+        _cleanup_free_ StoreChange *changes = NULL;
+        size_t i = 0;
+
+        recs = calloc(im->n_rows + 1, sizeof(*recs));
+        changes = calloc(im->n_rows + 1, sizeof(*changes));
+        if (!recs || !changes)
+                return -ENOMEM;
+        while (i < im->n_rows) {
                 Row *row = &im->rows[i];
-                StoreChange c;
+                size_t n = 0;
                 int64_t id;
                 int r;
 
                 r = lookup_unit(im, row, &id);
-                if (r <= 0) {
-                        if (r < 0)
-                                return r;
-                        continue;
-                }
-                r = store_charge_upsert(im->store, id, row->value[F_PERIOD], row->fen, row->day, &c);
                 if (r < 0)
                         return r;
-                count_change(rep, c);
+                for (; i < im->n_rows && streq(im->rows[i].value[F_UNIT], row->value[F_UNIT]); i++)
+                        recs[n++] = (ChargeRecord) { .period = im->rows[i].value[F_PERIOD],
+                                                     .fen = im->rows[i].fen,
+                                                     .due_day = im->rows[i].day };
+                if (r == 0) {
+                        /* unknown unit: every row of it is an error (the first one said so) */
+                        for (size_t k = i - n + 1; k < i; k++)
+                                (void) lookup_unit(im, &im->rows[k], &id);
+                        continue;
+                }
+                r = store_charges_upsert(im->store, id, recs, n, changes);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < n; k++)
+                        count_change(rep, changes[k]);
         }
         return 0;
 }

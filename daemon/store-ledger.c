@@ -6,23 +6,47 @@
 #include "store-ledger.h"
 #include "timeutil.h"
 
-int store_charge_upsert(Store *s, int64_t household_id, const char *period, int64_t fen,
-                        int64_t due_day, StoreChange *ret) {
+/* The household's balance moves with every charge and payment this module writes. */
+static int balance_add(Store *s, int64_t household_id, int64_t delta) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        if (delta == 0)
+                return 0;
+        r = store_query(s, "UPDATE households SET balance = balance + ?2 WHERE id = ?1", &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        bind_int64(&b, delta);
+        r = bind_exec(&b);
+        if (r >= 0 && store_changes(s) != 1)
+                r = -ENOENT;
+        return r;
+}
+
+static int charge_upsert_one(Store *s, int64_t household_id, const ChargeRecord *c,
+                             StoreChange *ret, int64_t *delta) {
         _cleanup_reset_ sqlite3_stmt *exists = NULL, *upsert = NULL;
         char due[DATE_BUFSZ];
+        int64_t old = 0;
         bool existed;
         Binder b;
         int r;
 
-        r = store_query(s, "SELECT 1 FROM charges WHERE household_id = ?1 AND period = ?2", &exists, &b);
+        r = store_query(s, "SELECT amount FROM charges WHERE household_id = ?1 AND period = ?2",
+                        &exists, &b);
         if (r < 0)
                 return r;
         bind_int64(&b, household_id);
-        bind_text(&b, period);
+        bind_text(&b, c->period);
         r = bind_step(&b);
         if (r < 0)
                 return r;
         existed = r > 0;
+        if (existed)
+                old = sqlite3_column_int64(exists, 0);
+        store_stmt_resetp(&exists);
 
         r = store_query(s,
                         "INSERT INTO charges (household_id, period, amount, due_date) VALUES (?1, ?2, ?3, ?4)"
@@ -32,14 +56,36 @@ int store_charge_upsert(Store *s, int64_t household_id, const char *period, int6
         if (r < 0)
                 return r;
         bind_int64(&b, household_id);
-        bind_text(&b, period);
-        bind_int64(&b, fen);
-        bind_text(&b, date_format(due_day, due));
+        bind_text(&b, c->period);
+        bind_int64(&b, c->fen);
+        bind_text(&b, date_format(c->due_day, due));
         r = bind_exec(&b);
         if (r < 0)
                 return r;
         *ret = !existed ? STORE_ADDED : store_changes(s) > 0 ? STORE_UPDATED : STORE_UNCHANGED;
+        *delta += c->fen - old;
         return 0;
+}
+
+int store_charges_upsert(Store *s, int64_t household_id, const ChargeRecord *rows, size_t n,
+                         StoreChange *ret) {
+        int64_t delta = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                r = charge_upsert_one(s, household_id, &rows[i], &ret[i], &delta);
+                if (r < 0)
+                        return r;
+        }
+        /* one balance update for the household's charges, not one per period */
+        return balance_add(s, household_id, delta);
+}
+
+int store_charge_upsert(Store *s, int64_t household_id, const char *period, int64_t fen,
+                        int64_t due_day, StoreChange *ret) {
+        ChargeRecord c = { .period = period, .fen = fen, .due_day = due_day };
+
+        return store_charges_upsert(s, household_id, &c, 1, ret);
 }
 
 int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *ret_added) {
@@ -64,9 +110,20 @@ int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *r
         bind_text(&b, p->dedup_key);
         bind_text(&b, now);
         r = bind_exec(&b);
-        if (r >= 0)
-                *ret_added = store_changes(s) > 0;
-        return r;
+        if (r < 0)
+                return r;
+        *ret_added = store_changes(s) > 0;
+        return *ret_added ? balance_add(s, p->household_id, -p->fen) : 0;
+}
+
+int store_ledger_recount(Store *s) {
+        return store_exec(s,
+                          "UPDATE households SET balance ="
+                          "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
+                          "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0)"
+                          " WHERE balance IS NOT"
+                          "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
+                          "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0)");
 }
 
 int store_payment_find(Store *s, int64_t household_id, const char *dedup_key, int64_t *ret_fen,

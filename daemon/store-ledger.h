@@ -2,14 +2,25 @@
 #pragma once
 
 /* Money the store holds: charges (what a household owes per period) and payments, in
- * integer fen. households.balance (charges − payments) follows from them by triggers. */
+ * integer fen. This module is their one writer, and keeps households.balance (charges −
+ * payments), which the debtor selection walks, in step with every write. */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "store-household.h"
 
-/* Adds the charge of a period or updates its amount and due date. Inside a transaction. */
+typedef struct ChargeRecord {
+        const char *period;             /* "2026-11" */
+        int64_t fen;                    /* > 0 */
+        int64_t due_day;
+} ChargeRecord;
+
+/* Adds the charges of a household's periods, or updates their amounts and due dates;
+ * ret[i] tells what happened to rows[i]. Inside a transaction. */
+int store_charges_upsert(Store *s, int64_t household_id, const ChargeRecord *rows, size_t n,
+                         StoreChange *ret);
+/* The same for one period. */
 int store_charge_upsert(Store *s, int64_t household_id, const char *period, int64_t fen,
                         int64_t due_day, StoreChange *ret);
 
@@ -31,6 +42,10 @@ int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *r
  * none, or a negative errno. */
 int store_payment_find(Store *s, int64_t household_id, const char *dedup_key, int64_t *ret_fen,
                        int64_t *ret_paid_day);
+
+/* Recomputes every household's balance from its charges and payments (after writes that
+ * did not come through this module). */
+int store_ledger_recount(Store *s);
 
 /* What the household owes right now (charges − payments, fen; <= 0 when nothing). */
 int store_household_balance(Store *s, int64_t household_id, int64_t *ret_owed);

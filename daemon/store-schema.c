@@ -135,31 +135,16 @@ static const char migration_2[] =
         "ALTER TABLE dispatches ADD COLUMN receipt_at TEXT;";
 
 /* 3: selection streams over the households that owe. `balance` (charges − payments, fen)
- * is kept by triggers, so every writer — dunnctl, an import, an ops person's sqlite3 —
- * keeps it right, and a partial index finds the debtors without reading the households
- * that paid. Charges are read per household in the order payments settle them. Retry
+ * is kept by store-ledger.c, the one writer of charges and payments (triggers did it too,
+ * at twice the cost of an import: SQLite runs a trigger as a sub-program per row), and a
+ * partial index finds the debtors without reading the households that paid. Retry
  * times are µs: a "Retry-After: 1" must not come back 0.4 s early. */
 static const char migration_3[] =
         "ALTER TABLE households ADD COLUMN balance INTEGER NOT NULL DEFAULT 0;"
         "UPDATE households SET balance ="
         "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
         "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0);"
-        "CREATE TRIGGER charges_balance_insert AFTER INSERT ON charges BEGIN"
-        "  UPDATE households SET balance = balance + NEW.amount WHERE id = NEW.household_id; END;"
-        "CREATE TRIGGER charges_balance_delete AFTER DELETE ON charges BEGIN"
-        "  UPDATE households SET balance = balance - OLD.amount WHERE id = OLD.household_id; END;"
-        "CREATE TRIGGER charges_balance_update AFTER UPDATE OF amount, household_id ON charges BEGIN"
-        "  UPDATE households SET balance = balance - OLD.amount WHERE id = OLD.household_id;"
-        "  UPDATE households SET balance = balance + NEW.amount WHERE id = NEW.household_id; END;"
-        "CREATE TRIGGER payments_balance_insert AFTER INSERT ON payments BEGIN"
-        "  UPDATE households SET balance = balance - NEW.amount WHERE id = NEW.household_id; END;"
-        "CREATE TRIGGER payments_balance_delete AFTER DELETE ON payments BEGIN"
-        "  UPDATE households SET balance = balance + OLD.amount WHERE id = OLD.household_id; END;"
-        "CREATE TRIGGER payments_balance_update AFTER UPDATE OF amount, household_id ON payments BEGIN"
-        "  UPDATE households SET balance = balance + OLD.amount WHERE id = OLD.household_id;"
-        "  UPDATE households SET balance = balance - NEW.amount WHERE id = NEW.household_id; END;"
         "CREATE INDEX households_owing ON households(id) WHERE balance > 0;"
-        "CREATE INDEX charges_household_due ON charges(household_id, due_date, period);"
         /* the outbox is claimed per channel: one carrier's backlog never hides another's */
         "DROP INDEX dispatches_status;"
         "CREATE INDEX dispatches_due ON dispatches(status, occurrence_id, channel);"

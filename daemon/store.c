@@ -364,7 +364,10 @@ int store_open(const char *path, StoreOpenMode mode, Store **ret, char *err, siz
                 if (r < 0)
                         goto sqlfail;
         }
-        r = store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+        /* temp_store: the statement journals of statements with triggers, and sorters, stay in
+         * memory instead of one small write() each to a temporary file */
+        r = store_exec(s, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"
+                          " PRAGMA temp_store = MEMORY;");
         if (r < 0)
                 goto sqlfail;
 

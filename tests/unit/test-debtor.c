@@ -92,18 +92,26 @@ static int64_t household(Fixture *f, const char *unit, const char *building, con
         return sqlite3_last_insert_rowid(f->store->db);
 }
 
+/* Charges and payments go through the ledger, which keeps the balance the selection walks. */
 static void charge(Fixture *f, const char *unit, const char *period, int64_t fen, const char *due) {
-        sql(f, "INSERT INTO charges (household_id, period, amount, due_date)"
-               " SELECT id, '%s', %lld, '%s' FROM households WHERE unit = '%s'",
-            period, (long long) fen, due, unit);
-        assert_int_equal(sqlite3_changes(f->store->db), 1);
+        ChargeRecord c = { .period = period, .fen = fen };
+        StoreChange change;
+        int64_t id;
+
+        assert_int_equal(store_household_find(f->store, unit, &id), 0);
+        assert_int_equal(date_parse(due, &c.due_day), 0);
+        assert_int_equal(store_charges_upsert(f->store, id, &c, 1, &change), 0);
+        assert_int_equal(change, STORE_ADDED);
 }
 
 static void payment(Fixture *f, const char *unit, int64_t fen, const char *paid_at, const char *key) {
-        sql(f, "INSERT INTO payments (household_id, amount, paid_at, dedup_key, recorded_at)"
-               " SELECT id, %lld, '%s', '%s', 'x' FROM households WHERE unit = '%s'",
-            (long long) fen, paid_at, key, unit);
-        assert_int_equal(sqlite3_changes(f->store->db), 1);
+        PaymentRecord p = { .fen = fen, .dedup_key = key };
+        bool added;
+
+        assert_int_equal(store_household_find(f->store, unit, &p.household_id), 0);
+        assert_int_equal(date_parse(paid_at, &p.paid_day), 0);
+        assert_int_equal(store_payment_add(f->store, &p, "x", &added), 0);
+        assert_true(added);
 }
 
 static DebtorQuery query(const Fixture *f) {

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+
+/* The household and ledger modules of the store: one way to change a category (with its
+ * history), one way to record a payment, and the balance the debtor selection walks kept
+ * in step with every charge and payment. */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "store-household.h"
+#include "store-internal.h"
+#include "store-ledger.h"
+#include "timeutil.h"
+
+#define NOW "2026-12-10T01:00:00Z"
+
+static int query_int(Store *s, const char *sql) {
+        sqlite3_stmt *st = NULL;
+        int v = -1;
+
+        assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        return v;
+}
+
+static int setup(void **state) {
+        Store *s = NULL;
+        char err[256];
+
+        if (store_open(":memory:", STORE_OPEN_CREATE, &s, err, sizeof(err)) < 0)
+                return -1;
+        *state = s;
+        return 0;
+}
+
+static int teardown(void **state) {
+        store_close(*state);
+        return 0;
+}
+
+static int64_t day(const char *s) {
+        int64_t d;
+
+        assert_int_equal(date_parse(s, &d), 0);
+        return d;
+}
+
+static void test_household_upsert(void **state) {
+        Store *s = *state;
+        HouseholdRecord h = { .unit = "1-1-101", .building = "1", .property_type = "多层",
+                              .owner = "张三", .phone = "13900000001", .area_centi = 8850 };
+        StoreChange c;
+        int64_t id;
+
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(c, STORE_ADDED);
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(c, STORE_UNCHANGED);
+        h.area_centi = 9000;
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(c, STORE_UPDATED);
+        /* a new number becomes the first tried; the old one stays, second */
+        h.phone = "13900000002";
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(c, STORE_UPDATED);
+        assert_int_equal(store_household_find(s, "1-1-101", &id), 0);
+        {
+                int64_t contact;
+                char *address = NULL;
+
+                assert_int_equal(store_contact_first(s, id, "sms", &contact, &address), 1);
+                assert_string_equal(address, "13900000002");
+                free(address);
+                assert_int_equal(store_contact_mark_invalid(s, contact, "空号", NOW), 0);
+                assert_int_equal(store_contact_first(s, id, "sms", &contact, &address), 1);
+                assert_string_equal(address, "13900000001");
+                free(address);
+                assert_int_equal(store_contact_first(s, id, "email", &contact, &address), 0);
+        }
+        assert_int_equal(store_household_find(s, "9-9-999", &id), -ENOENT);
+}
+
+static void test_category_changes_with_history(void **state) {
+        Store *s = *state;
+        HouseholdRecord h = { .unit = "1-1-101", .building = "1", .property_type = "多层", .owner = "张三" };
+        StoreChange c;
+        bool changed;
+        unsigned moved;
+        int64_t id;
+
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(store_household_find(s, "1-1-101", &id), 0);
+        assert_int_equal(store_household_set_category(s, id, CATEGORY_PROMISED, day("2026-12-08"),
+                                                      "电话: 8号交", "dunnctl", NOW,
+                                                      CATEGORY_SET_ALWAYS, &changed), 0);
+        assert_true(changed);
+        /* the same again from an import: nothing, no history */
+        assert_int_equal(store_household_set_category(s, id, CATEGORY_PROMISED, day("2026-12-08"),
+                                                      NULL, "import", NOW, CATEGORY_SET_IF_CHANGED,
+                                                      &changed), 0);
+        assert_false(changed);
+        /* staff record the same call again: history, because a call happened */
+        assert_int_equal(store_household_set_category(s, id, CATEGORY_PROMISED, day("2026-12-08"),
+                                                      "又打了一次", "dunnctl", NOW,
+                                                      CATEGORY_SET_ALWAYS, &changed), 0);
+        assert_true(changed);
+        assert_int_equal(query_int(s, "SELECT COUNT(*) FROM category_history"), 2);
+        /* the 8th passed: the promise is broken, through the same function */
+        assert_int_equal(store_household_break_promises(s, day("2026-12-08"), "broken", NOW, &moved), 0);
+        assert_int_equal(moved, 0);     /* on the 8th itself it still stands */
+        assert_int_equal(store_household_break_promises(s, day("2026-12-09"), "broken", NOW, &moved), 0);
+        assert_int_equal(moved, 1);
+        assert_int_equal(query_int(s, "SELECT COUNT(*) FROM households WHERE category = 'unclear'"
+                                      " AND promise_date IS NULL"), 1);
+        assert_int_equal(query_int(s, "SELECT COUNT(*) FROM category_history WHERE category = 'unclear'"
+                                      " AND source = 'campaign' AND note = 'broken'"), 1);
+        /* notes: an import's duplicate is skipped, staff notes are not */
+        bool added;
+
+        assert_int_equal(store_household_add_note(s, id, "电梯故障", "import", NOW, true, &added), 0);
+        assert_true(added);
+        assert_int_equal(store_household_add_note(s, id, "电梯故障", "import", NOW, true, &added), 0);
+        assert_false(added);
+        assert_int_equal(store_household_add_note(s, id, "电梯故障", "dunnctl", NOW, false, &added), 0);
+        assert_true(added);
+}
+
+/* Every charge and payment the ledger writes moves the household's balance. */
+static void test_balance_follows_the_ledger(void **state) {
+        Store *s = *state;
+        HouseholdRecord h = { .unit = "1-1-101", .building = "1", .property_type = "多层", .owner = "张三" };
+        ChargeRecord rows[] = {
+                { .period = "2026-10", .fen = 10000, .due_day = day("2026-10-15") },
+                { .period = "2026-11", .fen = 20000, .due_day = day("2026-11-15") },
+        };
+        StoreChange c, changes[2];
+        int64_t id, owed, fen, paid;
+        bool added;
+
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(store_household_find(s, "1-1-101", &id), 0);
+        assert_int_equal(store_charges_upsert(s, id, rows, 2, changes), 0);
+        assert_int_equal(changes[0], STORE_ADDED);
+        assert_int_equal(changes[1], STORE_ADDED);
+        assert_int_equal(store_household_balance(s, id, &owed), 0);
+        assert_int_equal(owed, 30000);
+        /* the billing system corrected November */
+        rows[1].fen = 18000;
+        assert_int_equal(store_charges_upsert(s, id, rows, 2, changes), 0);
+        assert_int_equal(changes[0], STORE_UNCHANGED);
+        assert_int_equal(changes[1], STORE_UPDATED);
+        assert_int_equal(store_household_balance(s, id, &owed), 0);
+        assert_int_equal(owed, 28000);
+        assert_int_equal(store_payment_add(s, &(PaymentRecord) { .household_id = id, .fen = 10000,
+                                                                 .paid_day = day("2026-11-20"),
+                                                                 .reference = "W1", .dedup_key = "W1" },
+                                           NOW, &added), 0);
+        assert_true(added);
+        /* the same reference again: nothing, the balance as it was */
+        assert_int_equal(store_payment_add(s, &(PaymentRecord) { .household_id = id, .fen = 10000,
+                                                                 .paid_day = day("2026-11-20"),
+                                                                 .reference = "W1", .dedup_key = "W1" },
+                                           NOW, &added), 0);
+        assert_false(added);
+        assert_int_equal(store_household_balance(s, id, &owed), 0);
+        assert_int_equal(owed, 18000);
+        assert_int_equal(store_payment_find(s, id, "W1", &fen, &paid), 1);
+        assert_int_equal(fen, 10000);
+        assert_int_equal(paid, day("2026-11-20"));
+        assert_int_equal(store_payment_find(s, id, "nope", &fen, &paid), 0);
+        /* a payment is never zero or negative */
+        assert_int_equal(store_payment_add(s, &(PaymentRecord) { .household_id = id, .fen = 0,
+                                                                 .dedup_key = "z" }, NOW, &added),
+                         -EINVAL);
+        /* and the balance agrees with a recount */
+        assert_int_equal(store_ledger_recount(s), 0);
+        assert_int_equal(store_household_balance(s, id, &owed), 0);
+        assert_int_equal(owed, 18000);
+}
+
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                T(test_household_upsert),
+                T(test_category_changes_with_history),
+                T(test_balance_follows_the_ledger),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
