@@ -174,7 +174,10 @@ fuzz: deps $(FUZZ_BINS)
 			2>&1 | tail -n 3 || exit 1; \
 	done
 
-bench: deps
+# Not part of check: it takes about ten minutes and prints figures, never fails on time.
+# BENCH_QUICK=1 make bench is the two-minute version (tests/bench/README.md).
+bench:
+	@scripts/deps bench
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tests/bench/run $(B)
 

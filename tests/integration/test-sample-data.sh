@@ -139,3 +139,60 @@ start=$(date +%s%N)
 "$GEN" 2000 "$T/speed" 2>/dev/null
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 check "2,000 households in under a second (${ms} ms)" test "$ms" -lt 1000
+
+# The files of the default invocation, as written before --owing-share existed (and before
+# the generator was made faster): adding the option must not move one byte of them.
+check_eq "default output unchanged (checksums of 2,000 households, seed 1)" \
+        "4556193f9cf72a5990f4af24a8f28f16 716b5f78a644a4d5b218716a443b03e4 2871044074560e0ce04b21cf74cfa79a e4c72183d5f63263c041306415ada717" \
+        "$(cd "$T/a" && md5sum categories.csv charges.csv households.csv payments.csv | cut -d' ' -f1 | tr '\n' ' ' | sed 's/ $//')"
+
+# --- --owing-share: that share owes, and they are the ones dunnctl debtors lists ----------
+owing() {       # owing DIR: households whose payments fall short of their charges
+        /usr/bin/python3 - "$1" <<'PY'
+import csv, collections, os, sys
+d = sys.argv[1]
+def fen(s):
+    a, b = s.split('.')
+    return int(a) * 100 + int(b)
+due, paid = collections.Counter(), collections.Counter()
+for r in csv.DictReader(open(os.path.join(d, 'charges.csv'), encoding='utf-8', newline='')):
+    due[r['unit']] += fen(r['amount'])
+for r in csv.DictReader(open(os.path.join(d, 'payments.csv'), encoding='utf-8', newline='')):
+    paid[r['unit']] += fen(r['amount'])
+print(sum(1 for u in due if paid[u] < due[u]))
+PY
+}
+debtors_listed() {      # debtors_listed DIR: what dunnctl debtors reports after importing DIR
+        local db="$1/dunnd.db" k
+        "$DUNNCTL" --db "$db" init >/dev/null || return 1
+        for k in households charges payments categories; do
+                "$DUNNCTL" --db "$db" import $k "$1/$k.csv" >/dev/null || return 1
+        done
+        echo $(( $("$DUNNCTL" --db "$db" debtors --format csv | wc -l) - 1 ))
+}
+"$GEN" 1000 "$T/o20" --owing-share 0.2 2>/dev/null
+# (small sizes where size does not matter: make check stays as fast as it was)
+"$GEN" 300 "$T/o20x" --owing-share 0.2 2>/dev/null
+"$GEN" 300 "$T/o20y" --owing-share 0.2 2>/dev/null
+"$GEN" 300 "$T/o20s" --owing-share 0.2 --seed 5 2>/dev/null
+same=yes
+for f in households charges payments categories; do cmp -s "$T/o20x/$f.csv" "$T/o20y/$f.csv" || same=no; done
+check_eq "--owing-share: same arguments, identical files" yes "$same"
+check "--owing-share: another seed, other payments" bash -c "! cmp -s '$T/o20x/payments.csv' '$T/o20s/payments.csv'"
+# the register is drawn before who pays what: only prepaid_balance (column 13) may differ
+check_eq "--owing-share: the same households" "$(head -n 1001 "$T/a/households.csv" | cut -d, -f1-12 | md5sum)" \
+        "$(cut -d, -f1-12 "$T/o20/households.csv" | md5sum)"
+n20=$(owing "$T/o20")
+[ "$n20" -ge 170 ] && [ "$n20" -le 230 ] \
+        && ok "--owing-share 0.2: about 20% owe ($n20 of 1000)" || nok "--owing-share 0.2: about 20% owe ($n20 of 1000)"
+check_eq "--owing-share 0.2: dunnctl debtors lists exactly the households that owe" "$n20" "$(debtors_listed "$T/o20")"
+"$GEN" 100 "$T/o0" --owing-share 0 2>/dev/null
+check_eq "--owing-share 0: nobody owes" "0 0" "$(owing "$T/o0") $(debtors_listed "$T/o0")"
+check_eq "--owing-share 0: no categories" 1 "$(wc -l <"$T/o0/categories.csv")"
+"$GEN" 100 "$T/o1" --owing-share 1 2>/dev/null
+check_eq "--owing-share 1: everybody owes" "100 100" "$(owing "$T/o1") $(debtors_listed "$T/o1")"
+for bad in -0.1 1.5 abc nan; do
+        "$GEN" 5 "$T/y" --owing-share "$bad" >/dev/null 2>&1
+        check_eq "bad --owing-share '$bad' exits 2" 2 "$?"
+done
+check "no output left for a bad --owing-share" test ! -e "$T/y"
