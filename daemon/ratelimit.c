@@ -12,14 +12,28 @@ void token_bucket_init(TokenBucket *b, double rate, unsigned burst) {
 }
 
 static void refill(TokenBucket *b, uint64_t now_usec) {
+        uint64_t from = now_usec;
+
         if (b->last_usec && now_usec > b->last_usec) {
+                double over;
+
                 b->tokens += (double) (now_usec - b->last_usec) * b->rate / 1e6;
                 /* the cap: a bucket idle all night must not send a night's worth at once */
-                if (b->tokens > b->burst)
+                over = b->tokens - b->burst;
+                if (over > 0) {
                         b->tokens = b->burst;
+                        /* A wake-up a little late (less than one token's time) keeps the
+                         * schedule: the refill clock stays that much behind, so the next token
+                         * is not late too. Without this, every late wake-up is lost and a
+                         * bucket of burst 1 delivers ~8% under its rate. A window still never
+                         * holds more than rate + burst: each token still comes one interval
+                         * after the one before it. */
+                        if (over < 1.0)
+                                from = now_usec - (uint64_t) (over * 1e6 / b->rate);
+                }
         }
-        if (now_usec > b->last_usec)
-                b->last_usec = now_usec;
+        if (from > b->last_usec)
+                b->last_usec = from;
 }
 
 size_t token_bucket_available(TokenBucket *b, uint64_t now_usec) {

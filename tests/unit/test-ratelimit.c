@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "macro.h"
 #include "ratelimit.h"
 
 #define SEC 1000000ULL
@@ -104,6 +105,40 @@ static void test_no_window_above_rate_plus_burst(void **state) {
         assert_true(n >= (size_t) RATE * SECONDS && n <= (size_t) RATE * SECONDS + BURST + 1);
 }
 
+/* The same sender, but every wake-up is late by up to most of an interval (a busy loop, a
+ * commit): the rate is still met, and still no window above rate + burst. */
+static void test_late_wakeups_keep_the_rate(void **state) {
+        enum { RATE = 200, BURST = 1, SECONDS = 20 };
+        static uint64_t sent_at[RATE * SECONDS + 100];
+        TokenBucket b;
+        uint64_t t = T0, end = T0 + SECONDS * SEC, lcg = 12345;
+        size_t n = 0, max_window = 0;
+
+        (void) state;
+        token_bucket_init(&b, RATE, BURST);
+        while (t < end) {
+                size_t k = token_bucket_available(&b, t);
+
+                if (k > 0) {
+                        token_bucket_consume(&b, k);
+                        for (size_t i = 0; i < k && n < ELEMENTSOF(sent_at); i++)
+                                sent_at[n++] = t;
+                }
+                lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+                /* 0 to 90 % of an interval (5 ms) late */
+                t += token_bucket_wait(&b, t) + (lcg >> 33) % (SEC / RATE * 9 / 10);
+        }
+        for (size_t i = 0, j = 0; i < n; i++) {
+                while (j < n && sent_at[j] < sent_at[i] + SEC)
+                        j++;
+                if (j - i > max_window)
+                        max_window = j - i;
+        }
+        assert_true(max_window <= RATE + BURST);
+        /* within 2 % of the rate (it was 8 % under before the refill kept the schedule) */
+        assert_true(n >= (size_t) (RATE * SECONDS * 0.98));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fresh_bucket_holds_burst),
@@ -111,6 +146,7 @@ int main(void) {
                 cmocka_unit_test(test_take),
                 cmocka_unit_test(test_unlimited),
                 cmocka_unit_test(test_no_window_above_rate_plus_burst),
+                cmocka_unit_test(test_late_wakeups_keep_the_rate),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
