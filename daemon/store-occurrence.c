@@ -82,9 +82,12 @@ int store_occurrence_finish_if_drained(Store *s, int64_t id, const char *now) {
 
         r = store_query(s,
                         "UPDATE occurrences SET state = 'done', finished_at = ?2"
-                        " WHERE id = ?1 AND state != 'done' AND NOT EXISTS ("
-                        "   SELECT 1 FROM dispatches WHERE occurrence_id = ?1"
-                        "      AND status IN ('pending', 'sending', 'retry'))",
+                        " WHERE id = ?1 AND state != 'done'"
+                        "   AND NOT EXISTS (SELECT 1 FROM dispatches WHERE status IN ('pending', 'retry')"
+                        "                      AND occurrence_id = ?1)"
+                        /* the few rows being sent, not the occurrence's thousands */
+                        "   AND NOT EXISTS (SELECT 1 FROM dispatches INDEXED BY dispatches_sending"
+                        "                    WHERE status = 'sending' AND occurrence_id = ?1)",
                         &st, &b);
         if (r < 0)
                 return r;

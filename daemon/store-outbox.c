@@ -86,28 +86,58 @@ static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *c
         return r;
 }
 
-/* The due rows of a channel, oldest first: two walks of the (status, occurrence_id,
- * channel) index — an OR of the two made SQLite scan the whole occurrence per claim. */
-static int read_candidates(Store *s, int64_t occurrence_id, const char *channel,
-                           uint64_t now_usec, size_t max, OutboxRow *rows, int64_t *balances,
-                           size_t *ret_n) {
+static int cancel_paid(Store *s, int64_t id, const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "UPDATE dispatches SET status = 'cancelled', error = 'paid before the send',"
+                        "  claimed_by = NULL, attempts = attempts - 1, updated_at = ?2"
+                        " WHERE id = ?1 AND status = 'sending'",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_text(&b, now);
+        return bind_exec(&b);
+}
+
+static int row_cmp(const void *a, const void *b) {
+        const OutboxRow *x = a, *y = b;
+
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One statement claims the batch: the due rows of the channel, oldest first (two walks of
+ * the partial index of open rows — an OR of the two made SQLite scan the whole occurrence;
+ * "status IN (...)" repeats the index's condition so SQLite may use it), become `sending`,
+ * and come back with what the send needs. */
+static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
+                       const char *carrier, const char *now, size_t max, OutboxRow *rows,
+                       int64_t *balances, size_t *ret_n) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         size_t n = 0;
         Binder b;
         int r;
 
         r = store_query(s,
-                        "WITH p AS (SELECT id FROM dispatches WHERE status = 'pending'"
-                        "             AND occurrence_id = ?1 AND channel = ?2 ORDER BY id LIMIT ?4),"
-                        "     r AS (SELECT id FROM dispatches WHERE status = 'retry'"
-                        "             AND occurrence_id = ?1 AND channel = ?2 AND next_attempt_usec <= ?3"
-                        "           ORDER BY id LIMIT ?4)"
-                        "SELECT d.id, d.household_id, d.contact_id, d.attempts,"
-                        "       CAST(strftime('%s', d.created_at) AS INTEGER), h.unit, d.recipient,"
-                        "       d.recipient_name, d.subject, d.text, h.balance"
-                        "  FROM dispatches d JOIN households h ON h.id = d.household_id"
-                        " WHERE d.id IN (SELECT id FROM p UNION ALL SELECT id FROM r)"
-                        " ORDER BY d.id LIMIT ?4",
+                        "UPDATE dispatches SET status = 'sending', attempts = attempts + 1,"
+                        "  claimed_by = ?5, carrier = ?6, updated_at = ?7"
+                        " WHERE id IN ("
+                        "   SELECT id FROM (SELECT id FROM dispatches WHERE status IN ('pending', 'retry')"
+                        "                      AND status = 'pending' AND occurrence_id = ?1"
+                        "                      AND channel = ?2 ORDER BY id LIMIT ?4)"
+                        "   UNION ALL"
+                        "   SELECT id FROM (SELECT id FROM dispatches WHERE status IN ('pending', 'retry')"
+                        "                      AND status = 'retry' AND occurrence_id = ?1 AND channel = ?2"
+                        "                      AND next_attempt_usec <= ?3 ORDER BY id LIMIT ?4)"
+                        "   ORDER BY 1 LIMIT ?4)"
+                        " RETURNING id, household_id, contact_id, attempts,"
+                        "   CAST(strftime('%s', created_at) AS INTEGER),"
+                        "   (SELECT unit FROM households WHERE id = household_id), recipient,"
+                        "   recipient_name, subject, text,"
+                        "   (SELECT balance FROM households WHERE id = household_id)",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -115,8 +145,16 @@ static int read_candidates(Store *s, int64_t occurrence_id, const char *channel,
         bind_text(&b, channel);
         bind_int64(&b, (int64_t) now_usec);
         bind_int64(&b, (int64_t) max);
+        bind_int64(&b, (int64_t) getpid());
+        bind_text(&b, carrier);
+        bind_text(&b, now);
         r = bind_end(&b);
-        while (r >= 0 && n < max && (r = store_step(st)) > 0) {
+        /* every RETURNING row is read: the update completes only when the statement does */
+        while (r >= 0 && (r = store_step(st)) > 0) {
+                if (n >= max) {
+                        r = -EOVERFLOW;
+                        break;
+                }
                 r = read_candidate(st, occurrence_id, channel, &rows[n], &balances[n]);
                 if (r >= 0)
                         n++;
@@ -130,49 +168,9 @@ static int read_candidates(Store *s, int64_t occurrence_id, const char *channel,
         return 0;
 }
 
-static int cancel_paid(Store *s, int64_t id, const char *now) {
-        _cleanup_reset_ sqlite3_stmt *st = NULL;
-        Binder b;
-        int r;
-
-        r = store_query(s,
-                        "UPDATE dispatches SET status = 'cancelled', error = 'paid before the send',"
-                        "  updated_at = ?2 WHERE id = ?1 AND status IN ('pending', 'retry')",
-                        &st, &b);
-        if (r < 0)
-                return r;
-        bind_int64(&b, id);
-        bind_text(&b, now);
-        return bind_exec(&b);
-}
-
-static int claim_one(Store *s, int64_t id, const char *carrier, const char *now) {
-        _cleanup_reset_ sqlite3_stmt *st = NULL;
-        Binder b;
-        int r;
-
-        r = store_query(s,
-                        "UPDATE dispatches SET status = 'sending', attempts = attempts + 1,"
-                        "  claimed_by = ?2, carrier = ?3, updated_at = ?4"
-                        " WHERE id = ?1 AND status IN ('pending', 'retry')",
-                        &st, &b);
-        if (r < 0)
-                return r;
-        bind_int64(&b, id);
-        bind_int64(&b, (int64_t) getpid());
-        bind_text(&b, carrier);
-        bind_text(&b, now);
-        r = bind_exec(&b);
-        /* inside BEGIN IMMEDIATE nobody else writes: a row that is not due any more is a bug */
-        if (r >= 0 && store_changes(s) != 1)
-                r = -ESTALE;
-        return r;
-}
-
 int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
                        const char *carrier, size_t max, OutboxRow *rows, size_t *ret_n,
                        unsigned *cancelled) {
-        _cleanup_free_ OutboxRow *cand = NULL;
         _cleanup_free_ int64_t *balances = NULL;
         char now[STORE_TIMESTAMP_BUFSZ];
         size_t n = 0;
@@ -181,36 +179,40 @@ int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uin
         *ret_n = 0;
         if (max == 0)
                 return 0;
-        cand = calloc(max, sizeof(*cand));
         balances = calloc(max, sizeof(*balances));
-        if (!cand || !balances)
+        if (!balances)
                 return -ENOMEM;
         store_now(now, sizeof(now));
         /* rows cancelled because the household paid leave room: look again, a few times */
         for (int round = 0; round < 4 && n < max; round++) {
                 unsigned cancelled_now = 0;
-                size_t got = 0;
+                size_t got = 0, kept = n;
 
-                r = read_candidates(s, occurrence_id, channel, now_usec, max - n, cand, balances,
-                                    &got);
+                r = claim_batch(s, occurrence_id, channel, now_usec, carrier, now, max - n, rows + n,
+                                balances, &got);
                 if (r < 0)
                         break;
                 for (size_t i = 0; i < got; i++) {
+                        OutboxRow *row = &rows[n + i];
+
+                        /* a payment recorded before the send means no send */
                         if (r >= 0 && balances[i] <= 0) {
-                                /* a payment recorded before the send means no send */
-                                r = cancel_paid(s, cand[i].id, now);
+                                r = cancel_paid(s, row->id, now);
                                 cancelled_now += r >= 0;
-                        } else if (r >= 0) {
-                                r = claim_one(s, cand[i].id, carrier, now);
-                                if (r >= 0) {
-                                        cand[i].attempts++;
-                                        rows[n++] = cand[i];
-                                        cand[i] = (OutboxRow) {};
-                                        continue;
-                                }
+                                outbox_row_done(row);
+                                continue;
                         }
-                        outbox_row_done(&cand[i]);
+                        if (r < 0) {
+                                outbox_row_done(row);
+                                continue;
+                        }
+                        if (&rows[kept] != row) {
+                                rows[kept] = *row;
+                                *row = (OutboxRow) {};
+                        }
+                        kept++;
                 }
+                n = kept;
                 *cancelled += cancelled_now;
                 if (r < 0 || cancelled_now == 0)
                         break;
@@ -220,6 +222,8 @@ int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uin
                         outbox_row_done(&rows[i]);
                 return r;
         }
+        /* RETURNING comes in the order SQLite updated them: send oldest first */
+        qsort(rows, n, sizeof(OutboxRow), row_cmp);
         *ret_n = n;
         return 0;
 }
@@ -232,7 +236,8 @@ int store_outbox_next_retry(Store *s, int64_t occurrence_id, const char *channel
 
         r = store_query(s,
                         "SELECT MIN(next_attempt_usec) FROM dispatches"
-                        " WHERE status = 'retry' AND occurrence_id = ?1 AND channel = ?2",
+                        " WHERE status IN ('pending', 'retry') AND status = 'retry'"
+                        "   AND occurrence_id = ?1 AND channel = ?2",
                         &st, &b);
         if (r < 0)
                 return r;

@@ -145,9 +145,14 @@ static const char migration_3[] =
         "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
         "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0);"
         "CREATE INDEX households_owing ON households(id) WHERE balance > 0;"
-        /* the outbox is claimed per channel: one carrier's backlog never hides another's */
+        /* The outbox is claimed per channel (one carrier's backlog never hides another's)
+         * from the rows still to send; the rows being sent are found for crash recovery.
+         * Partial indexes: a row leaves them as it moves on, and a row settled (the log,
+         * which grows for years) is in neither, so recording an outcome writes no index. */
         "DROP INDEX dispatches_status;"
-        "CREATE INDEX dispatches_due ON dispatches(status, occurrence_id, channel);"
+        "CREATE INDEX dispatches_open ON dispatches(occurrence_id, channel, status)"
+        "  WHERE status IN ('pending', 'retry');"
+        "CREATE INDEX dispatches_sending ON dispatches(claimed_by) WHERE status = 'sending';"
         "ALTER TABLE dispatches ADD COLUMN next_attempt_usec INTEGER;"
         "UPDATE dispatches SET next_attempt_usec = next_attempt_at * 1000000"
         "  WHERE next_attempt_at IS NOT NULL;"
