@@ -11,6 +11,7 @@
 #include "config.h"
 #include "log.h"
 #include "timeutil.h"
+#include "variant.h"
 
 #define DEFAULT_DATABASE "/var/lib/dunnd/dunnd.db"
 #define DEFAULT_TIMEZONE "Asia/Shanghai"
@@ -362,17 +363,6 @@ static void load_carriers(Loader *l, const config_setting_t *list) {
 
 /* ---- templates --------------------------------------------------------------------- */
 
-static const char *const variant_keys[_TEMPLATE_VARIANT_MAX] = {
-        [TEMPLATE_TEXT] = "text",
-        [TEMPLATE_MONTHLY] = "monthly",
-        [TEMPLATE_PREPAID] = "prepaid",
-        [TEMPLATE_AWAY] = "away",
-};
-
-const char *template_variant_to_string(TemplateVariant v) {
-        return v < _TEMPLATE_VARIANT_MAX ? variant_keys[v] : NULL;
-}
-
 static Template *parse_template(Loader *l, const config_setting_t *s, const char *tname,
                                 const char *what, const char *text) {
         Template *t = NULL;
@@ -403,9 +393,9 @@ static void load_template(Loader *l, config_setting_t *s, ConfigTemplate *t) {
         }
         check_known_keys(l, s, "a template", known);
         for (int v = 0; v < _TEMPLATE_VARIANT_MAX; v++)
-                if (get_string(l, s, variant_keys[v], &t->source[v]))
-                        t->variant[v] = parse_template(l, config_setting_get_member(s, variant_keys[v]),
-                                                       t->name, variant_keys[v], t->source[v]);
+                if (get_string(l, s, variant_to_string(v), &t->source[v]))
+                        t->variant[v] = parse_template(l, config_setting_get_member(s, variant_to_string(v)),
+                                                       t->name, variant_to_string(v), t->source[v]);
         if (get_string(l, s, "subject", &t->subject_source))
                 t->subject = parse_template(l, config_setting_get_member(s, "subject"), t->name,
                                             "subject", t->subject_source);
@@ -436,23 +426,6 @@ const ConfigTemplate *config_find_template(const Config *c, const char *name) {
                 if (streq_ptr(c->templates[i].name, name))
                         return &c->templates[i];
         return NULL;
-}
-
-TemplateVariant config_template_pick_variant(const ConfigTemplate *t, Category category,
-                                             bool prepaid) {
-        if (category == CATEGORY_AWAY && t->variant[TEMPLATE_AWAY])
-                return TEMPLATE_AWAY;
-        if (prepaid && t->variant[TEMPLATE_PREPAID])
-                return TEMPLATE_PREPAID;
-        if (!prepaid && t->variant[TEMPLATE_MONTHLY])
-                return TEMPLATE_MONTHLY;
-        if (t->variant[TEMPLATE_TEXT])
-                return TEMPLATE_TEXT;
-        return prepaid ? TEMPLATE_MONTHLY : TEMPLATE_PREPAID;
-}
-
-const Template *config_template_pick(const ConfigTemplate *t, Category category, bool prepaid) {
-        return t->variant[config_template_pick_variant(t, category, prepaid)];
 }
 
 /* ---- schedules --------------------------------------------------------------------- */

@@ -116,12 +116,6 @@ Config *config_free(Config *c);
 const ConfigSchedule *config_find_schedule(const Config *c, const char *name);
 const ConfigTemplate *config_find_template(const Config *c, const char *name);
 
-/* Picks the variant for a household: away -> away, prepaid -> prepaid, monthly -> monthly,
- * falling back to text. Never NULL for a loaded config (load checks a fallback exists). */
-const Template *config_template_pick(const ConfigTemplate *t, Category category, bool prepaid);
-TemplateVariant config_template_pick_variant(const ConfigTemplate *t, Category category,
-                                             bool prepaid);
-const char *template_variant_to_string(TemplateVariant v);
 
 static inline void config_freep(Config **c) {
         if (*c)

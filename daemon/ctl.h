@@ -55,5 +55,6 @@ int verb_check_config(Ctl *ctl, int argc, char *argv[]);
 int verb_preview(Ctl *ctl, int argc, char *argv[]);
 int verb_run(Ctl *ctl, int argc, char *argv[]);
 int verb_schedules(Ctl *ctl, int argc, char *argv[]);
+int verb_calendar(Ctl *ctl, int argc, char *argv[]);
 int verb_carriers(Ctl *ctl, int argc, char *argv[]);
 int verb_test_carrier(Ctl *ctl, int argc, char *argv[]);

@@ -8,7 +8,6 @@
 #include <locale.h>
 #include <stdio.h>
 
-#include "calendar-cmd.h"
 #include "ctl.h"
 #include "log.h"
 
@@ -17,13 +16,6 @@ typedef struct Verb {
         int (*run)(Ctl *ctl, int argc, char *argv[]);
         const char *summary;
 } Verb;
-
-static int verb_calendar_ctl(Ctl *ctl, int argc, char *argv[]) {
-        /* the estate's zone applies to expressions that name none; without a config, $TZ */
-        if (ctl_load_config(ctl, false) != 0)
-                return EXIT_USAGE;
-        return verb_calendar(argc, argv, ctl->config ? ctl->config->timezone : NULL);
-}
 
 static const Verb verbs[] = {
         { "init", verb_init, "create or migrate the database" },
@@ -36,7 +28,7 @@ static const Verb verbs[] = {
         { "run", verb_run, "run one occurrence of a schedule now (cron)" },
         { "log", verb_log, "the dispatch log" },
         { "schedules", verb_schedules, "configured schedules and their next elapse" },
-        { "calendar", verb_calendar_ctl, "check a calendar expression and its next elapses" },
+        { "calendar", verb_calendar, "check a calendar expression and its next elapses" },
         { "carriers", verb_carriers, "the loaded carriers: plugin, ABI, channel, rate" },
         { "test-carrier", verb_test_carrier, "send one test message through a carrier" },
         { "check-config", verb_check_config, "validate the configuration and carriers" },

@@ -9,6 +9,7 @@
 #include "render.h"
 #include "store-household.h"
 #include "timeutil.h"
+#include "variant.h"
 
 typedef struct Planner {
         const Config *config;
@@ -55,7 +56,7 @@ static int plan_one(const Debtor *d, void *userdata) {
         if (r == 0)
                 item.skip_reason = "no usable contact on the schedule's channels";
         render_context_init(&ctx, p->config, d, p->today);
-        item.variant = config_template_pick_variant(tpl, d->category, d->prepaid);
+        item.variant = variant_pick(tpl, d->category, d->prepaid);
         r = template_render(tpl->variant[item.variant], render_lookup, &ctx, &text);
         if (r < 0)
                 return r;
@@ -68,7 +69,7 @@ static int plan_one(const Debtor *d, void *userdata) {
         item.text = text;
         item.subject = subject;
         sms_count(text, &item.sms);
-        snprintf(tname, sizeof(tname), "%s/%s", tpl->name, template_variant_to_string(item.variant));
+        snprintf(tname, sizeof(tname), "%s/%s", tpl->name, variant_to_string(item.variant));
         item.template_name = tname;
         return p->each(&item, p->userdata);
 }

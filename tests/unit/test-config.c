@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "variant.h"
 #include "macro.h"
 
 /* A config file in /tmp, removed by the teardown. */
@@ -855,36 +856,36 @@ static void test_template_variants(void **state) {
         assert_string_equal(all->source[TEMPLATE_MONTHLY], "M");
 
         /* away wins over the payer type */
-        assert_int_equal(config_template_pick_variant(all, CATEGORY_AWAY, true), TEMPLATE_AWAY);
-        assert_int_equal(config_template_pick_variant(all, CATEGORY_AWAY, false), TEMPLATE_AWAY);
+        assert_int_equal(variant_pick(all, CATEGORY_AWAY, true), TEMPLATE_AWAY);
+        assert_int_equal(variant_pick(all, CATEGORY_AWAY, false), TEMPLATE_AWAY);
         for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++) {
-                assert_int_equal(config_template_pick_variant(all, cats[i], true), TEMPLATE_PREPAID);
-                assert_int_equal(config_template_pick_variant(all, cats[i], false), TEMPLATE_MONTHLY);
-                assert_int_equal(config_template_pick_variant(text, cats[i], true), TEMPLATE_TEXT);
-                assert_int_equal(config_template_pick_variant(text, cats[i], false), TEMPLATE_TEXT);
-                assert_int_equal(config_template_pick_variant(text_away, cats[i], true), TEMPLATE_TEXT);
+                assert_int_equal(variant_pick(all, cats[i], true), TEMPLATE_PREPAID);
+                assert_int_equal(variant_pick(all, cats[i], false), TEMPLATE_MONTHLY);
+                assert_int_equal(variant_pick(text, cats[i], true), TEMPLATE_TEXT);
+                assert_int_equal(variant_pick(text, cats[i], false), TEMPLATE_TEXT);
+                assert_int_equal(variant_pick(text_away, cats[i], true), TEMPLATE_TEXT);
         }
         /* no away variant: the payer type decides, then the fallback */
-        assert_int_equal(config_template_pick_variant(text, CATEGORY_AWAY, true), TEMPLATE_TEXT);
-        assert_int_equal(config_template_pick_variant(payers, CATEGORY_AWAY, true), TEMPLATE_PREPAID);
-        assert_int_equal(config_template_pick_variant(payers, CATEGORY_AWAY, false), TEMPLATE_MONTHLY);
-        assert_int_equal(config_template_pick_variant(text_away, CATEGORY_AWAY, false), TEMPLATE_AWAY);
+        assert_int_equal(variant_pick(text, CATEGORY_AWAY, true), TEMPLATE_TEXT);
+        assert_int_equal(variant_pick(payers, CATEGORY_AWAY, true), TEMPLATE_PREPAID);
+        assert_int_equal(variant_pick(payers, CATEGORY_AWAY, false), TEMPLATE_MONTHLY);
+        assert_int_equal(variant_pick(text_away, CATEGORY_AWAY, false), TEMPLATE_AWAY);
 
-        /* config_template_pick hands out the picked, parsed variant */
-        assert_ptr_equal(config_template_pick(all, CATEGORY_AWAY, false), all->variant[TEMPLATE_AWAY]);
-        assert_ptr_equal(config_template_pick(all, CATEGORY_NEW, true), all->variant[TEMPLATE_PREPAID]);
-        assert_ptr_equal(config_template_pick(text, CATEGORY_AWAY, true), text->variant[TEMPLATE_TEXT]);
+        /* variant_template hands out the picked, parsed variant */
+        assert_ptr_equal(variant_template(all, CATEGORY_AWAY, false), all->variant[TEMPLATE_AWAY]);
+        assert_ptr_equal(variant_template(all, CATEGORY_NEW, true), all->variant[TEMPLATE_PREPAID]);
+        assert_ptr_equal(variant_template(text, CATEGORY_AWAY, true), text->variant[TEMPLATE_TEXT]);
         for (size_t i = 0; i < f->config->n_templates; i++)
                 for (int c = 0; c < _CATEGORY_MAX; c++) {
-                        assert_non_null(config_template_pick(&f->config->templates[i], c, true));
-                        assert_non_null(config_template_pick(&f->config->templates[i], c, false));
+                        assert_non_null(variant_template(&f->config->templates[i], c, true));
+                        assert_non_null(variant_template(&f->config->templates[i], c, false));
                 }
 
-        assert_string_equal(template_variant_to_string(TEMPLATE_TEXT), "text");
-        assert_string_equal(template_variant_to_string(TEMPLATE_MONTHLY), "monthly");
-        assert_string_equal(template_variant_to_string(TEMPLATE_PREPAID), "prepaid");
-        assert_string_equal(template_variant_to_string(TEMPLATE_AWAY), "away");
-        assert_null(template_variant_to_string(_TEMPLATE_VARIANT_MAX));
+        assert_string_equal(variant_to_string(TEMPLATE_TEXT), "text");
+        assert_string_equal(variant_to_string(TEMPLATE_MONTHLY), "monthly");
+        assert_string_equal(variant_to_string(TEMPLATE_PREPAID), "prepaid");
+        assert_string_equal(variant_to_string(TEMPLATE_AWAY), "away");
+        assert_null(variant_to_string(_TEMPLATE_VARIANT_MAX));
 }
 
 static void test_carrier_options(void **state) {

@@ -9,12 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "calendar-cmd.h"
+#include "ctl.h"
 #include "calendar.h"
 #include "macro.h"
 #include "tz.h"
 
-#define EXIT_USAGE 2
 
 static void help(void) {
         printf("Usage: dunnctl calendar EXPR [OPTIONS]\n\n"
@@ -82,7 +81,11 @@ static int parse_base_time(const char *s, usec_t *ret) {
         return 0;
 }
 
-int verb_calendar(int argc, char *argv[], const char *default_tz) {
+/* `dunnctl calendar EXPR [--base-time 'YYYY-MM-DD HH:MM:SS'] [--iterations N]`: prints the
+ * normalized form of a calendar expression and its next elapses, like `systemd-analyze
+ * calendar`. Times (the base time and the output) are in the expression's zone, else the
+ * config's timezone, else the local zone. */
+int verb_calendar(Ctl *ctl, int argc, char *argv[]) {
         enum { ARG_BASE_TIME = 0x100, ARG_ITERATIONS };
         static const struct option options[] = {
                 { "help",       no_argument,       NULL, 'h'            },
@@ -97,8 +100,13 @@ int verb_calendar(int argc, char *argv[], const char *default_tz) {
         char err[256];
         TzSwitch z;
         usec_t next;
+        const char *default_tz;
         int c, r;
 
+        /* the estate's zone applies to expressions that name none; without a config, $TZ */
+        if (ctl_load_config(ctl, false) != 0)
+                return EXIT_USAGE;
+        default_tz = ctl->config ? ctl->config->timezone : NULL;
         optind = 0;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
