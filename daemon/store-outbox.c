@@ -304,10 +304,19 @@ int store_outbox_record(Store *s, const OutboxRow *row, const OutboxDecision *d,
 
         *ret_failover = false;
         r = store_query(s,
-                        "UPDATE dispatches SET status = ?2, outcome = ?3, error = ?4,"
+                        /* a delivery receipt that came before the outcome was recorded
+                         * has the last word: delivered or accepted means sent (never sent
+                         * again), undelivered means failed */
+                        "UPDATE dispatches SET"
+                        "  status = CASE WHEN receipt IN ('delivered', 'accepted') THEN 'sent'"
+                        "                WHEN receipt = 'undelivered' AND ?2 IN ('sent', 'unknown')"
+                        "                  THEN 'failed'"
+                        "                ELSE ?2 END,"
+                        "  outcome = ?3, error = ?4,"
                         "  carrier_message_id = ?5, attempts = attempts + ?6, claimed_by = NULL,"
                         "  next_attempt_usec = ?7, updated_at = ?8,"
-                        "  sent_at = CASE WHEN ?2 = 'sent' THEN ?8 ELSE sent_at END"
+                        "  sent_at = CASE WHEN ?2 = 'sent' OR receipt IN ('delivered', 'accepted')"
+                        "                 THEN ?8 ELSE sent_at END"
                         " WHERE id = ?1 AND status = 'sending'",
                         &st, &b);
         if (r < 0)
@@ -436,7 +445,8 @@ int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receip
         /* Only rows that went to a carrier take receipts. An unknown row is settled: any
          * receipt proves the request arrived; "undelivered" makes it failed (final, not
          * re-sent: the carrier had it). A later, weaker receipt never overrides
-         * "delivered". */
+         * "delivered". A row still `sending` (its answer in, its outcome not yet committed)
+         * keeps the receipt for store_outbox_record() to weigh. */
         r = store_query(s,
                         "UPDATE dispatches SET"
                         "  receipt = CASE WHEN receipt = 'delivered' THEN receipt ELSE ?2 END,"
@@ -451,7 +461,7 @@ int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receip
                         "    THEN ?3 ELSE sent_at END,"
                         "  error = CASE WHEN status = 'unknown' OR ?2 = 'undelivered'"
                         "    THEN 'delivery receipt: ' || ?2 ELSE error END"
-                        " WHERE id = ?1 AND status IN ('sent', 'unknown')",
+                        " WHERE id = ?1 AND status IN ('sent', 'unknown', 'sending')",
                         &st, &b);
         if (r < 0)
                 return r;

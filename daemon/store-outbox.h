@@ -59,6 +59,7 @@ int store_outbox_count_open(Store *s, int64_t occurrence_id, const char *channel
 
 /* A delivery receipt for a row: `unknown` or `sent` rows take it (an unknown row becomes
  * sent, or failed for an undelivered receipt); a queued receipt changes nothing but the
- * receipt column. Returns 1 when the row changed, 0 when there was nothing to change, or
+ * receipt column. A `sending` row keeps it until its outcome is recorded, which it then
+ * overrules (a delivered message is never retried). Returns 1 when the row changed, 0 when there was nothing to change, or
  * a negative errno. */
 int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receipt);

@@ -393,6 +393,34 @@ static void test_recover_interrupted(void **state) {
         assert_int_equal(open, 5);
 }
 
+/* A receipt can come before the outcome is committed (the answer waits for company in the
+ * group commit): it is kept, and then has the last word — a delivered message is never
+ * retried. */
+static void test_receipt_before_the_outcome(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[3];
+        unsigned cancelled = 0;
+        bool failover;
+
+        assert_int_equal(claim(f, "sms", T0, 3, rows, &cancelled), 3);
+        assert_int_equal(store_outbox_apply_receipt(f->store, rows[0].id, "delivered"), 1);
+        assert_int_equal(store_outbox_apply_receipt(f->store, rows[1].id, "undelivered"), 1);
+        assert_int_equal(store_outbox_apply_receipt(f->store, rows[2].id, "queued"), 1);
+        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 3);
+        /* the carrier answered 503 for the first: it was delivered all the same */
+        assert_int_equal(record(f, &rows[0], OUTBOX_RETRY, 0, T0 + SEC, DUNND_OUTCOME_TRANSIENT,
+                                &failover), 0);
+        assert_int_equal(record(f, &rows[1], OUTBOX_UNKNOWN, 0, 0, DUNND_OUTCOME_UNKNOWN, &failover), 0);
+        assert_int_equal(record(f, &rows[2], OUTBOX_UNKNOWN, 0, 0, DUNND_OUTCOME_UNKNOWN, &failover), 0);
+        assert_string_equal(query_text(f->store, "SELECT status || '|' || receipt || '|' || (sent_at IS NOT NULL)"
+                                                 " FROM dispatches WHERE id = 1"), "sent|delivered|1");
+        assert_string_equal(query_text(f->store, "SELECT status || '|' || receipt FROM dispatches WHERE id = 2"),
+                            "failed|undelivered");
+        assert_string_equal(query_text(f->store, "SELECT status || '|' || receipt FROM dispatches WHERE id = 3"),
+                            "unknown|queued");
+        free_rows(rows, 3);
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -406,6 +434,7 @@ int main(void) {
                 T(test_record_transitions),
                 T(test_failover_once),
                 T(test_recover_interrupted),
+                T(test_receipt_before_the_outcome),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
