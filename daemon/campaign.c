@@ -143,10 +143,6 @@ int campaign_start(const Config *c, Store *s, const ConfigSchedule *sc, time_t a
         r = plan_once(c, s, sc, at, origin, res);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot plan: %s", res->key, store_errmsg(s));
-        r = dispatch_recover_interrupted(s);
-        if (r < 0)
-                return log_error_errno(r, "%s: cannot recover interrupted sends: %s", res->key,
-                                       store_errmsg(s));
         return 0;
 }
 
@@ -169,6 +165,12 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
         r = campaign_start(c, s, sc, at, origin, res);
         if (r < 0)
                 return r;
+        /* before this process sends anything: rows 'sending' under its own pid are then a
+         * dead predecessor's */
+        r = dispatch_recover_interrupted(s);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot recover interrupted sends: %s", res->key,
+                                       store_errmsg(s));
         r = oneshot_dispatch(s, carriers, res->occurrence_id, res->key, progress, userdata, &stats);
         if (r < 0)
                 return log_error_errno(r, "%s: dispatch failed: %s", res->key, store_errmsg(s));

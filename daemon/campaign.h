@@ -30,15 +30,16 @@ typedef struct CampaignResult {
 } CampaignResult;
 
 /* The two halves of a run, for the daemon's event loop: start plans the occurrence unless
- * it exists (filling key, occurrence_id, already_planned) and marks rows interrupted by a
- * dead process unknown; finish marks the occurrence done when nothing is left to send and
- * reads its counts. */
+ * it exists (filling key, occurrence_id, already_planned); finish marks the occurrence done
+ * when nothing is left to send and reads its counts. Rows interrupted by a dead process
+ * are recovered by the caller, once, before it sends anything (dispatch.h): a daemon that
+ * starts an occurrence while another's requests are in flight must not recover then. */
 int campaign_start(const Config *c, Store *s, const ConfigSchedule *sc, time_t at,
                    const char *origin, CampaignResult *ret);
 int campaign_finish(Store *s, CampaignResult *res);
 
-/* start + dispatch everything on dunnctl's own loop + finish (dunnctl run). Returns 0 or a
- * negative errno. */
+/* start + recover interrupted rows + dispatch everything on dunnctl's own loop + finish
+ * (dunnctl run). Returns 0 or a negative errno. */
 int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
                  time_t at, const char *origin, dispatch_progress_t progress, void *userdata,
                  CampaignResult *ret);

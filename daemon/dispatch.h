@@ -81,8 +81,10 @@ unsigned dispatch_run_done(const DispatchRun *r);
 unsigned dispatch_run_total(const DispatchRun *r);
 const char *dispatch_run_key(const DispatchRun *r);
 
-/* Marks rows left `sending` by dead processes `unknown`, and says so in the log. Returns
- * the number of rows marked or a negative errno. */
+/* Marks rows left `sending` by dead processes `unknown`, and says so in the log. Rows
+ * under this process's own pid count as a dead predecessor's (the pid was reused), so call
+ * it only before this process sends anything. Returns the number of rows marked or a
+ * negative errno. */
 int dispatch_recover_interrupted(Store *s);
 
 typedef void (*dispatch_progress_t)(unsigned done, unsigned total, void *userdata);

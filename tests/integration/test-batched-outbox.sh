@@ -119,3 +119,30 @@ check_eq "outage: nobody failed" 0 "$(q ou "SELECT COUNT(*) FROM dispatches WHER
 check_eq "outage: one attempt counted (the first failure), none after the breaker opened" 1 \
         "$(q ou "SELECT SUM(attempts) FROM dispatches")"
 check_eq "outage: nothing left 'sending'" 0 "$(q ou "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'")"
+
+# --- the daemon starts an occurrence while another's requests are in flight: crash
+# recovery (which treats this process's own 'sending' rows as a dead predecessor's) must
+# not run then, or the rows in flight would be marked unknown under the requests ---------
+mkdata datatw 4; sink tw --mode hang --hang 3
+cat > tw.conf <<CONF
+database = "$T/tw.db";
+timezone = "UTC";
+plugin_dir = "$PLUGIN_DIR";
+quiet_hours = { start = "00:00"; end = "00:00"; };
+carriers = ( { name = "gw"; plugin = "http"; channel = "sms"; url = "$URL_tw/send";
+               body_type = "form"; body = "to={{recipient}}&text={{text}}"; success_json = "code=0";
+               concurrency = 4; timeout = 30; } );
+templates = { t = "{{owner}}您好，{{unit}}物业费{{amount}}元尚未缴纳。如已缴纳，请忽略本信息。"; };
+schedules = ( { name = "first"; when = "*-*-* 00:00"; catch_up = "1d"; template = "t"; },
+              { name = "second"; when = "*:*:0/1"; catch_up = 0; template = "t"; } );
+CONF
+load tw
+"$DUNND" -c tw.conf > tw.out 2>&1 &
+pid=$!
+on_exit "kill -9 $pid"
+tw_first_done() { test "$(q tw "SELECT COUNT(*) FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id WHERE o.schedule = 'first' AND d.status NOT IN ('pending', 'sending')")" = 4; }
+for i in $(seq 100); do tw_first_done && break; sleep 0.1; done
+kill -TERM $pid; wait $pid
+check "a second occurrence started mid-send: the first's rows are settled" tw_first_done
+check_eq "a second occurrence started mid-send: the first's 4 requests end sent, none unknown" "4 sent" \
+        "$(q tw "SELECT COUNT(*) || ' ' || d.status FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id WHERE o.schedule = 'first' GROUP BY d.status")"
