@@ -149,6 +149,9 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
                 return EXIT_RUNTIME;
         (void) table_set_numeric(t, 3);
         (void) table_set_numeric(t, 7);
+        /* a million households are a million rows: csv/json go out as they come */
+        if (table_stream(t, pv.format, stdout) < 0)
+                return EXIT_RUNTIME;
         pv.schedule = sc;
         pv.table = t;
         r = plan_each(ctl->config, s, sc, at, preview_item, &pv);

@@ -15,6 +15,33 @@
 #include "store-log.h"
 #include "timeutil.h"
 
+typedef struct DebtorRows {
+        Table *table;
+        bool reveal;
+        size_t n;
+        int64_t total;
+} DebtorRows;
+
+static int add_debtor_row(const Debtor *d, void *userdata) {
+        DebtorRows *rows = userdata;
+        char owner[MASK_BUFSZ], amount[MONEY_BUFSZ], days[16], promise[DATE_BUFSZ];
+        const char *cells[9];
+
+        snprintf(days, sizeof(days), "%d", d->days_overdue);
+        cells[0] = d->unit;
+        cells[1] = d->building;
+        cells[2] = rows->reveal ? d->owner : mask_name(d->owner, owner, sizeof(owner));
+        cells[3] = category_to_string(d->category);
+        cells[4] = money_format_plain(d->owed, amount, sizeof(amount));
+        cells[5] = days;
+        cells[6] = d->periods;
+        cells[7] = d->staff;
+        cells[8] = d->promise_day >= 0 ? date_format(d->promise_day, promise) : NULL;
+        rows->n++;
+        rows->total += d->owed;
+        return table_add_row(rows->table, cells, 9);
+}
+
 int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "category", required_argument, NULL, 'c' },
@@ -32,11 +59,9 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
         _cleanup_(table_freep) Table *t = NULL;
         TableFormat format = TABLE_FORMAT_TABLE;
         char *buildings[2] = {};
-        Debtor *d = NULL;
-        size_t n = 0;
         bool reveal = false;
         DebtorQuery q = { .min_overdue_days = INT_MIN };
-        int64_t total = 0;
+        DebtorRows rows;
         int c, r;
 
         ctl_reset_getopt();
@@ -91,43 +116,30 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
                 return r;
         q.today = local_day(time(NULL), ctl_timezone(ctl));
         q.late_fee_daily_permyriad = ctl->config ? ctl->config->late_fee_daily_permyriad : 0;
-        r = debtors_select(s, &q, &d, &n);
-        if (r < 0) {
-                ctl_error("cannot list debtors: %s", store_errmsg(s));
-                return EXIT_RUNTIME;
-        }
         t = table_new(columns);
         if (!t)
                 goto oom;
         (void) table_set_numeric(t, 4);
         (void) table_set_numeric(t, 5);
-        for (size_t i = 0; i < n; i++) {
-                char owner[MASK_BUFSZ], amount[MONEY_BUFSZ], days[16], promise[DATE_BUFSZ];
-                const char *cells[9];
-
-                snprintf(days, sizeof(days), "%d", d[i].days_overdue);
-                cells[0] = d[i].unit;
-                cells[1] = d[i].building;
-                cells[2] = reveal ? d[i].owner : mask_name(d[i].owner, owner, sizeof(owner));
-                cells[3] = category_to_string(d[i].category);
-                cells[4] = money_format_plain(d[i].owed, amount, sizeof(amount));
-                cells[5] = days;
-                cells[6] = d[i].periods;
-                cells[7] = d[i].staff;
-                cells[8] = d[i].promise_day >= 0 ? date_format(d[i].promise_day, promise) : NULL;
-                if (table_add_row(t, cells, 9) < 0)
-                        goto oom;
-                total += d[i].owed;
+        /* csv/json stream; the aligned table keeps its rows to measure the columns */
+        if (table_stream(t, format, stdout) < 0)
+                goto oom;
+        rows = (DebtorRows) { .table = t, .reveal = reveal };
+        r = debtors_each(s, &q, add_debtor_row, &rows);
+        if (r == -ENOMEM)
+                goto oom;
+        if (r < 0) {
+                ctl_error("cannot list debtors: %s", store_errmsg(s));
+                return EXIT_RUNTIME;
         }
         r = table_print(t, format, stdout);
         if (r >= 0 && format == TABLE_FORMAT_TABLE) {
                 char amount[MONEY_BUFSZ];
-                printf("%zu households owe %s yuan\n", n, money_format(total, amount, sizeof(amount)));
+                printf("%zu households owe %s yuan\n", rows.n,
+                       money_format(rows.total, amount, sizeof(amount)));
         }
-        debtors_free(d, n);
         return r < 0 ? EXIT_RUNTIME : 0;
 oom:
-        debtors_free(d, n);
         ctl_error("out of memory");
         return EXIT_RUNTIME;
 }
@@ -249,6 +261,8 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                 return EXIT_RUNTIME;
         (void) table_set_numeric(t, LOG_ID);
         (void) table_set_numeric(t, LOG_ATTEMPTS);
+        if (table_stream(t, format, stdout) < 0)
+                return EXIT_RUNTIME;
         rows = (LogRows) { .table = t, .reveal = reveal, .with_text = with_text };
         r = store_log_each(s, &(LogQuery) { .occurrence = occurrence, .status = status,
                                             .unit = unit, .since = since ? since_utc : NULL },

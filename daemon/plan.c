@@ -23,22 +23,27 @@ typedef struct Planner {
 /* The first usable contact on the schedule's channels, in their order. Households that
  * are unreachable by phone are not texted: their other contacts are tried. */
 static int pick_contact(Planner *p, const Debtor *d, PlanItem *item, char **ret_address) {
-        for (char **ch = p->schedule->channels; *ch; ch++) {
-                int r;
+        char *const *channels = p->schedule->channels;
+        size_t n = p->schedule->n_channels, k;
+        char *no_sms[8];
+        int r;
 
-                if (d->category == CATEGORY_UNREACHABLE && streq(*ch, "sms"))
-                        continue;
-                r = store_contact_first(p->store, d->household_id, *ch, &item->contact_id,
-                                        ret_address);
-                if (r < 0)
-                        return r;
-                if (r > 0) {
-                        item->channel = *ch;
-                        item->recipient = *ret_address;
-                        return 1;
-                }
+        if (d->category == CATEGORY_UNREACHABLE) {
+                size_t m = 0;
+
+                for (size_t i = 0; i < n && m < ELEMENTSOF(no_sms); i++)
+                        if (!streq(channels[i], "sms"))
+                                no_sms[m++] = channels[i];
+                channels = no_sms;
+                n = m;
         }
-        return 0;
+        r = store_contact_pick(p->store, d->household_id, channels, n, &k, &item->contact_id,
+                               ret_address);
+        if (r <= 0)
+                return r;
+        item->channel = channels[k];
+        item->recipient = *ret_address;
+        return 1;
 }
 
 static int plan_one(const Debtor *d, void *userdata) {

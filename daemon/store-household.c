@@ -269,29 +269,61 @@ int store_household_break_promises(Store *s, int64_t today, const char *note, co
         return 0;
 }
 
-int store_contact_first(Store *s, int64_t household_id, const char *channel,
-                        int64_t *ret_contact_id, char **ret_address) {
+int store_contact_pick(Store *s, int64_t household_id, char *const *channels, size_t n,
+                       size_t *ret_channel, int64_t *ret_contact_id, char **ret_address) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
+        size_t best_ch = SIZE_MAX;
+        int64_t best_prio = 0, best_id = 0;
+        char *best = NULL;
         Binder b;
         int r;
 
+        /* all of the household's usable contacts (a handful), chosen here: an ORDER BY would
+         * make SQLite build a sorter for every household */
         r = store_query(s,
-                        "SELECT id, address FROM contacts"
-                        " WHERE household_id = ?1 AND channel = ?2 AND state != 'invalid'"
-                        " ORDER BY priority, id LIMIT 1",
+                        "SELECT id, channel, address, priority FROM contacts"
+                        " WHERE household_id = ?1 AND state != 'invalid'",
                         &st, &b);
         if (r < 0)
                 return r;
         bind_int64(&b, household_id);
-        bind_text(&b, channel);
-        r = bind_step(&b);
-        if (r <= 0)
+        r = bind_end(&b);
+        while (r >= 0 && (r = store_step(st)) > 0) {
+                const char *ch = column_text(st, 1);
+                int64_t prio = sqlite3_column_int64(st, 3), id = sqlite3_column_int64(st, 0);
+                size_t k;
+
+                for (k = 0; k < n && k <= best_ch; k++)
+                        if (streq(channels[k], ch))
+                                break;
+                if (k >= n || k > best_ch)
+                        continue;
+                if (k == best_ch && (prio > best_prio || (prio == best_prio && id > best_id)))
+                        continue;
+                free(best);
+                best = strdup(column_text(st, 2));
+                if (!best)
+                        return -ENOMEM;
+                best_ch = k;
+                best_prio = prio;
+                best_id = id;
+        }
+        if (r < 0 || !best) {
+                free(best);
                 return r;
-        *ret_address = strdup(column_text(st, 1));
-        if (!*ret_address)
-                return -ENOMEM;
-        *ret_contact_id = sqlite3_column_int64(st, 0);
+        }
+        *ret_channel = best_ch;
+        *ret_contact_id = best_id;
+        *ret_address = best;
         return 1;
+}
+
+int store_contact_first(Store *s, int64_t household_id, const char *channel,
+                        int64_t *ret_contact_id, char **ret_address) {
+        char *const channels[] = { (char *) channel };
+        size_t k;
+
+        return store_contact_pick(s, household_id, channels, 1, &k, ret_contact_id, ret_address);
 }
 
 int store_contact_mark_invalid(Store *s, int64_t contact_id, const char *reason, const char *now) {

@@ -61,9 +61,14 @@ int store_household_add_note(Store *s, int64_t id, const char *text, const char 
 int store_household_break_promises(Store *s, int64_t today, const char *note, const char *now,
                                    unsigned *ret_moved);
 
-/* The first usable (not invalid) contact of the household on channel, by priority: 1 with
- * *ret_contact_id and *ret_address (the caller frees it), 0 when there is none, or a
- * negative errno. */
+/* The first usable (not invalid) contact of the household on the first of channels[0..n)
+ * that has one — in their order, by priority within a channel: 1 with *ret_channel (its
+ * index in channels), *ret_contact_id and *ret_address (the caller frees it), 0 when there
+ * is none, or a negative errno. One query for all channels: the planner asks per
+ * household. */
+int store_contact_pick(Store *s, int64_t household_id, char *const *channels, size_t n,
+                       size_t *ret_channel, int64_t *ret_contact_id, char **ret_address);
+/* The same for one channel. */
 int store_contact_first(Store *s, int64_t household_id, const char *channel,
                         int64_t *ret_contact_id, char **ret_address);
 

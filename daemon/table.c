@@ -19,6 +19,11 @@ struct Table {
         /* n_rows * n_columns cells, row by row; NULL for a NULL cell. */
         char **cells;
         size_t n_rows, n_allocated_rows;
+
+        /* table_stream(): CSV and JSON rows go out as they are added */
+        FILE *stream;
+        TableFormat stream_format;
+        size_t n_streamed;
 };
 
 static const char *const table_format_table[_TABLE_FORMAT_MAX] = {
@@ -93,6 +98,8 @@ int table_set_numeric(Table *t, size_t column) {
         return 0;
 }
 
+static void stream_row(Table *t, const char *const *cells);
+
 int table_add_row(Table *t, const char *const *cells, size_t n_cells) {
         char **row;
 
@@ -101,6 +108,10 @@ int table_add_row(Table *t, const char *const *cells, size_t n_cells) {
 
         if (n_cells != t->n_columns)
                 return -EINVAL;
+        if (t->stream) {
+                stream_row(t, cells);
+                return 0;
+        }
 
         if (t->n_rows == t->n_allocated_rows) {
                 size_t n = t->n_allocated_rows > 0 ? t->n_allocated_rows * 2 : 16, total;
@@ -139,7 +150,7 @@ int table_add_row(Table *t, const char *const *cells, size_t n_cells) {
 size_t table_rows(const Table *t) {
         assert(t);
 
-        return t->n_rows;
+        return t->n_rows + t->n_streamed;
 }
 
 static const char *table_cell(const Table *t, size_t row, size_t column) {
@@ -259,22 +270,19 @@ static void print_csv_field(FILE *f, const char *s) {
         fputc('"', f);
 }
 
-static void print_csv(const Table *t, FILE *f) {
-        for (size_t c = 0; c < t->n_columns; c++) {
+static void print_csv_line(FILE *f, const char *const *cells, size_t n) {
+        for (size_t c = 0; c < n; c++) {
                 if (c > 0)
                         fputc(',', f);
-                print_csv_field(f, t->columns[c]);
+                print_csv_field(f, cells[c]);
         }
         fputc('\n', f);
+}
 
-        for (size_t r = 0; r < t->n_rows; r++) {
-                for (size_t c = 0; c < t->n_columns; c++) {
-                        if (c > 0)
-                                fputc(',', f);
-                        print_csv_field(f, table_cell(t, r, c));
-                }
-                fputc('\n', f);
-        }
+static void print_csv(const Table *t, FILE *f) {
+        print_csv_line(f, (const char *const *) t->columns, t->n_columns);
+        for (size_t r = 0; r < t->n_rows; r++)
+                print_csv_line(f, (const char *const *) t->cells + r * t->n_columns, t->n_columns);
 }
 
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)? — the subset of JSON number syntax we emit bare. Leading zeros
@@ -314,6 +322,24 @@ void json_write_string(FILE *f, const char *s) {
         buf_free(&b);
 }
 
+static void print_json_object(const Table *t, FILE *f, const char *const *cells) {
+        fputs("  {", f);
+        for (size_t c = 0; c < t->n_columns; c++) {
+                const char *v = cells[c];
+
+                if (c > 0)
+                        fputs(", ", f);
+                json_write_string(f, t->columns[c]);
+                fputs(": ", f);
+
+                if (v && t->numeric[c] && is_json_number(v))
+                        fputs(v, f);
+                else
+                        json_write_string(f, v);
+        }
+        fputc('}', f);
+}
+
 static void print_json(const Table *t, FILE *f) {
         if (t->n_rows == 0) {
                 fputs("[]\n", f);
@@ -322,23 +348,48 @@ static void print_json(const Table *t, FILE *f) {
 
         fputs("[\n", f);
         for (size_t r = 0; r < t->n_rows; r++) {
-                fputs("  {", f);
-                for (size_t c = 0; c < t->n_columns; c++) {
-                        const char *v = table_cell(t, r, c);
-
-                        if (c > 0)
-                                fputs(", ", f);
-                        json_write_string(f, t->columns[c]);
-                        fputs(": ", f);
-
-                        if (v && t->numeric[c] && is_json_number(v))
-                                fputs(v, f);
-                        else
-                                json_write_string(f, v);
-                }
-                fputs(r + 1 < t->n_rows ? "},\n" : "}\n", f);
+                print_json_object(t, f, (const char *const *) t->cells + r * t->n_columns);
+                fputs(r + 1 < t->n_rows ? ",\n" : "\n", f);
         }
         fputs("]\n", f);
+}
+
+/* A streamed table writes the very bytes table_print() would have: the header (CSV) or
+ * the opening bracket (JSON) with the first row, separators before the rows after it, the
+ * rest when it is printed. */
+static void stream_row(Table *t, const char *const *cells) {
+        FILE *f = t->stream;
+
+        if (t->stream_format == TABLE_FORMAT_CSV) {
+                if (t->n_streamed == 0)
+                        print_csv_line(f, (const char *const *) t->columns, t->n_columns);
+                print_csv_line(f, cells, t->n_columns);
+        } else {
+                fputs(t->n_streamed == 0 ? "[\n" : ",\n", f);
+                print_json_object(t, f, cells);
+        }
+        t->n_streamed++;
+}
+
+int table_stream(Table *t, TableFormat format, FILE *f) {
+        assert(t);
+        assert(f);
+
+        if (format != TABLE_FORMAT_CSV && format != TABLE_FORMAT_JSON)
+                return 0;       /* an aligned table needs every row first */
+        if (t->n_rows > 0 || t->stream)
+                return -EBUSY;
+        t->stream = f;
+        t->stream_format = format;
+        return 1;
+}
+
+static void stream_end(const Table *t, FILE *f) {
+        if (t->stream_format == TABLE_FORMAT_CSV) {
+                if (t->n_streamed == 0)
+                        print_csv_line(f, (const char *const *) t->columns, t->n_columns);
+        } else
+                fputs(t->n_streamed == 0 ? "[]\n" : "\n]\n", f);
 }
 
 int table_print(const Table *t, TableFormat format, FILE *f) {
@@ -348,7 +399,11 @@ int table_print(const Table *t, TableFormat format, FILE *f) {
         assert(f);
 
         errno = 0;
-        switch (format) {
+        if (t->stream) {
+                if (format != t->stream_format || f != t->stream)
+                        return -EINVAL;
+                stream_end(t, f);
+        } else switch (format) {
         case TABLE_FORMAT_TABLE:
                 r = print_table(t, f);
                 break;

@@ -36,6 +36,13 @@ int table_add_row(Table *t, const char *const *cells, size_t n_cells);
 
 size_t table_rows(const Table *t);
 
+/* For CSV and JSON, which need no column widths: rows are written to f as they are added,
+ * not kept, so memory does not grow with the output; table_print() with the same format
+ * and f then ends the document (the same bytes as without streaming). Returns 1 when
+ * streaming, 0 for TABLE_FORMAT_TABLE (rows are kept as usual), -EBUSY when rows were
+ * already added. */
+int table_stream(Table *t, TableFormat format, FILE *f);
+
 /* Writes the table. For TABLE_FORMAT_TABLE: a header line, a rule of '-', then the rows,
  * columns separated by two spaces, no trailing blanks. Returns 0 or -errno on write error. */
 int table_print(const Table *t, TableFormat format, FILE *f);

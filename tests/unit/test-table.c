@@ -289,6 +289,54 @@ static void test_write_error(void **state) {
         fclose(f);
 }
 
+/* A streamed CSV or JSON table writes the same bytes as a kept one, without keeping rows. */
+static void test_stream_same_bytes(void **state) {
+        static const TableFormat formats[] = { TABLE_FORMAT_CSV, TABLE_FORMAT_JSON };
+
+        (void) state;
+        for (size_t k = 0; k < ELEMENTSOF(formats); k++)
+                for (size_t rows = 0; rows <= 3; rows++) {
+                        static const char *const cells[][3] = {
+                                { "3-2-1201", "张三", "1280.00" },
+                                { "1-1-101", "欧阳\"娜娜\", \n", "35.5" },
+                                { "12-3-2", NULL, "007" },
+                        };
+                        _cleanup_(table_freep) Table *kept = table_new((const char *const[]) { "户号", "业主", "欠费", NULL });
+                        _cleanup_(table_freep) Table *streamed = table_new((const char *const[]) { "户号", "业主", "欠费", NULL });
+                        _cleanup_free_ char *want = NULL, *got = NULL;
+                        size_t size = 0;
+                        FILE *f = open_memstream(&got, &size);
+
+                        assert_non_null(f);
+                        assert_int_equal(table_set_numeric(kept, 2), 0);
+                        assert_int_equal(table_set_numeric(streamed, 2), 0);
+                        assert_int_equal(table_stream(streamed, formats[k], f), 1);
+                        for (size_t r = 0; r < rows; r++) {
+                                assert_int_equal(table_add_row(kept, cells[r], 3), 0);
+                                assert_int_equal(table_add_row(streamed, cells[r], 3), 0);
+                        }
+                        assert_int_equal(table_rows(streamed), rows);
+                        assert_int_equal(table_print(streamed, formats[k], f), 0);
+                        assert_int_equal(fclose(f), 0);
+                        want = print_to_string(kept, formats[k]);
+                        assert_string_equal(got, want);
+                }
+}
+
+static void test_stream_refusals(void **state) {
+        _cleanup_(table_freep) Table *t = households();
+        _cleanup_(table_freep) Table *u = table_new((const char *const[]) { "a", NULL });
+
+        (void) state;
+        /* rows already kept: too late to stream */
+        assert_int_equal(table_stream(t, TABLE_FORMAT_CSV, stdout), -EBUSY);
+        /* an aligned table keeps its rows */
+        assert_int_equal(table_stream(u, TABLE_FORMAT_TABLE, stdout), 0);
+        /* a streamed table ends in the format and file it streams to */
+        assert_int_equal(table_stream(u, TABLE_FORMAT_JSON, stdout), 1);
+        assert_int_equal(table_print(u, TABLE_FORMAT_CSV, stdout), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_format_from_string),
@@ -303,6 +351,8 @@ int main(void) {
                 cmocka_unit_test(test_cells_are_copied),
                 cmocka_unit_test(test_many_rows),
                 cmocka_unit_test(test_write_error),
+                cmocka_unit_test(test_stream_same_bytes),
+                cmocka_unit_test(test_stream_refusals),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
