@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "curl-easy.h"
 #include "dunnd-carrier.h"
 
 enum peer_mode {
@@ -319,35 +320,72 @@ struct transfer {
         struct dunnd_outcome out;
 };
 
+/* The carrier's properties() as the host reads them (daemon/carrier.c). */
+static inline uint32_t carrier_properties(const struct dunnd_carrier *api, void *state) {
+        if (api->size > offsetof(struct dunnd_carrier, properties) && api->properties)
+                return api->properties(state);
+        return 0;
+}
+
+/* The host's easy-handle defaults (lib/curl-easy.c, the code daemon/dispatch.c calls), with
+ * connections kept alive exactly when the host keeps them alive for this carrier. */
+static inline void host_easy_defaults(CURL *e, const struct dunnd_carrier *api, void *state,
+                                      long timeout_ms) {
+        EasyDefaults d = {
+                .connect_timeout_ms = 2000,
+                .timeout_ms = timeout_ms,
+                .keep_alive = carrier_properties(api, state) &
+                              (DUNND_CARRIER_IDEMPOTENT | DUNND_CARRIER_REUSE_SAFE),
+        };
+
+        if (easy_apply_defaults(e, &d) < 0)
+                abort();
+}
+
+/* Runs the transfer like the host: on `multi` when given (its connection cache outlives the
+ * easy handle, so a later transfer may reuse the connection), else on its own. */
+static inline CURLcode host_perform(CURLM *multi, CURL *e) {
+        CURLcode rc = CURLE_OK;
+        CURLMsg *msg;
+        int running = 1, left;
+
+        if (!multi)
+                return curl_easy_perform(e);
+        if (curl_multi_add_handle(multi, e) != CURLM_OK)
+                abort();
+        while (running) {
+                if (curl_multi_perform(multi, &running) != CURLM_OK)
+                        abort();
+                if (running && curl_multi_poll(multi, NULL, 0, 100, NULL) != CURLM_OK)
+                        abort();
+        }
+        while ((msg = curl_multi_info_read(multi, &left)))
+                if (msg->msg == CURLMSG_DONE && msg->easy_handle == e)
+                        rc = msg->data.result;
+        curl_multi_remove_handle(multi, e);
+        return rc;
+}
+
 /* What the dispatcher does for one message, with short timeouts. */
-static inline struct transfer transfer_timeout(struct plugin *pl, void *state,
-                                               const struct dunnd_message *m, long timeout_ms) {
+static inline struct transfer transfer_on(struct plugin *pl, CURLM *multi, void *state,
+                                          const struct dunnd_message *m, long timeout_ms) {
         struct transfer t = {};
         struct body_buf b = {};
-        uint32_t props = 0;
         CURL *e = curl_easy_init();
         curl_off_t reqsize = 0;
         void *req = NULL;
 
         if (!e)
                 abort();
-        if (pl->api->size > offsetof(struct dunnd_carrier, properties) && pl->api->properties)
-                props = pl->api->properties(state);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+        host_easy_defaults(e, pl->api, state, timeout_ms);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_body);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-        if (!(props & DUNND_CARRIER_IDEMPOTENT))
-                curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
         t.prepare_r = pl->api->prepare(state, m, e, &req);
         if (t.prepare_r < 0) {
                 curl_easy_cleanup(e);
                 return t;
         }
-        t.curl_code = (int) curl_easy_perform(e);
+        t.curl_code = (int) host_perform(multi, e);
         curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &reqsize);
         t.request_sent = reqsize > 0;
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &t.status);
@@ -356,6 +394,11 @@ static inline struct transfer transfer_timeout(struct plugin *pl, void *state,
         curl_easy_cleanup(e);
         free(b.data);
         return t;
+}
+
+static inline struct transfer transfer_timeout(struct plugin *pl, void *state,
+                                               const struct dunnd_message *m, long timeout_ms) {
+        return transfer_on(pl, NULL, state, m, timeout_ms);
 }
 
 static inline struct transfer transfer(struct plugin *pl, void *state,

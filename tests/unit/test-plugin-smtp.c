@@ -35,6 +35,8 @@
 
 /* the static functions under test; dunnd_carrier from here is not the one used below */
 #include "smtp.c"
+/* the host side: its easy-handle defaults */
+#include "plugin-peer.h"
 
 #define PYTHON "/usr/bin/python3"
 #define END ((const char *) NULL)      /* ends the variadic option lists */
@@ -273,15 +275,9 @@ static Sent send_one(void *st, const struct dunnd_message *m, long timeout_ms) {
         curl_off_t reqsize = 0;
 
         assert_non_null(c);
-        /* the host's defaults */
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        host_easy_defaults(c, api, st, timeout_ms);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(c, CURLOPT_PRIVATE, (void *) &s);
-        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 
         assert_int_equal(api->prepare(st, m, c, &req), 0);
         assert_non_null(req);
