@@ -16,51 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "dunnd-carrier.h"
 
 #define EXPORT __attribute__((visibility("default")))
-
-/* A growing NUL-terminated byte buffer; an allocation failure sticks, so callers check once
- * at the end instead of after every append. */
-struct net_buf {
-        char *data;
-        size_t len, cap;
-        bool oom;
-};
-
-static inline void net_buf_add(struct net_buf *b, const char *s, size_t n) {
-        if (b->oom)
-                return;
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = b->cap ? b->cap * 2 : 256;
-                char *d;
-
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                d = realloc(b->data, cap);
-                if (!d) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = d;
-                b->cap = cap;
-        }
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = 0;
-}
-
-static inline void net_buf_puts(struct net_buf *b, const char *s) {
-        net_buf_add(b, s, strlen(s));
-}
-
-/* Buffers may hold passwords and message text: wipe before freeing. */
-static inline void net_buf_wipe(struct net_buf *b) {
-        if (b->data)
-                explicit_bzero(b->data, b->cap);
-        free(b->data);
-        *b = (struct net_buf) {};
-}
 
 static inline void net_free_secret(char *s) {
         if (s)

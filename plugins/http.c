@@ -128,7 +128,7 @@ struct http_state {
 struct http_req {
         void *easy;             /* for Retry-After in finish() */
         struct curl_slist *headers;
-        struct net_buf body;
+        Buf body;
         char *recipient;        /* to mask it if the carrier echoes it in an error */
 };
 
@@ -617,13 +617,17 @@ static const char *var_value(const struct vars *v, size_t i) {
         return NULL;
 }
 
-static void add_escaped(struct net_buf *b, const char *s, enum escape e) {
+static void add_escaped(Buf *b, const char *s, enum escape e) {
         static const char hex[] = "0123456789ABCDEF";
 
         if (!s)
                 return;
         if (e == ESC_RAW) {
-                net_buf_puts(b, s);
+                buf_puts(b, s);
+                return;
+        }
+        if (e == ESC_JSON) {
+                buf_put_json_escaped(b, s);
                 return;
         }
         for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
@@ -636,35 +640,19 @@ static void add_escaped(struct net_buf *b, const char *s, enum escape e) {
                         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
                             (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
                             *p == '~')
-                                net_buf_add(b, (const char *) p, 1);
+                                buf_add(b, (const char *) p, 1);
                         else {
                                 t[0] = '%';
                                 t[1] = hex[*p >> 4];
                                 t[2] = hex[*p & 15];
-                                net_buf_add(b, t, 3);
+                                buf_add(b, t, 3);
                         }
                         break;
-                case ESC_JSON:
-                        if (*p == '"' || *p == '\\') {
-                                t[0] = '\\';
-                                t[1] = (char) *p;
-                                net_buf_add(b, t, 2);
-                        } else if (*p == '\n')
-                                net_buf_puts(b, "\\n");
-                        else if (*p == '\r')
-                                net_buf_puts(b, "\\r");
-                        else if (*p == '\t')
-                                net_buf_puts(b, "\\t");
-                        else if (*p < 0x20) {
-                                snprintf(t, sizeof(t), "\\u%04x", *p);
-                                net_buf_puts(b, t);
-                        } else
-                                net_buf_add(b, (const char *) p, 1);
-                        break;
                 case ESC_HEADER:
-                        net_buf_add(b, (*p < 0x20 || *p == 0x7f) ? " " : (const char *) p, 1);
+                        buf_add(b, (*p < 0x20 || *p == 0x7f) ? " " : (const char *) p, 1);
                         break;
                 case ESC_RAW:
+                case ESC_JSON:
                         break;
                 }
         }
@@ -674,7 +662,7 @@ static void add_escaped(struct net_buf *b, const char *s, enum escape e) {
  * Expands {{name}} in `tpl` into `b`. With `v` NULL it only checks the template (open()).
  * Returns -EINVAL with `err` filled for an unknown variable or an unclosed "{{".
  */
-static int render(const char *tpl, const struct vars *v, enum escape e, struct net_buf *b,
+static int render(const char *tpl, const struct vars *v, enum escape e, Buf *b,
                   const char *what, char *err, size_t errlen) {
         const char *p = tpl;
 
@@ -683,10 +671,10 @@ static int render(const char *tpl, const struct vars *v, enum escape e, struct n
                 size_t i;
 
                 if (!open) {
-                        net_buf_puts(b, p);
+                        buf_puts(b, p);
                         break;
                 }
-                net_buf_add(b, p, (size_t) (open - p));
+                buf_add(b, p, (size_t) (open - p));
                 close = strstr(open + 2, "}}");
                 if (!close) {
                         snprintf(err, errlen, "option '%s': unclosed '{{'", what);
@@ -773,7 +761,7 @@ static int check_templates(struct http_state *s, char *err, size_t errlen) {
                 .subject = "s", .text = "\"x\"\n",
         };
         struct vars v = { .m = &sample, .s = s, .id = "1" };
-        struct net_buf b = {};
+        Buf b = {};
         int r;
 
         r = render(s->url, NULL, ESC_URL, &b, "url", err, errlen);
@@ -781,7 +769,7 @@ static int check_templates(struct http_state *s, char *err, size_t errlen) {
                 r = render(s->headers[i], NULL, ESC_HEADER, &b, "header", err, errlen);
         if (r >= 0 && s->body)
                 r = render(s->body, NULL, ESC_RAW, &b, "body", err, errlen);
-        net_buf_wipe(&b);
+        buf_wipe(&b);
         if (r < 0)
                 return r;
         if (s->body && s->body_type == BODY_JSON) {
@@ -796,7 +784,7 @@ static int check_templates(struct http_state *s, char *err, size_t errlen) {
                 }
                 if (r >= 0 && b.oom)
                         r = -ENOMEM;
-                net_buf_wipe(&b);
+                buf_wipe(&b);
         }
         return r;
 }
@@ -1017,7 +1005,7 @@ static void req_free(struct http_req *q) {
         if (!q)
                 return;
         net_slist_free(q->headers);
-        net_buf_wipe(&q->body);
+        buf_wipe(&q->body);
         free(q->recipient);
         free(q);
 }
@@ -1035,7 +1023,7 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                         void **ret_req) {
         struct http_state *s = state;
         struct vars v = { .m = m, .s = s };
-        struct net_buf url = {}, line = {};
+        Buf url = {}, line = {};
         struct http_req *q;
         CURLcode cc = CURLE_OK;
         char err[160];
@@ -1055,23 +1043,23 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
         /* templates were checked in open(), so render() cannot fail here but on memory */
         r = render(s->url, &v, ESC_URL, &url, "url", err, sizeof(err));
         for (size_t i = 0; r >= 0 && i < s->n_headers; i++) {
-                line.len = 0;
+                buf_clear(&line);
                 r = render(s->headers[i], &v, ESC_HEADER, &line, "header", err, sizeof(err));
                 if (r >= 0 && !line.oom)
                         r = add_header(q, line.data);
         }
         if (r >= 0 && s->idempotency_header) {
-                line.len = 0;
-                net_buf_puts(&line, s->idempotency_header);
-                net_buf_puts(&line, ": dunnd-");
-                net_buf_puts(&line, v.id);
+                buf_clear(&line);
+                buf_puts(&line, s->idempotency_header);
+                buf_puts(&line, ": dunnd-");
+                buf_puts(&line, v.id);
                 if (!line.oom)
                         r = add_header(q, line.data);
         }
         if (r >= 0 && s->post && s->content_type) {
-                line.len = 0;
-                net_buf_puts(&line, "Content-Type: ");
-                net_buf_puts(&line, s->content_type);
+                buf_clear(&line);
+                buf_puts(&line, "Content-Type: ");
+                buf_puts(&line, s->content_type);
                 if (!line.oom)
                         r = add_header(q, line.data);
         }
@@ -1084,7 +1072,7 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                         r = render(s->body, &v, body_escape(s->body_type), &q->body, "body",
                                    err, sizeof(err));
                 else
-                        net_buf_add(&q->body, "", 0);
+                        buf_add(&q->body, "", 0);
         }
         if (r >= 0 && (url.oom || line.oom || q->body.oom))
                 r = -ENOMEM;
@@ -1124,13 +1112,13 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 r = cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
                 goto fail;
         }
-        net_buf_wipe(&url);
-        net_buf_wipe(&line);
+        buf_wipe(&url);
+        buf_wipe(&line);
         *ret_req = q;
         return 0;
 fail:
-        net_buf_wipe(&url);
-        net_buf_wipe(&line);
+        buf_wipe(&url);
+        buf_wipe(&line);
         req_free(q);
         return r;
 }

@@ -259,16 +259,16 @@ static void req_free(struct kannel_req *q) {
 }
 
 static int add_header(struct kannel_req *q, const char *name, const char *value) {
-        struct net_buf b = {};
+        Buf b = {};
         struct curl_slist *l = NULL;
 
         /* "Name:" with nothing after it tells libcurl to drop its own header of that name */
-        net_buf_puts(&b, name);
-        net_buf_puts(&b, *value ? ": " : ":");
-        net_buf_puts(&b, value);
+        buf_puts(&b, name);
+        buf_puts(&b, *value ? ": " : ":");
+        buf_puts(&b, value);
         if (!b.oom)
                 l = curl_slist_append(q->headers, b.data);
-        net_buf_wipe(&b);
+        buf_wipe(&b);
         if (!l)
                 return -ENOMEM;
         q->headers = l;
@@ -320,7 +320,7 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
                 r = add_header(q, "X-Kannel-Validity", num);
         }
         if (r >= 0 && s->dlr_mask >= 0) {
-                struct net_buf u = {};
+                Buf u = {};
                 const char *p = s->dlr_url, *v;
 
                 snprintf(num, sizeof(num), "%d", s->dlr_mask);
@@ -328,14 +328,14 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
                 /* the id is digits: nothing to escape, in a header or in the URL */
                 snprintf(num, sizeof(num), "%llu", (unsigned long long) m->dispatch_id);
                 while ((v = strstr(p, "{{dispatch_id}}"))) {
-                        net_buf_add(&u, p, (size_t) (v - p));
-                        net_buf_puts(&u, num);
+                        buf_add(&u, p, (size_t) (v - p));
+                        buf_puts(&u, num);
                         p = v + 15;
                 }
-                net_buf_puts(&u, p);
+                buf_puts(&u, p);
                 if (r >= 0)
                         r = u.oom ? -ENOMEM : add_header(q, "X-Kannel-DLR-Url", u.data);
-                net_buf_wipe(&u);
+                buf_wipe(&u);
         }
         /* smsbox does not send "100 Continue"; don't let libcurl wait for it */
         if (r >= 0)

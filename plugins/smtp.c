@@ -74,7 +74,10 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "dunnd-carrier.h"
+#include "macro.h"
+#include "utf8.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -103,12 +106,6 @@ struct smtp_state {
         char *msgid_domain;
 };
 
-struct buf {
-        char *data;
-        size_t len, cap;
-        bool oom;
-};
-
 enum phase {
         PHASE_GREETING,
         PHASE_EHLO,
@@ -125,8 +122,8 @@ enum phase {
 struct smtp_req {
         CURL *easy;
         struct curl_slist *rcpt;
-        char *msg;
-        size_t len, pos;
+        Buf msg;                /* the whole message as it goes out after DATA */
+        size_t pos;             /* how much of it libcurl has read */
         bool body_started;      /* the server said 354 and libcurl pulled message bytes */
         bool body_done;         /* the read callback handed over the whole message */
         enum phase phase;       /* what the next reply answers */
@@ -137,50 +134,7 @@ struct smtp_req {
         char message_id[128];
 };
 
-static void buf_add(struct buf *b, const char *s, size_t n) {
-        if (b->oom)
-                return;
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = (b->cap ? b->cap * 2 : 1024);
-                char *d;
-
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                d = realloc(b->data, cap);
-                if (!d) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = d;
-                b->cap = cap;
-        }
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = 0;
-}
-
-static void buf_puts(struct buf *b, const char *s) {
-        buf_add(b, s, strlen(s));
-}
-
-static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...) {
-        char tmp[512];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t) n >= sizeof(tmp)) {
-                /* callers only format short, bounded things */
-                b->oom = true;
-                return;
-        }
-        buf_add(b, tmp, (size_t) n);
-}
-
-static void base64_encode(struct buf *b, const unsigned char *in, size_t n) {
+static void base64_encode(Buf *b, const unsigned char *in, size_t n) {
         static const char tab[] =
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         char out[4];
@@ -202,37 +156,15 @@ static void base64_encode(struct buf *b, const unsigned char *in, size_t n) {
 
 /* Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 if it is not one. */
 static size_t utf8_seq_len(const unsigned char *p, size_t n) {
-        size_t len;
-        uint32_t cp;
+        int l = utf8_decode((const char *) p, n, NULL);
 
-        if (p[0] < 0x80)
-                return 1;
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                len = 2, cp = p[0] & 0x1f;
-        else if (p[0] >= 0xe0 && p[0] <= 0xef)
-                len = 3, cp = p[0] & 0x0f;
-        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-                len = 4, cp = p[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
+        return l < 0 ? 0 : (size_t) l;
 }
 
 /* A header value made safe: well-formed UTF-8 (bad bytes become U+FFFD) without control
  * characters (they become spaces), so that a decoded Subject cannot carry line breaks. */
 static char *header_text_clean(const char *s) {
-        struct buf b = {};
+        Buf b = {};
         const unsigned char *p = (const unsigned char *) s;
         size_t n = strlen(s);
 
@@ -250,11 +182,7 @@ static char *header_text_clean(const char *s) {
                 p += l;
                 n -= l;
         }
-        if (b.oom) {
-                free(b.data);
-                return NULL;
-        }
-        return b.data;
+        return buf_steal(&b);
 }
 
 /*
@@ -263,7 +191,7 @@ static char *header_text_clean(const char *s) {
  * so far ("Subject: " = 9). Words are cut only between characters, so every word decodes
  * on its own, as RFC 2047 §5 requires. Returns the column after the last word.
  */
-static size_t rfc2047_encode(struct buf *b, const char *text, size_t col) {
+static size_t rfc2047_encode(Buf *b, const char *text, size_t col) {
         const unsigned char *p = (const unsigned char *) text;
         size_t n = strlen(text);
         bool first = true;
@@ -303,7 +231,7 @@ static size_t rfc2047_encode(struct buf *b, const char *text, size_t col) {
 }
 
 /* "Name: =?UTF-8?B?..?= <addr>\r\n", or "Name: <addr>\r\n" without a display name. */
-static void address_header(struct buf *b, const char *field, const char *display,
+static void address_header(Buf *b, const char *field, const char *display,
                            const char *addr) {
         size_t col;
 
@@ -434,39 +362,36 @@ static void scrub_reply(const char *in, size_t n, char *out, size_t len) {
         out[o] = 0;
 }
 
-/* The message: headers, a blank line, the text (line ends made CRLF, then a final CRLF)
- * in base64. Returns NULL when out of memory. */
-static char *build_message(const struct smtp_state *s, const struct dunnd_message *m,
-                           const char *message_id, time_t now, size_t *ret_len) {
-        struct buf b = {}, body = {};
+/* The message into `b`: headers, a blank line, the text (line ends made CRLF, then a final
+ * CRLF) in base64. Returns 0 or -ENOMEM. */
+static int build_message(const struct smtp_state *s, const struct dunnd_message *m,
+                         const char *message_id, time_t now, Buf *b) {
+        _cleanup_(buf_wipep) Buf body = {};
         const char *subject = m->subject && *m->subject ? m->subject : DEFAULT_SUBJECT;
-        char date[64], *clean;
+        _cleanup_free_ char *clean = NULL;
+        char date[64];
 
         rfc5322_date(date, sizeof(date), now);
-        buf_printf(&b, "Date: %s\r\n", date);
-        buf_puts(&b, s->from_header);
+        buf_printf(b, "Date: %s\r\n", date);
+        buf_puts(b, s->from_header);
         if (s->reply_to)
-                address_header(&b, "Reply-To", NULL, s->reply_to);
-        address_header(&b, "To", m->recipient_name, m->recipient);
+                address_header(b, "Reply-To", NULL, s->reply_to);
+        address_header(b, "To", m->recipient_name, m->recipient);
         clean = header_text_clean(subject);
         if (!clean)
-                b.oom = true;
-        else {
-                buf_puts(&b, "Subject: ");
-                rfc2047_encode(&b, clean, strlen("Subject: "));
-                buf_puts(&b, "\r\n");
-                free(clean);
-        }
-        buf_printf(&b, "Message-ID: %s\r\n", message_id);
-        buf_puts(&b, "MIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: base64\r\n"
-                     /* RFC 3834: no vacation replies or bounces to auto-replies */
-                     "Auto-Submitted: auto-generated\r\n");
-        buf_printf(&b, "X-Dunnd-Dispatch: %llu\r\n\r\n", (unsigned long long) m->dispatch_id);
+                return -ENOMEM;
+        buf_puts(b, "Subject: ");
+        rfc2047_encode(b, clean, strlen("Subject: "));
+        buf_puts(b, "\r\n");
+        buf_printf(b, "Message-ID: %s\r\n", message_id);
+        buf_puts(b, "MIME-Version: 1.0\r\n"
+                    "Content-Type: text/plain; charset=UTF-8\r\n"
+                    "Content-Transfer-Encoding: base64\r\n"
+                    /* RFC 3834: no vacation replies or bounces to auto-replies */
+                    "Auto-Submitted: auto-generated\r\n");
+        buf_printf(b, "X-Dunnd-Dispatch: %llu\r\n\r\n", (unsigned long long) m->dispatch_id);
 
         /* text/plain in canonical form (RFC 2045 §6.8): CRLF line ends before base64 */
-        buf_add(&body, "", 0);
         for (const char *p = m->text ? m->text : ""; *p; p++) {
                 if (*p == '\r') {
                         buf_puts(&body, "\r\n");
@@ -479,21 +404,14 @@ static char *build_message(const struct smtp_state *s, const struct dunnd_messag
         }
         buf_puts(&body, "\r\n");
         if (body.oom)
-                b.oom = true;
-        else
-                for (size_t i = 0; i < body.len; i += B64_LINE_BYTES) {
-                        size_t k = body.len - i < B64_LINE_BYTES ? body.len - i : B64_LINE_BYTES;
+                return -ENOMEM;
+        for (size_t i = 0; i < body.len; i += B64_LINE_BYTES) {
+                size_t k = body.len - i < B64_LINE_BYTES ? body.len - i : B64_LINE_BYTES;
 
-                        base64_encode(&b, (const unsigned char *) body.data + i, k);
-                        buf_puts(&b, "\r\n");
-                }
-        free(body.data);
-        if (b.oom) {
-                free(b.data);
-                return NULL;
+                base64_encode(b, (const unsigned char *) body.data + i, k);
+                buf_puts(b, "\r\n");
         }
-        *ret_len = b.len;
-        return b.data;
+        return b->oom ? -ENOMEM : 0;
 }
 
 static void make_message_id(const struct smtp_state *s, uint64_t dispatch_id, time_t now,
@@ -588,7 +506,7 @@ static int smtp_open(const struct dunnd_option *options, size_t n_options,
         const char *url, *tls, *username, *password, *from, *from_name, *reply_to, *ca_file,
                 *msgid_domain;
         struct smtp_state *s = NULL;
-        struct buf b = {};
+        Buf b = {};
         int r = -EINVAL;
 
         for (size_t i = 0; i < n_options; i++) {
@@ -666,13 +584,13 @@ static int smtp_open(const struct dunnd_option *options, size_t n_options,
             (ca_file && !(s->ca_file = strdup(ca_file))))
                 goto oom;
         address_header(&b, "From", from_name, from);
-        if (b.oom)
+        s->from_header = buf_steal(&b);
+        if (!s->from_header)
                 goto oom;
-        s->from_header = b.data;
         *ret_state = s;
         return 0;
 oom:
-        free(b.data);
+        buf_free(&b);
         smtp_close(s);
         return -ENOMEM;
 }
@@ -683,14 +601,14 @@ static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
 
         /* libcurl asks for message bytes only after the server's 354 to DATA */
         q->body_started = true;
-        if (n > q->len - q->pos)
-                n = q->len - q->pos;
-        memcpy(ptr, q->msg + q->pos, n);
+        if (n > q->msg.len - q->pos)
+                n = q->msg.len - q->pos;
+        memcpy(ptr, q->msg.data + q->pos, n);
         q->pos += n;
         /* With CURLOPT_INFILESIZE set, libcurl 7.88 stops calling once it has that many
          * bytes and never asks for the EOF: the last byte handed over is the moment. From
          * here libcurl sends CRLF.CRLF and the server may take the message. */
-        if (q->pos == q->len) {
+        if (q->pos == q->msg.len) {
                 q->body_done = true;
                 q->phase = PHASE_BODY;
         }
@@ -761,7 +679,7 @@ static void req_free(struct smtp_req *q) {
                 curl_easy_setopt(q->easy, CURLOPT_MAIL_RCPT, NULL);
         }
         curl_slist_free_all(q->rcpt);
-        free(q->msg);
+        buf_wipe(&q->msg);
         free(q);
 }
 
@@ -788,8 +706,7 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 return -ENOMEM;
         q->phase = PHASE_GREETING;
         make_message_id(s, m->dispatch_id, now, q->message_id, sizeof(q->message_id));
-        q->msg = build_message(s, m, q->message_id, now, &q->len);
-        if (!q->msg || asprintf(&rcpt, "<%s>", m->recipient) < 0 ||
+        if (build_message(s, m, q->message_id, now, &q->msg) < 0 || asprintf(&rcpt, "<%s>", m->recipient) < 0 ||
             asprintf(&from, "<%s>", s->from) < 0) {
                 rcpt = NULL;
                 goto oom;
@@ -815,7 +732,7 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
         SET(CURLOPT_READFUNCTION, read_cb);
         SET(CURLOPT_READDATA, q);
         /* lets libcurl announce SIZE= so an oversized message is refused at MAIL FROM */
-        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t) q->len);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t) q->msg.len);
         /* the only way to see which command a reply answered; goes nowhere but debug_cb */
         SET(CURLOPT_DEBUGFUNCTION, debug_cb);
         SET(CURLOPT_DEBUGDATA, q);

@@ -506,7 +506,7 @@ static void test_rfc2047_encoder(void **state) {
 
         (void) state;
         for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
-                struct buf b = {};
+                Buf b = {};
                 int words;
 
                 buf_puts(&b, "Subject: ");
@@ -518,16 +518,16 @@ static void test_rfc2047_encoder(void **state) {
                         assert_true(words > 1);
                 else
                         assert_int_equal(words, 1);
-                free(b.data);
+                buf_free(&b);
         }
 
         /* the research note's verified example, as the first word after "Subject: " */
         {
-                struct buf b = {};
+                Buf b = {};
 
                 rfc2047_encode(&b, "物业费缴费提醒", strlen("Subject: "));
                 assert_string_equal(b.data, "=?UTF-8?B?54mp5Lia6LS557y06LS55o+Q6YaS?=");
-                free(b.data);
+                buf_free(&b);
         }
 }
 
@@ -618,6 +618,7 @@ static void test_build_message(void **state) {
         struct dunnd_message m = message(RCPT);
         char err[256] = "", id[128];
         void *st = NULL;
+        Buf b = {};
         char *msg, *body;
         size_t len;
 
@@ -626,8 +627,9 @@ static void test_build_message(void **state) {
         make_message_id(st, 4711, time(NULL), id, sizeof(id));
         assert_true(strncmp(id, "<dunnd.4711.", 12) == 0);
         assert_non_null(strstr(id, "@wuye.example.com>"));
-        msg = build_message(st, &m, id, time(NULL), &len);
-        assert_non_null(msg);
+        assert_int_equal(build_message(st, &m, id, time(NULL), &b), 0);
+        msg = b.data;
+        len = b.len;
         assert_int_equal(strlen(msg), len);
         assert_true(strncmp(msg, "Date: ", 6) == 0);
         assert_non_null(strstr(msg, "\r\nFrom: =?UTF-8?B?"));
@@ -656,13 +658,13 @@ static void test_build_message(void **state) {
                 assert_true(e - l <= 76 && e - l > 0);
                 l = e + 2;
         }
-        free(msg);
+        buf_free(&b);
 
         /* no subject: the default one */
         m.subject = NULL;
         m.recipient_name = NULL;
-        msg = build_message(st, &m, id, time(NULL), &len);
-        assert_non_null(msg);
+        assert_int_equal(build_message(st, &m, id, time(NULL), &b), 0);
+        msg = b.data;
         assert_non_null(strstr(msg, "\r\nTo: <" RCPT ">\r\n"));
         {
                 char *s = strstr(msg, "\r\nSubject: "), *e;
@@ -673,7 +675,7 @@ static void test_build_message(void **state) {
                 *e = 0;
                 assert_string_equal(decode_header(s + 2, 9, &words), DEFAULT_SUBJECT);
         }
-        free(msg);
+        buf_free(&b);
         smtp_close(st);
 }
 
