@@ -28,9 +28,10 @@
  *   ca_file = "/etc/dunnd/gw-ca.pem";   CA bundle for the gateway's certificate
  *   require_tls = true;            refuse anything but https:// (default false)
  *
- *   Reading the answer. A "json rule" is `dotted.path=value`, or `path=v1|v2` for several
- *   values; the path walks object keys and array indexes ("data.0.sid"); the value found
- *   (string, number, true/false/null) is compared as text, so code=0 matches 0 and "0".
+ *   Reading the answer (with jansson, lib/json.h). A "json rule" is `path=value`, or
+ *   `path=v1|v2` for several values; the path walks object keys and array indexes
+ *   ("data.0.sid", "data[0].sid"); the value found (string, number, true/false/null) is
+ *   compared as text (json_text_at()), so code=0 matches 0 and "0" but not 0.0.
  *   success_status = "200-299";    codes and ranges, e.g. "200,201,202"
  *   success_json = "code=0";       a success status counts only if this matches
  *   success_substring = "OK";      a success status counts only if the body contains this
@@ -76,13 +77,14 @@
 
 #include "carrier-net.h"
 #include "dunnd-carrier.h"
+#include "json.h"
+#include "macro.h"
 
 #ifndef DUNND_VERSION
 #define DUNND_VERSION "0"
 #endif
 
 #define MAX_HEADERS 9
-#define JSON_MAX_DEPTH 32
 #define JSON_VALUE_MAX 256
 
 enum body_type {
@@ -178,367 +180,22 @@ static int status_parse(const char *v, struct status_set *ret) {
         return 0;
 }
 
-/* ---- a minimal JSON reader ----
- *
- * One pass over the whole document (so truncated or trailing garbage is an error even when
- * the wanted member came early), never reading past `end`, recursion bounded by
- * JSON_MAX_DEPTH. It looks for one dotted path and keeps the scalar found there as text. */
+/* ---- json rules ---- */
 
-struct json_sink {
-        char *buf;              /* NULL: discard */
-        size_t cap, len;
-        bool truncated;
-};
+/* The rule's path holds one of its values, compared as text (json_text_at()). */
+static bool rule_matches(const struct json_rule *r, const json_t *answer) {
+        char v[JSON_VALUE_MAX];
+        int n;
 
-struct json_find {
-        const char *p, *end;
-        bool found, scalar;
-        struct json_sink value;
-        char value_buf[JSON_VALUE_MAX];
-};
-
-static void sink_put(struct json_sink *s, const char *c, size_t n) {
-        if (!s->buf)
-                return;
-        if (s->len + n + 1 > s->cap) {
-                s->truncated = true;
-                return;
-        }
-        memcpy(s->buf + s->len, c, n);
-        s->len += n;
-        s->buf[s->len] = 0;
-}
-
-static void sink_utf8(struct json_sink *s, uint32_t cp) {
-        char u[4];
-
-        if (cp < 0x80) {
-                u[0] = (char) cp;
-                sink_put(s, u, 1);
-        } else if (cp < 0x800) {
-                u[0] = (char) (0xc0 | (cp >> 6));
-                u[1] = (char) (0x80 | (cp & 0x3f));
-                sink_put(s, u, 2);
-        } else if (cp < 0x10000) {
-                u[0] = (char) (0xe0 | (cp >> 12));
-                u[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-                u[2] = (char) (0x80 | (cp & 0x3f));
-                sink_put(s, u, 3);
-        } else {
-                u[0] = (char) (0xf0 | (cp >> 18));
-                u[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-                u[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-                u[3] = (char) (0x80 | (cp & 0x3f));
-                sink_put(s, u, 4);
-        }
-}
-
-static void json_ws(struct json_find *j) {
-        while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-                j->p++;
-}
-
-static int json_hex4(struct json_find *j, uint32_t *ret) {
-        uint32_t v = 0;
-
-        if (j->end - j->p < 4)
-                return -EBADMSG;
-        for (int i = 0; i < 4; i++) {
-                char c = *j->p++;
-
-                v <<= 4;
-                if (c >= '0' && c <= '9')
-                        v |= (uint32_t) (c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        v |= (uint32_t) (c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F')
-                        v |= (uint32_t) (c - 'A' + 10);
-                else
-                        return -EBADMSG;
-        }
-        *ret = v;
-        return 0;
-}
-
-/* At the opening quote; decodes escapes into `s`. */
-static int json_string(struct json_find *j, struct json_sink *s) {
-        j->p++;
-        while (j->p < j->end) {
-                char c = *j->p++;
-                uint32_t cp, lo;
-
-                if (c == '"')
-                        return 0;
-                if ((unsigned char) c < 0x20)
-                        return -EBADMSG;
-                if (c != '\\') {
-                        sink_put(s, &c, 1);
-                        continue;
-                }
-                if (j->p >= j->end)
-                        return -EBADMSG;
-                c = *j->p++;
-                switch (c) {
-                case '"':
-                case '\\':
-                case '/':
-                        sink_put(s, &c, 1);
-                        break;
-                case 'b':
-                        sink_put(s, "\b", 1);
-                        break;
-                case 'f':
-                        sink_put(s, "\f", 1);
-                        break;
-                case 'n':
-                        sink_put(s, "\n", 1);
-                        break;
-                case 'r':
-                        sink_put(s, "\r", 1);
-                        break;
-                case 't':
-                        sink_put(s, "\t", 1);
-                        break;
-                case 'u':
-                        if (json_hex4(j, &cp) < 0)
-                                return -EBADMSG;
-                        if (cp >= 0xd800 && cp < 0xdc00) {
-                                /* a high surrogate needs its low half right after it */
-                                if (j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u') {
-                                        j->p += 2;
-                                        if (json_hex4(j, &lo) < 0)
-                                                return -EBADMSG;
-                                        cp = (lo >= 0xdc00 && lo < 0xe000) ?
-                                                0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00) :
-                                                0xfffd;
-                                } else
-                                        cp = 0xfffd;
-                        } else if (cp >= 0xdc00 && cp < 0xe000)
-                                cp = 0xfffd;
-                        sink_utf8(s, cp);
-                        break;
-                default:
-                        return -EBADMSG;
-                }
-        }
-        return -EBADMSG;
-}
-
-static bool is_digit(char c) {
-        return c >= '0' && c <= '9';
-}
-
-static int json_number(struct json_find *j, struct json_sink *s) {
-        const char *start = j->p;
-
-        if (j->p < j->end && *j->p == '-')
-                j->p++;
-        if (j->p >= j->end || !is_digit(*j->p))
-                return -EBADMSG;
-        if (*j->p == '0')
-                j->p++;
-        else
-                while (j->p < j->end && is_digit(*j->p))
-                        j->p++;
-        if (j->p < j->end && *j->p == '.') {
-                j->p++;
-                if (j->p >= j->end || !is_digit(*j->p))
-                        return -EBADMSG;
-                while (j->p < j->end && is_digit(*j->p))
-                        j->p++;
-        }
-        if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-                j->p++;
-                if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-                        j->p++;
-                if (j->p >= j->end || !is_digit(*j->p))
-                        return -EBADMSG;
-                while (j->p < j->end && is_digit(*j->p))
-                        j->p++;
-        }
-        sink_put(s, start, (size_t) (j->p - start));
-        return 0;
-}
-
-static int json_literal(struct json_find *j, const char *word, struct json_sink *s) {
-        size_t n = strlen(word);
-
-        if ((size_t) (j->end - j->p) < n || memcmp(j->p, word, n) != 0)
-                return -EBADMSG;
-        j->p += n;
-        sink_put(s, word, n);
-        return 0;
-}
-
-/* The path segment `want` selects the member `key` (or the element `index`)? Returns the
- * rest of the path ("" when this is the target) or NULL. */
-static const char *path_step(const char *want, const char *key, size_t key_len) {
-        size_t n;
-
-        if (!want || !*want)
-                return NULL;
-        n = strcspn(want, ".");
-        if (n != key_len || memcmp(want, key, n) != 0)
-                return NULL;
-        return want[n] ? want + n + 1 : want + n;
-}
-
-static int json_value(struct json_find *j, const char *want, unsigned depth);
-
-static int json_object(struct json_find *j, const char *want, unsigned depth) {
-        j->p++;
-        json_ws(j);
-        if (j->p < j->end && *j->p == '}') {
-                j->p++;
-                return 0;
-        }
-        for (;;) {
-                char key[128];
-                struct json_sink ks = { .buf = key, .cap = sizeof(key) };
-                const char *child;
-                int r;
-
-                json_ws(j);
-                if (j->p >= j->end || *j->p != '"')
-                        return -EBADMSG;
-                r = json_string(j, &ks);
-                if (r < 0)
-                        return r;
-                json_ws(j);
-                if (j->p >= j->end || *j->p != ':')
-                        return -EBADMSG;
-                j->p++;
-                child = ks.truncated ? NULL : path_step(want, key, ks.len);
-                r = json_value(j, child, depth + 1);
-                if (r < 0)
-                        return r;
-                json_ws(j);
-                if (j->p >= j->end)
-                        return -EBADMSG;
-                if (*j->p == '}') {
-                        j->p++;
-                        return 0;
-                }
-                if (*j->p != ',')
-                        return -EBADMSG;
-                j->p++;
-        }
-}
-
-static int json_array(struct json_find *j, const char *want, unsigned depth) {
-        j->p++;
-        json_ws(j);
-        if (j->p < j->end && *j->p == ']') {
-                j->p++;
-                return 0;
-        }
-        for (unsigned i = 0;; i++) {
-                char idx[16];
-                int r;
-
-                snprintf(idx, sizeof(idx), "%u", i);
-                r = json_value(j, path_step(want, idx, strlen(idx)), depth + 1);
-                if (r < 0)
-                        return r;
-                json_ws(j);
-                if (j->p >= j->end)
-                        return -EBADMSG;
-                if (*j->p == ']') {
-                        j->p++;
-                        return 0;
-                }
-                if (*j->p != ',')
-                        return -EBADMSG;
-                j->p++;
-        }
-}
-
-/* want: NULL = off the path, "" = this value is the one looked for. */
-static int json_value(struct json_find *j, const char *want, unsigned depth) {
-        struct json_sink discard = {};
-        bool target = want && !*want;
-        struct json_sink *s = target ? &j->value : &discard;
-        int r;
-
-        if (depth > JSON_MAX_DEPTH)
-                return -ELOOP;
-        json_ws(j);
-        if (j->p >= j->end)
-                return -EBADMSG;
-        if (target) {
-                /* a duplicate key: the last one wins, as in most parsers */
-                j->value.len = 0;
-                j->value.truncated = false;
-                j->value_buf[0] = 0;
-                j->found = true;
-                j->scalar = *j->p != '{' && *j->p != '[';
-        }
-        switch (*j->p) {
-        case '{':
-                return json_object(j, want, depth);
-        case '[':
-                return json_array(j, want, depth);
-        case '"':
-                r = json_string(j, s);
-                break;
-        case 't':
-                r = json_literal(j, "true", s);
-                break;
-        case 'f':
-                r = json_literal(j, "false", s);
-                break;
-        case 'n':
-                r = json_literal(j, "null", s);
-                break;
-        default:
-                r = json_number(j, s);
-        }
-        return r;
-}
-
-/* Parses the whole body looking for `path` (NULL: only validate). Returns 0 when the body
- * is one valid JSON value, negative otherwise; *j tells whether a scalar was found. */
-static int json_find(const char *body, size_t len, const char *path, struct json_find *j) {
-        int r;
-
-        *j = (struct json_find) { .p = body, .end = body + len };
-        j->value = (struct json_sink) { .buf = j->value_buf, .cap = sizeof(j->value_buf) };
-        if (!body || len == 0)
-                return -ENODATA;
-        r = json_value(j, path, 0);
-        if (r < 0)
-                return r;
-        json_ws(j);
-        return j->p == j->end ? 0 : -EBADMSG;
-}
-
-/* The scalar at `path` as text, or NULL (absent, not a scalar, too long, body not JSON). */
-static const char *json_get(const char *body, size_t len, const char *path, struct json_find *j) {
-        if (json_find(body, len, path, j) < 0 || !j->found || !j->scalar || j->value.truncated)
-                return NULL;
-        return j->value_buf;
-}
-
-static bool rule_matches(const struct json_rule *r, const char *body, size_t len) {
-        struct json_find j;
-        const char *v;
-
-        if (!r->path)
+        if (!r->path || !answer)
                 return false;
-        v = json_get(body, len, r->path, &j);
-        if (!v || strlen(v) != j.value.len)       /* an embedded NUL never matches */
+        n = json_text_at(answer, r->path, v, sizeof(v));
+        if (n < 0 || strlen(v) != (size_t) n)   /* an embedded NUL never matches */
                 return false;
         for (size_t i = 0; i < r->n_values; i++)
                 if (strcmp(v, r->values[i]) == 0)
                         return true;
         return false;
-}
-
-static bool path_valid(const char *p) {
-        /* no empty segments: "a..b", ".a", "a." */
-        if (!*p || *p == '.' || p[strlen(p) - 1] == '.' || strstr(p, ".."))
-                return false;
-        return true;
 }
 
 static int rule_parse(const char *v, struct json_rule *ret) {
@@ -554,7 +211,7 @@ static int rule_parse(const char *v, struct json_rule *ret) {
                 goto bad;
         *eq = 0;
         r.path = r.buf;
-        if (!path_valid(r.path))
+        if (!json_path_is_valid(r.path))
                 goto bad;
         for (p = eq + 1; *p; p++)
                 if (*p == '|')
@@ -773,10 +430,10 @@ static int check_templates(struct http_state *s, char *err, size_t errlen) {
         if (r < 0)
                 return r;
         if (s->body && s->body_type == BODY_JSON) {
-                struct json_find j;
+                _cleanup_(json_decrefp) json_t *doc = NULL;
 
                 r = render(s->body, &v, ESC_JSON, &b, "body", err, errlen);
-                if (r >= 0 && !b.oom && json_find(b.data, b.len, NULL, &j) < 0) {
+                if (r >= 0 && !b.oom && json_read(b.data, b.len, &doc) == -EBADMSG) {
                         snprintf(err, errlen, "option 'body': body_type is json but the body is "
                                  "not valid JSON once the variables are filled in (are string "
                                  "variables inside quotes, \"{{text}}\"?)");
@@ -888,9 +545,9 @@ static int http_open(const struct dunnd_option *options, size_t n_options,
                 else if (strcmp(k, "success_substring") == 0)
                         r = set_str(&s->success_substring, v);
                 else if (strcmp(k, "message_id_json") == 0 || strcmp(k, "error_json") == 0) {
-                        if (!path_valid(v)) {
-                                snprintf(err, errlen, "option '%s' must be a dotted path like "
-                                         "\"data.msgid\"", k);
+                        if (!json_path_is_valid(v)) {
+                                snprintf(err, errlen, "option '%s' must be a path like "
+                                         "\"data.msgid\" or \"data[0].sid\"", k);
                                 r = -EINVAL;
                         } else
                                 r = set_str(k[0] == 'm' ? &s->message_id_json : &s->error_json, v);
@@ -1123,39 +780,44 @@ fail:
         return r;
 }
 
+/* The text at path in the answer, or NULL. */
+static const char *answer_text(const json_t *answer, const char *path, char buf[JSON_VALUE_MAX]) {
+        return json_text_at(answer, path, buf, JSON_VALUE_MAX) >= 0 ? buf : NULL;
+}
+
 /* The carrier's own words for the log: "code=1001: 余额不足", else the start of the body. */
 static void describe_answer(const struct http_state *s, const char *recipient, long status,
-                            const char *body, size_t len, char *dst, size_t size) {
+                            const json_t *answer, const char *body, size_t len, char *dst,
+                            size_t size) {
         static const char *const error_paths[] = {
                 "message", "msg", "errmsg", "error_msg", "error.message", "description", NULL,
         };
-        char code[96] = "", text[160] = "";
+        char code[96] = "", text[160] = "", buf[JSON_VALUE_MAX];
         const struct json_rule *code_rules[] = {
                 &s->success_json, &s->invalid_json, &s->carrier_failure_json, &s->transient_json,
         };
-        struct json_find j;
-        const char *v;
+        const char *v = NULL;
 
-        if (json_find(body, len, NULL, &j) < 0) {
+        if (!answer) {
                 net_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
                 snprintf(dst, size, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
                 return;
         }
-        for (size_t i = 0; i < sizeof(code_rules) / sizeof(code_rules[0]) && !code[0]; i++)
-                if (code_rules[i]->path && (v = json_get(body, len, code_rules[i]->path, &j))) {
+        for (size_t i = 0; i < ELEMENTSOF(code_rules) && !code[0]; i++)
+                if (code_rules[i]->path && (v = answer_text(answer, code_rules[i]->path, buf))) {
                         net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                         snprintf(code, sizeof(code), "%.40s=%.52s", code_rules[i]->path, text);
                 }
-        if (!code[0] && (v = json_get(body, len, "code", &j))) {
+        if (!code[0] && (v = answer_text(answer, "code", buf))) {
                 net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                 snprintf(code, sizeof(code), "code=%.88s", text);
         }
         text[0] = 0;
         if (s->error_json)
-                v = json_get(body, len, s->error_json, &j);
+                v = answer_text(answer, s->error_json, buf);
         else
                 for (size_t i = 0; error_paths[i]; i++)
-                        if ((v = json_get(body, len, error_paths[i], &j)))
+                        if ((v = answer_text(answer, error_paths[i], buf)))
                                 break;
         if (v)
                 net_excerpt_masked(text, sizeof(text), v, strlen(v), 120, recipient);
@@ -1165,34 +827,57 @@ static void describe_answer(const struct http_state *s, const char *recipient, l
                  code[0] && text[0] ? " " : "", text);
 }
 
+/* SENT, with the carrier's message id when message_id_json finds one that fits. */
+static void answer_sent(const struct http_state *s, const json_t *answer,
+                        struct dunnd_outcome *out) {
+        char id[JSON_VALUE_MAX];
+        int n;
+
+        out->klass = DUNND_OUTCOME_SENT;
+        if (!s->message_id_json)
+                return;
+        n = json_text_at(answer, s->message_id_json, id, sizeof(id));
+        /* a cut id would match nothing when reports come back */
+        if (n >= 0 && strlen(id) < sizeof(out->message_id))
+                memcpy(out->message_id, id, strlen(id) + 1);
+        else if (n >= 0 || n == -ENOBUFS)
+                snprintf(out->error, sizeof(out->error), "message id longer than %zu bytes, "
+                         "not kept", sizeof(out->message_id) - 1);
+}
+
 static void classify(const struct http_state *s, struct http_req *q, int curl_code,
                      int request_sent, long status, const char *body, size_t len,
                      struct dunnd_outcome *out) {
         const char *rcpt = q ? q->recipient : NULL;
-        struct json_find j;
+        _cleanup_(json_decrefp) json_t *answer = NULL;
+        int r;
 
         if (net_classify_transport(curl_code, request_sent, out))
                 return;
-        if (status_in(&s->transient_status, status) || rule_matches(&s->transient_json, body, len)) {
+        /* once, for every rule below; not JSON (or too big for memory) leaves it NULL */
+        r = json_read(body, len, &answer);
+        if (r < 0)
+                answer = NULL;
+        if (status_in(&s->transient_status, status) || rule_matches(&s->transient_json, answer)) {
                 out->klass = DUNND_OUTCOME_TRANSIENT;
                 out->retry_after_ms = net_retry_after_ms(q ? q->easy : NULL);
-                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
                 return;
         }
         if (status_in(&s->carrier_failure_status, status) ||
-            rule_matches(&s->carrier_failure_json, body, len)) {
+            rule_matches(&s->carrier_failure_json, answer)) {
                 out->klass = DUNND_OUTCOME_CARRIER_FAILURE;
-                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
                 return;
         }
-        if (status_in(&s->invalid_status, status) || rule_matches(&s->invalid_json, body, len)) {
+        if (status_in(&s->invalid_status, status) || rule_matches(&s->invalid_json, answer)) {
                 out->klass = DUNND_OUTCOME_INVALID_RECIPIENT;
-                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
                 return;
         }
         if (status_in(&s->success_status, status)) {
                 if (s->success_json.path) {
-                        if (json_find(body, len, NULL, &j) < 0) {
+                        if (!answer) {
                                 /* it reached the carrier; a garbled answer may still mean sent */
                                 char text[96];
 
@@ -1203,9 +888,9 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                                          "an empty answer", text);
                                 return;
                         }
-                        if (!rule_matches(&s->success_json, body, len)) {
+                        if (!rule_matches(&s->success_json, answer)) {
                                 out->klass = DUNND_OUTCOME_REJECTED;
-                                describe_answer(s, rcpt, status, body, len, out->error,
+                                describe_answer(s, rcpt, status, answer, body, len, out->error,
                                                 sizeof(out->error));
                                 return;
                         }
@@ -1219,26 +904,16 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                         }
                         if (!net_body_has(body, len, s->success_substring)) {
                                 out->klass = DUNND_OUTCOME_REJECTED;
-                                describe_answer(s, rcpt, status, body, len, out->error,
+                                describe_answer(s, rcpt, status, answer, body, len, out->error,
                                                 sizeof(out->error));
                                 return;
                         }
                 }
-                out->klass = DUNND_OUTCOME_SENT;
-                if (s->message_id_json) {
-                        const char *id = json_get(body, len, s->message_id_json, &j);
-
-                        /* a cut id would match nothing when reports come back */
-                        if (id && strlen(id) < sizeof(out->message_id))
-                                memcpy(out->message_id, id, strlen(id) + 1);
-                        else if (id)
-                                snprintf(out->error, sizeof(out->error), "message id longer "
-                                         "than %zu bytes, not kept", sizeof(out->message_id) - 1);
-                }
+                answer_sent(s, answer, out);
                 return;
         }
         out->klass = status >= 400 && status < 500 ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_UNKNOWN;
-        describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+        describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
 }
 
 static void http_finish(void *state, void *req, int curl_code, int request_sent, long status,

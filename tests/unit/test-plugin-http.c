@@ -535,7 +535,7 @@ static void test_json_reader(void **state) {
         const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "r.code=0",
                              "message_id_json", "r.id", NULL };
         struct dunnd_outcome o;
-        char err[256], *deep;
+        char err[256];
         void *s;
 
         (void) state;
@@ -584,31 +584,136 @@ static void test_json_reader(void **state) {
                 if (o.klass != DUNND_OUTCOME_UNKNOWN)
                         fail_msg("body '%s' gave class %d, not UNKNOWN", bad[i], o.klass);
         }
-        /* lone surrogates become U+FFFD instead of failing */
-        o = J("{\"r\":{\"code\":0,\"id\":\"\\ud800x\\udc00\"}}");
-        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
-        assert_string_equal(o.message_id, "\xef\xbf\xbdx\xef\xbf\xbd");
         /* never past len: a valid prefix followed by bytes finish() must not see */
         o = json_case(s, "{\"r\":{\"code\":0}}{{{{", 16);
         assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
         o = json_case(s, "{\"r\":{\"code\":0}}", 15);
         assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
 #undef J
+        pl.api->close(s);
+}
 
-        /* depth is bounded (32): deeper answers count as unreadable, not as a crash */
-        {
-                char nest[256];
+/* Where jansson (lib/json.c) reads differently from the hand-written reader it replaced;
+ * each case says what an answer now gives. */
+static void test_json_reader_jansson(void **state) {
+        const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "r.code=0|OK",
+                             "message_id_json", "r.id", NULL };
+        struct dunnd_outcome o;
+        char err[256], nest[8192];
+        void *s;
 
-                snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%.*s%.*s}",
-                         10, "[[[[[[[[[[", 10, "]]]]]]]]]]");
-                o = json_case(s, nest, strlen(nest));
+        (void) state;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+#define J(b) json_case(s, b, strlen(b))
+        /* numbers are read, then written back: integers in decimal ("-0" is 0), reals in
+         * their shortest form with ".0" (1.5e3 is 1500.0), so 0.0 still is not 0 */
+        o = J("{\"r\":{\"code\":-0,\"id\":12345678901234567}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "12345678901234567");
+        o = J("{\"r\":{\"code\":0,\"id\":1.5e3}}");
+        assert_string_equal(o.message_id, "1500.0");
+        o = J("{\"r\":{\"code\":0,\"id\":0.1}}");
+        assert_string_equal(o.message_id, "0.1");
+        o = J("{\"r\":{\"code\":1E2}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(o.error, "HTTP 200: r.code=100.0");
+        /* a number beyond 64-bit integers or doubles makes the whole answer unreadable */
+        o = J("{\"r\":{\"code\":0,\"id\":123456789012345678901}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        o = J("{\"r\":{\"code\":0,\"x\":1e400}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+
+        /* lone surrogates: jansson refuses the answer (the old reader made them U+FFFD) */
+        o = J("{\"r\":{\"code\":0,\"id\":\"\\ud800x\\udc00\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        /* "\u0000" is read, but a value holding it never matches */
+        o = J("{\"r\":{\"code\":\"0\\u0000\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+
+        /* bytes that are not UTF-8 (an answer in GBK) become U+FFFD; the codes still match.
+         * 成功 in GBK is b3 c9 b9 a6, of which c9 b9 happens to be UTF-8 (U+0279) */
+        o = J("{\"r\":{\"code\":\"OK\",\"id\":\"\xb3\xc9\xb9\xa6\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "\xef\xbf\xbd\xc9\xb9\xef\xbf\xbd");
+        /* ...but outside a string they are no JSON */
+        o = J("{\"r\":{\"code\":0}}\xb3");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+
+        /* the last of duplicate keys wins, at any depth */
+        o = J("{\"r\":{\"code\":0},\"r\":{\"code\":1}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        o = J("{\"r\":{\"code\":1},\"r\":{\"code\":0,\"id\":\"b\"}}");
+        assert_string_equal(o.message_id, "b");
+
+        /* nesting: jansson reads up to 2048 levels (the old reader stopped at 32) */
+        snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%s%s}",
+                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                 "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+        o = J(nest);
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        memset(nest, '[', 3000);
+        memcpy(nest + 3000, "{\"r\":{\"code\":0}}", 17);
+        memset(nest + 3017, ']', 3000);
+        o = json_case(s, nest, 6017);
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+#undef J
+        pl.api->close(s);
+}
+
+/* Paths walk objects by key and arrays by index, as a segment ("data.0.sid") or in
+ * brackets ("data[0].sid"), also into nested arrays. */
+static void test_json_paths(void **state) {
+        static const char body[] = "{\"data\":[{\"sid\":\"a\"},[[\"b\",\"c\"]],{\"0\":\"d\"}],"
+                                   "\"01\":\"e\",\"code\":0}";
+        static const struct {
+                const char *path, *id;
+        } cases[] = {
+                { "data.0.sid", "a" }, { "data[0].sid", "a" }, { "data[1][0][1]", "c" },
+                { "data.1.0.0", "b" }, { "data[2].0", "d" }, { "01", "e" },
+                /* not there: a leading zero is no index, an index of an object, past the end,
+                 * an array where a scalar is wanted */
+                { "data.01.sid", "" }, { "data[2][0]", "" }, { "data[3]", "" }, { "data", "" },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "code=0",
+                                     "message_id_json", cases[i].path, NULL };
+                struct dunnd_outcome o;
+                char err[256];
+                void *s;
+
+                assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+                o = json_case(s, body, strlen(body));
                 assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
-                snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%s%s}",
-                         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
-                         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
-                o = json_case(s, nest, strlen(nest));
-                assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+                if (strcmp(o.message_id, cases[i].id) != 0)
+                        fail_msg("path '%s' found '%s', not '%s'", cases[i].path, o.message_id,
+                                 cases[i].id);
+                pl.api->close(s);
         }
+        /* paths that are not paths */
+        {
+                static const char *const bad[] = { "a.", ".a", "a..b", "a[", "a[]", "a[x]",
+                                                   "a.[0]", "a]", "[0]]", "" };
+
+                for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                        const char *kv[] = { "url", "http://127.0.0.1/", "message_id_json",
+                                             bad[i], NULL };
+
+                        open_fails(kv, "message_id_json");
+                }
+        }
+}
+
+static void test_json_reader_bounds(void **state) {
+        const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "r.code=0",
+                             "message_id_json", "r.id", NULL };
+        struct dunnd_outcome o;
+        char err[256], *deep;
+        void *s;
+
+        (void) state;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
         /* a nesting bomb as big as the host lets a body be (1 MiB) */
         deep = malloc(1u << 20);
         assert_non_null(deep);
@@ -681,6 +786,9 @@ int main(void) {
                 cmocka_unit_test(test_truncated_transfer_unknown),
                 cmocka_unit_test(test_success_substring),
                 cmocka_unit_test(test_json_reader),
+                cmocka_unit_test(test_json_reader_jansson),
+                cmocka_unit_test(test_json_paths),
+                cmocka_unit_test(test_json_reader_bounds),
                 cmocka_unit_test(test_transient_json_and_order),
         };
 
