@@ -46,8 +46,9 @@
  *   invalid_json = "code=INVALID_NUMBER";
  *   A list option set to "" switches that list off.
  *
- * Template variables, in url, body and headers: {{recipient}} {{text}} {{subject}} {{name}}
- * {{unit}} {{occurrence}} {{channel}} {{dispatch_id}} {{username}} {{password}}. An unknown
+ * Template variables, in url, body and headers (http-template.h: the variables and how
+ * each place escapes them): {{recipient}} {{text}} {{subject}} {{name}} {{unit}}
+ * {{occurrence}} {{channel}} {{dispatch_id}} {{username}} {{password}}. An unknown
  * variable or an unclosed "{{" fails open(); a json body must be valid JSON once filled in.
  *
  * Classification in finish(), first match wins:
@@ -77,6 +78,7 @@
 
 #include "carrier-net.h"
 #include "dunnd-carrier.h"
+#include "http-template.h"
 #include "json.h"
 #include "macro.h"
 
@@ -91,14 +93,6 @@ enum body_type {
         BODY_FORM,
         BODY_JSON,
         BODY_RAW,
-};
-
-/* How a variable is escaped where it is substituted. */
-enum escape {
-        ESC_RAW,
-        ESC_URL,
-        ESC_JSON,
-        ESC_HEADER,
 };
 
 /* "path=v1|v2": values[] point into `buf`. */
@@ -243,124 +237,9 @@ static void rule_free(struct json_rule *r) {
         *r = (struct json_rule) {};
 }
 
-/* ---- templates ---- */
-
-static const char *const var_names[] = {
-        "recipient", "text", "subject", "name", "unit", "occurrence", "channel", "dispatch_id",
-        "username", "password", NULL,
-};
-
-struct vars {
-        const struct dunnd_message *m;
-        const struct http_state *s;
-        char id[24];
-};
-
-static const char *var_value(const struct vars *v, size_t i) {
-        const struct dunnd_message *m = v->m;
-
-        switch (i) {
-        case 0: return m->recipient;
-        case 1: return m->text;
-        case 2: return m->subject;
-        case 3: return m->recipient_name;
-        case 4: return m->unit;
-        case 5: return m->occurrence;
-        case 6: return m->channel;
-        case 7: return v->id;
-        case 8: return v->s->username;
-        case 9: return v->s->password;
-        }
-        return NULL;
-}
-
-static void add_escaped(Buf *b, const char *s, enum escape e) {
-        static const char hex[] = "0123456789ABCDEF";
-
-        if (!s)
-                return;
-        if (e == ESC_RAW) {
-                buf_puts(b, s);
-                return;
-        }
-        if (e == ESC_JSON) {
-                buf_put_json_escaped(b, s);
-                return;
-        }
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                char t[8];
-
-                switch (e) {
-                case ESC_URL:
-                        /* RFC 3986 unreserved stays; everything else, UTF-8 included, is
-                         * percent-encoded, so form decoders and query parsers agree */
-                        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-                            *p == '~')
-                                buf_add(b, (const char *) p, 1);
-                        else {
-                                t[0] = '%';
-                                t[1] = hex[*p >> 4];
-                                t[2] = hex[*p & 15];
-                                buf_add(b, t, 3);
-                        }
-                        break;
-                case ESC_HEADER:
-                        buf_add(b, (*p < 0x20 || *p == 0x7f) ? " " : (const char *) p, 1);
-                        break;
-                case ESC_RAW:
-                case ESC_JSON:
-                        break;
-                }
-        }
-}
-
-/*
- * Expands {{name}} in `tpl` into `b`. With `v` NULL it only checks the template (open()).
- * Returns -EINVAL with `err` filled for an unknown variable or an unclosed "{{".
- */
-static int render(const char *tpl, const struct vars *v, enum escape e, Buf *b,
-                  const char *what, char *err, size_t errlen) {
-        const char *p = tpl;
-
-        while (*p) {
-                const char *open = strstr(p, "{{"), *close, *n, *ne;
-                size_t i;
-
-                if (!open) {
-                        buf_puts(b, p);
-                        break;
-                }
-                buf_add(b, p, (size_t) (open - p));
-                close = strstr(open + 2, "}}");
-                if (!close) {
-                        snprintf(err, errlen, "option '%s': unclosed '{{'", what);
-                        return -EINVAL;
-                }
-                for (n = open + 2; *n == ' '; n++)
-                        ;
-                for (ne = close; ne > n && ne[-1] == ' '; ne--)
-                        ;
-                for (i = 0; var_names[i]; i++)
-                        if (strlen(var_names[i]) == (size_t) (ne - n) &&
-                            memcmp(var_names[i], n, (size_t) (ne - n)) == 0)
-                                break;
-                if (!var_names[i]) {
-                        snprintf(err, errlen, "option '%s': unknown variable '{{%.*s}}' (known: "
-                                 "recipient text subject name unit occurrence channel "
-                                 "dispatch_id username password)", what,
-                                 (int) (close - open - 2 > 40 ? 40 : close - open - 2), open + 2);
-                        return -EINVAL;
-                }
-                if (v)
-                        add_escaped(b, var_value(v, i), e);
-                p = close + 2;
-        }
-        return 0;
-}
-
-static enum escape body_escape(enum body_type t) {
-        return t == BODY_FORM ? ESC_URL : t == BODY_JSON ? ESC_JSON : ESC_RAW;
+static HttpEscape body_escape(enum body_type t) {
+        return t == BODY_FORM ? HTTP_ESCAPE_URL : t == BODY_JSON ? HTTP_ESCAPE_JSON :
+                                                  HTTP_ESCAPE_RAW;
 }
 
 /* ---- open/close ---- */
@@ -412,38 +291,34 @@ static int set_str(char **field, const char *v) {
 }
 
 static int check_templates(struct http_state *s, char *err, size_t errlen) {
-        struct dunnd_message sample = {
+        static const struct dunnd_message sample = {
                 .dispatch_id = 1, .occurrence = "deadline@2026-12-14T09:30", .channel = "sms",
                 .recipient = "13800000000", .recipient_name = "张三", .unit = "1-1-101",
                 .subject = "s", .text = "\"x\"\n",
         };
-        struct vars v = { .m = &sample, .s = s, .id = "1" };
-        Buf b = {};
+        _cleanup_(json_decrefp) json_t *doc = NULL;
+        _cleanup_(buf_wipep) Buf b = {};
+        HttpTemplateVars v;
         int r;
 
-        r = render(s->url, NULL, ESC_URL, &b, "url", err, errlen);
+        r = http_template_check(s->url, "url", err, errlen);
         for (size_t i = 0; r >= 0 && i < s->n_headers; i++)
-                r = render(s->headers[i], NULL, ESC_HEADER, &b, "header", err, errlen);
+                r = http_template_check(s->headers[i], "header", err, errlen);
         if (r >= 0 && s->body)
-                r = render(s->body, NULL, ESC_RAW, &b, "body", err, errlen);
-        buf_wipe(&b);
-        if (r < 0)
+                r = http_template_check(s->body, "body", err, errlen);
+        if (r < 0 || !s->body || s->body_type != BODY_JSON)
                 return r;
-        if (s->body && s->body_type == BODY_JSON) {
-                _cleanup_(json_decrefp) json_t *doc = NULL;
-
-                r = render(s->body, &v, ESC_JSON, &b, "body", err, errlen);
-                if (r >= 0 && !b.oom && json_read(b.data, b.len, &doc) == -EBADMSG) {
-                        snprintf(err, errlen, "option 'body': body_type is json but the body is "
-                                 "not valid JSON once the variables are filled in (are string "
-                                 "variables inside quotes, \"{{text}}\"?)");
-                        r = -EINVAL;
-                }
-                if (r >= 0 && b.oom)
-                        r = -ENOMEM;
-                buf_wipe(&b);
+        http_template_vars_init(&v, &sample, s->username, s->password);
+        http_template_render(s->body, &v, HTTP_ESCAPE_JSON, &b);
+        if (b.oom)
+                return -ENOMEM;
+        if (json_read(b.data, b.len, &doc) == -EBADMSG) {
+                snprintf(err, errlen, "option 'body': body_type is json but the body is not "
+                         "valid JSON once the variables are filled in (are string variables "
+                         "inside quotes, \"{{text}}\"?)");
+                return -EINVAL;
         }
-        return r;
+        return 0;
 }
 
 static int http_open(const struct dunnd_option *options, size_t n_options,
@@ -679,37 +554,35 @@ static int add_header(struct http_req *q, const char *line) {
 static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
                         void **ret_req) {
         struct http_state *s = state;
-        struct vars v = { .m = m, .s = s };
         Buf url = {}, line = {};
+        HttpTemplateVars v;
         struct http_req *q;
         CURLcode cc = CURLE_OK;
-        char err[160];
-        int r;
+        int r = 0;
 
         q = calloc(1, sizeof(*q));
         if (!q)
                 return -ENOMEM;
         q->easy = easy;
-        snprintf(v.id, sizeof(v.id), "%llu", (unsigned long long) m->dispatch_id);
+        http_template_vars_init(&v, m, s->username, s->password);
         q->recipient = strdup(m->recipient ? m->recipient : "");
         if (!q->recipient) {
                 r = -ENOMEM;
                 goto fail;
         }
 
-        /* templates were checked in open(), so render() cannot fail here but on memory */
-        r = render(s->url, &v, ESC_URL, &url, "url", err, sizeof(err));
+        http_template_render(s->url, &v, HTTP_ESCAPE_URL, &url);
         for (size_t i = 0; r >= 0 && i < s->n_headers; i++) {
                 buf_clear(&line);
-                r = render(s->headers[i], &v, ESC_HEADER, &line, "header", err, sizeof(err));
-                if (r >= 0 && !line.oom)
+                http_template_render(s->headers[i], &v, HTTP_ESCAPE_HEADER, &line);
+                if (!line.oom)
                         r = add_header(q, line.data);
         }
         if (r >= 0 && s->idempotency_header) {
                 buf_clear(&line);
                 buf_puts(&line, s->idempotency_header);
                 buf_puts(&line, ": dunnd-");
-                buf_puts(&line, v.id);
+                buf_puts(&line, v.dispatch_id);
                 if (!line.oom)
                         r = add_header(q, line.data);
         }
@@ -726,8 +599,7 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 r = add_header(q, "Expect:");
         if (r >= 0 && s->post) {
                 if (s->body)
-                        r = render(s->body, &v, body_escape(s->body_type), &q->body, "body",
-                                   err, sizeof(err));
+                        http_template_render(s->body, &v, body_escape(s->body_type), &q->body);
                 else
                         buf_add(&q->body, "", 0);
         }
