@@ -109,7 +109,7 @@ static HttpVar var_lookup(const char *open, const char *close) {
         return _VAR_MAX;
 }
 
-/* One pass over tpl for both jobs: with b NULL it only checks. */
+/* One pass over tpl for both jobs: with b (and v) NULL it only checks. */
 static int expand(const char *tpl, const HttpTemplateVars *v, HttpEscape e, Buf *b,
                   const char *option, char *err, size_t errlen) {
         const char *p = tpl;
@@ -138,7 +138,7 @@ static int expand(const char *tpl, const HttpTemplateVars *v, HttpEscape e, Buf 
                                  (int) (close - open - 2 > 40 ? 40 : close - open - 2), open + 2);
                         return -EINVAL;
                 }
-                if (b)
+                if (b && v)
                         put_escaped(b, var_value(v, var), e);
                 p = close + 2;
         }
