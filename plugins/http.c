@@ -76,11 +76,14 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "carrier-net.h"
 #include "dunnd-carrier.h"
 #include "http-template.h"
 #include "json.h"
 #include "macro.h"
+
+#define EXPORT __attribute__((visibility("default")))
 
 #ifndef DUNND_VERSION
 #define DUNND_VERSION "0"
@@ -119,13 +122,6 @@ struct http_state {
                 invalid_status;
         struct json_rule success_json, transient_json, carrier_failure_json, invalid_json;
         char *success_substring, *message_id_json, *error_json;
-};
-
-struct http_req {
-        void *easy;             /* for Retry-After in finish() */
-        struct curl_slist *headers;
-        Buf body;
-        char *recipient;        /* to mask it if the carrier echoes it in an error */
 };
 
 /* ---- status lists ---- */
@@ -533,50 +529,26 @@ static uint32_t http_properties(void *state) {
 
 /* ---- prepare/finish ---- */
 
-static void req_free(struct http_req *q) {
-        if (!q)
-                return;
-        net_slist_free(q->headers);
-        buf_wipe(&q->body);
-        free(q->recipient);
-        free(q);
-}
-
-static int add_header(struct http_req *q, const char *line) {
-        struct curl_slist *l = curl_slist_append(q->headers, line);
-
-        if (!l)
-                return -ENOMEM;
-        q->headers = l;
-        return 0;
-}
-
 static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
                         void **ret_req) {
         struct http_state *s = state;
         Buf url = {}, line = {};
         HttpTemplateVars v;
-        struct http_req *q;
+        NetRequest *q;
         CURLcode cc = CURLE_OK;
-        int r = 0;
+        int r;
 
-        q = calloc(1, sizeof(*q));
-        if (!q)
-                return -ENOMEM;
-        q->easy = easy;
+        r = net_request_new(easy, m->recipient, &q);
+        if (r < 0)
+                return r;
         http_template_vars_init(&v, m, s->username, s->password);
-        q->recipient = strdup(m->recipient ? m->recipient : "");
-        if (!q->recipient) {
-                r = -ENOMEM;
-                goto fail;
-        }
 
         http_template_render(s->url, &v, HTTP_ESCAPE_URL, &url);
         for (size_t i = 0; r >= 0 && i < s->n_headers; i++) {
                 buf_clear(&line);
                 http_template_render(s->headers[i], &v, HTTP_ESCAPE_HEADER, &line);
                 if (!line.oom)
-                        r = add_header(q, line.data);
+                        r = net_request_add_header(q, line.data);
         }
         if (r >= 0 && s->idempotency_header) {
                 buf_clear(&line);
@@ -584,19 +556,19 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 buf_puts(&line, ": dunnd-");
                 buf_puts(&line, v.dispatch_id);
                 if (!line.oom)
-                        r = add_header(q, line.data);
+                        r = net_request_add_header(q, line.data);
         }
         if (r >= 0 && s->post && s->content_type) {
                 buf_clear(&line);
                 buf_puts(&line, "Content-Type: ");
                 buf_puts(&line, s->content_type);
                 if (!line.oom)
-                        r = add_header(q, line.data);
+                        r = net_request_add_header(q, line.data);
         }
         /* libcurl would wait up to a second for "100 Continue" before sending a larger
          * body; many gateways never send it */
         if (r >= 0 && s->post)
-                r = add_header(q, "Expect:");
+                r = net_request_add_header(q, "Expect:");
         if (r >= 0 && s->post) {
                 if (s->body)
                         http_template_render(s->body, &v, body_escape(s->body_type), &q->body);
@@ -648,7 +620,7 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
 fail:
         buf_wipe(&url);
         buf_wipe(&line);
-        req_free(q);
+        net_request_free(q);
         return r;
 }
 
@@ -671,17 +643,17 @@ static void describe_answer(const struct http_state *s, const char *recipient, l
         const char *v = NULL;
 
         if (!answer) {
-                net_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
+                answer_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
                 snprintf(dst, size, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
                 return;
         }
         for (size_t i = 0; i < ELEMENTSOF(code_rules) && !code[0]; i++)
                 if (code_rules[i]->path && (v = answer_text(answer, code_rules[i]->path, buf))) {
-                        net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
+                        answer_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                         snprintf(code, sizeof(code), "%.40s=%.52s", code_rules[i]->path, text);
                 }
         if (!code[0] && (v = answer_text(answer, "code", buf))) {
-                net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
+                answer_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                 snprintf(code, sizeof(code), "code=%.88s", text);
         }
         text[0] = 0;
@@ -692,9 +664,9 @@ static void describe_answer(const struct http_state *s, const char *recipient, l
                         if ((v = answer_text(answer, error_paths[i], buf)))
                                 break;
         if (v)
-                net_excerpt_masked(text, sizeof(text), v, strlen(v), 120, recipient);
+                answer_excerpt_masked(text, sizeof(text), v, strlen(v), 120, recipient);
         if (!code[0] && !text[0])
-                net_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
+                answer_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
         snprintf(dst, size, "HTTP %ld%s%s%s%s", status, code[0] || text[0] ? ": " : "", code,
                  code[0] && text[0] ? " " : "", text);
 }
@@ -717,15 +689,15 @@ static void answer_sent(const struct http_state *s, const json_t *answer,
                          "not kept", sizeof(out->message_id) - 1);
 }
 
-static void classify(const struct http_state *s, struct http_req *q, int curl_code,
-                     int request_sent, long status, const char *body, size_t len,
-                     struct dunnd_outcome *out) {
+/* The answer of a completed transfer; finish() in net_request_finish() has dealt with a
+ * failed one. */
+static void classify_answer(void *state, const NetRequest *q, long status, const char *body,
+                            size_t len, struct dunnd_outcome *out) {
+        const struct http_state *s = state;
         const char *rcpt = q ? q->recipient : NULL;
         _cleanup_(json_decrefp) json_t *answer = NULL;
         int r;
 
-        if (net_classify_transport(curl_code, request_sent, out))
-                return;
         /* once, for every rule below; not JSON (or too big for memory) leaves it NULL */
         r = json_read(body, len, &answer);
         if (r < 0)
@@ -754,7 +726,7 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                                 char text[96];
 
                                 out->klass = DUNND_OUTCOME_UNKNOWN;
-                                net_excerpt_masked(text, sizeof(text), body, len, 80, rcpt);
+                                answer_excerpt_masked(text, sizeof(text), body, len, 80, rcpt);
                                 snprintf(out->error, sizeof(out->error), "HTTP %ld with %s: %s",
                                          status, len ? "an answer that is not JSON" :
                                          "an empty answer", text);
@@ -774,7 +746,7 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                                          "answer", status);
                                 return;
                         }
-                        if (!net_body_has(body, len, s->success_substring)) {
+                        if (!answer_contains(body, len, s->success_substring)) {
                                 out->klass = DUNND_OUTCOME_REJECTED;
                                 describe_answer(s, rcpt, status, answer, body, len, out->error,
                                                 sizeof(out->error));
@@ -790,15 +762,8 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
 
 static void http_finish(void *state, void *req, int curl_code, int request_sent, long status,
                         const char *body, size_t len, struct dunnd_outcome *out) {
-        struct http_req *q = req;
-
-        *out = (struct dunnd_outcome) {};
-        if (!body)
-                len = 0;
-        classify(state, q, curl_code, request_sent, status, body, len, out);
-        if (q)
-                net_mask_recipient(out->error, sizeof(out->error), q->recipient);
-        req_free(q);
+        net_request_finish(req, state, curl_code, request_sent, status, body, len, out,
+                           classify_answer);
 }
 
 EXPORT const struct dunnd_carrier dunnd_carrier = {

@@ -57,8 +57,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "carrier-net.h"
 #include "dunnd-carrier.h"
+#include "macro.h"
+
+#define EXPORT __attribute__((visibility("default")))
 
 #ifndef DUNND_VERSION
 #define DUNND_VERSION "0"
@@ -71,13 +75,6 @@ struct kannel_state {
         long validity;          /* minutes; 0: none */
         bool require_tls;
         bool queueing;          /* the last answer was "3: Queued for later delivery" */
-};
-
-struct kannel_req {
-        void *easy;
-        struct curl_slist *headers;
-        char *text;
-        char *recipient;
 };
 
 static void kannel_close(void *state) {
@@ -249,58 +246,37 @@ static bool recipient_valid(const char *r) {
         return true;
 }
 
-static void req_free(struct kannel_req *q) {
-        if (!q)
-                return;
-        net_slist_free(q->headers);
-        net_free_secret(q->text);
-        free(q->recipient);
-        free(q);
-}
-
-static int add_header(struct kannel_req *q, const char *name, const char *value) {
-        Buf b = {};
-        struct curl_slist *l = NULL;
+static int add_header(NetRequest *q, const char *name, const char *value) {
+        _cleanup_(buf_wipep) Buf b = {};
 
         /* "Name:" with nothing after it tells libcurl to drop its own header of that name */
         buf_puts(&b, name);
         buf_puts(&b, *value ? ": " : ":");
         buf_puts(&b, value);
-        if (!b.oom)
-                l = curl_slist_append(q->headers, b.data);
-        buf_wipe(&b);
-        if (!l)
-                return -ENOMEM;
-        q->headers = l;
-        return 0;
+        return b.oom ? -ENOMEM : net_request_add_header(q, b.data);
 }
 
-static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
-                          void **ret_req) {
-        struct kannel_state *s = state;
-        struct kannel_req *q;
-        CURLcode cc;
-        char num[24];
-        int r = 0;
+/* X-Kannel-DLR-Url: the configured URL with our dispatch id in it. */
+static int add_dlr_url(NetRequest *q, const char *dlr_url, uint64_t dispatch_id) {
+        _cleanup_(buf_wipep) Buf u = {};
+        const char *p = dlr_url, *v;
+        char id[24];
 
-        if (!recipient_valid(m->recipient)) {
-                /* nothing goes out; the host treats a failed prepare as not sent */
-                if (s->host && s->host->log)
-                        s->host->log(s->host->host_data, DUNND_LOG_WARNING, "dispatch %llu: the "
-                                     "recipient is not one phone number; not sent",
-                                     (unsigned long long) m->dispatch_id);
-                return -EINVAL;
+        /* the id is digits: nothing to escape, in a header or in the URL */
+        snprintf(id, sizeof(id), "%llu", (unsigned long long) dispatch_id);
+        while ((v = strstr(p, "{{dispatch_id}}"))) {
+                buf_add(&u, p, (size_t) (v - p));
+                buf_puts(&u, id);
+                p = v + strlen("{{dispatch_id}}");
         }
-        q = calloc(1, sizeof(*q));
-        if (!q)
-                return -ENOMEM;
-        q->easy = easy;
-        q->recipient = strdup(m->recipient);
-        q->text = strdup(m->text ? m->text : "");
-        if (!q->recipient || !q->text) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        buf_puts(&u, p);
+        return u.oom ? -ENOMEM : add_header(q, "X-Kannel-DLR-Url", u.data);
+}
+
+static int add_headers(NetRequest *q, const struct kannel_state *s,
+                       const struct dunnd_message *m) {
+        char num[24];
+        int r;
 
         r = add_header(q, "Content-Type", "text/plain; charset=UTF-8");
         if (r >= 0)
@@ -314,32 +290,43 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
         if (r >= 0 && s->smsc)
                 r = add_header(q, "X-Kannel-SMSC", s->smsc);
         if (r >= 0)
-                r = add_header(q, "X-Kannel-Coding", gsm_safe(q->text) ? "0" : "2");
+                r = add_header(q, "X-Kannel-Coding", gsm_safe(q->body.data) ? "0" : "2");
         if (r >= 0 && s->validity > 0) {
                 snprintf(num, sizeof(num), "%ld", s->validity);
                 r = add_header(q, "X-Kannel-Validity", num);
         }
         if (r >= 0 && s->dlr_mask >= 0) {
-                Buf u = {};
-                const char *p = s->dlr_url, *v;
-
                 snprintf(num, sizeof(num), "%d", s->dlr_mask);
                 r = add_header(q, "X-Kannel-DLR-Mask", num);
-                /* the id is digits: nothing to escape, in a header or in the URL */
-                snprintf(num, sizeof(num), "%llu", (unsigned long long) m->dispatch_id);
-                while ((v = strstr(p, "{{dispatch_id}}"))) {
-                        buf_add(&u, p, (size_t) (v - p));
-                        buf_puts(&u, num);
-                        p = v + 15;
-                }
-                buf_puts(&u, p);
                 if (r >= 0)
-                        r = u.oom ? -ENOMEM : add_header(q, "X-Kannel-DLR-Url", u.data);
-                buf_wipe(&u);
+                        r = add_dlr_url(q, s->dlr_url, m->dispatch_id);
         }
         /* smsbox does not send "100 Continue"; don't let libcurl wait for it */
         if (r >= 0)
                 r = add_header(q, "Expect", "");
+        return r;
+}
+
+static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
+                          void **ret_req) {
+        struct kannel_state *s = state;
+        NetRequest *q;
+        CURLcode cc;
+        int r;
+
+        if (!recipient_valid(m->recipient)) {
+                /* nothing goes out; the host treats a failed prepare as not sent */
+                if (s->host && s->host->log)
+                        s->host->log(s->host->host_data, DUNND_LOG_WARNING, "dispatch %llu: the "
+                                     "recipient is not one phone number; not sent",
+                                     (unsigned long long) m->dispatch_id);
+                return -EINVAL;
+        }
+        r = net_request_new(easy, m->recipient, &q);
+        if (r < 0)
+                return r;
+        buf_puts(&q->body, strempty(m->text));
+        r = q->body.oom ? -ENOMEM : add_headers(q, s, m);
         if (r < 0)
                 goto fail;
 
@@ -352,10 +339,9 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
         if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                                      (curl_off_t) strlen(q->text));
+                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) q->body.len);
         if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->text);
+                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->body.data);
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, q->headers);
         if (cc == CURLE_OK && s->ca_file)
@@ -370,18 +356,17 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
         *ret_req = q;
         return 0;
 fail:
-        req_free(q);
+        net_request_free(q);
         return r;
 }
 
-static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code,
-                     int request_sent, long status, const char *body, size_t len,
-                     struct dunnd_outcome *out) {
+/* The answer of a completed transfer; net_request_finish() has dealt with a failed one. */
+static void classify_answer(void *state, const NetRequest *q, long status, const char *body,
+                            size_t len, struct dunnd_outcome *out) {
+        struct kannel_state *s = state;
         char text[160];
 
-        if (net_classify_transport(curl_code, request_sent, out))
-                return;
-        net_excerpt_masked(text, sizeof(text), body, len, 150, q ? q->recipient : NULL);
+        answer_excerpt_masked(text, sizeof(text), body, len, 150, q ? q->recipient : NULL);
         if (status >= 200 && status < 300) {
                 /* 202 "0: Accepted for delivery" or "3: Queued for later delivery": either
                  * way bearerbox has stored it. Kannel has no message id: reports come back
@@ -400,16 +385,16 @@ static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code
         snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
         switch (status) {
         case 400:
-                if (net_body_has(body, len, "receiver") ||
-                    net_body_has(body, len, "denied by white- and/or black-lists"))
+                if (answer_contains(body, len, "receiver") ||
+                    answer_contains(body, len, "denied by white- and/or black-lists"))
                         out->klass = DUNND_OUTCOME_INVALID_RECIPIENT;
-                else if (net_body_has(body, len, "Sender missing"))
+                else if (answer_contains(body, len, "Sender missing"))
                         out->klass = DUNND_OUTCOME_CARRIER_FAILURE;
                 else
                         out->klass = DUNND_OUTCOME_REJECTED;
                 return;
         case 403:
-                out->klass = net_body_has(body, len, "Not routable") ?
+                out->klass = answer_contains(body, len, "Not routable") ?
                         DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_CARRIER_FAILURE;
                 return;
         case 401:
@@ -430,15 +415,8 @@ static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code
 
 static void kannel_finish(void *state, void *req, int curl_code, int request_sent, long status,
                           const char *body, size_t len, struct dunnd_outcome *out) {
-        struct kannel_req *q = req;
-
-        *out = (struct dunnd_outcome) {};
-        if (!body)
-                len = 0;
-        classify(state, q, curl_code, request_sent, status, body, len, out);
-        if (q)
-                net_mask_recipient(out->error, sizeof(out->error), q->recipient);
-        req_free(q);
+        net_request_finish(req, state, curl_code, request_sent, status, body, len, out,
+                           classify_answer);
 }
 
 EXPORT const struct dunnd_carrier dunnd_carrier = {

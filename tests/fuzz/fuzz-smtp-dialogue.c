@@ -120,7 +120,7 @@ static void feed(struct smtp_req *q, CURL *easy, const uint8_t *p, size_t n) {
         switch (p[0]) {
         case '#':
         case '%': {
-                size_t want = p[0] == '#' ? q->len + 1 : 64;
+                size_t want = p[0] == '#' ? q->msg.len + 1 : 64;
                 char *buf = malloc(want);
 
                 if (!buf)
