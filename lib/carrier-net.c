@@ -114,20 +114,3 @@ void net_slist_free(struct curl_slist *l) {
                         explicit_bzero(i->data, strlen(i->data));
         curl_slist_free_all(l);
 }
-
-bool net_has_ctl(const char *s) {
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                if (*p < 0x20 || *p == 0x7f)
-                        return true;
-        return false;
-}
-
-int net_parse_bool(const char *v, bool *ret) {
-        if (strcmp(v, "true") == 0)
-                *ret = true;
-        else if (strcmp(v, "false") == 0)
-                *ret = false;
-        else
-                return -EINVAL;
-        return 0;
-}

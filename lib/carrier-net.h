@@ -58,8 +58,3 @@ int64_t net_retry_after_ms(CURL *easy);
 void net_free_secret(char *s);
 /* Frees a header list after wiping it: lines carry Authorization and X-Kannel-Password. */
 void net_slist_free(struct curl_slist *l);
-
-/* Whether s has a control character: a CR or LF in a header value would start another. */
-bool net_has_ctl(const char *s);
-/* "true" or "false". Returns 0 or -EINVAL. */
-int net_parse_bool(const char *v, bool *ret);

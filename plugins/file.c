@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "buf.h"
 #include "dunnd-carrier.h"
 #include "macro.h"
+#include "options.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -36,6 +38,12 @@ struct file_state {
         const struct dunnd_host *host;
 };
 
+static const OptionSpec file_options[] = {
+        { .key = "path", .kind = OPTION_STRING, .offset = offsetof(struct file_state, path),
+          .flags = OPTION_REQUIRED },
+        { .key = "sync", .kind = OPTION_BOOL, .offset = offsetof(struct file_state, sync) },
+};
+
 static void file_close(void *state) {
         struct file_state *s = state;
 
@@ -43,14 +51,14 @@ static void file_close(void *state) {
                 return;
         if (s->fd >= 0)
                 close(s->fd);
-        free(s->path);
+        options_free(file_options, ELEMENTSOF(file_options), s);
         free(s);
 }
 
 static int file_open(const struct dunnd_option *options, size_t n_options,
                      const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
         struct file_state *s;
-        const char *path = NULL;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -58,44 +66,22 @@ static int file_open(const struct dunnd_option *options, size_t n_options,
         s->fd = -1;
         s->sync = true;
         s->host = host;
-        for (size_t i = 0; i < n_options; i++) {
-                const char *k = options[i].key, *v = options[i].value;
-
-                if (strcmp(k, "path") == 0)
-                        path = v;
-                else if (strcmp(k, "sync") == 0) {
-                        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-                                snprintf(err, errlen, "option 'sync' must be true or false");
-                                goto fail;
-                        }
-                        s->sync = strcmp(v, "true") == 0;
-                } else {
-                        snprintf(err, errlen, "unknown option '%s' for the file carrier "
-                                 "(it knows 'path' and 'sync')", k);
-                        goto fail;
-                }
-        }
-        if (!path || !*path) {
-                snprintf(err, errlen, "the file carrier needs 'path'");
+        r = options_parse(file_options, ELEMENTSOF(file_options), "file", options, n_options, s,
+                          err, errlen);
+        if (r < 0)
                 goto fail;
-        }
-        s->path = strdup(path);
-        if (!s->path)
-                goto oom;
         /* 0600: the lines hold phone numbers and names */
-        s->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        s->fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (s->fd < 0) {
-                snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+                snprintf(err, errlen, "cannot open '%s': %s", s->path, strerror(errno));
+                r = -EINVAL;
                 goto fail;
         }
         *ret_state = s;
         return 0;
-oom:
-        file_close(s);
-        return -ENOMEM;
 fail:
         file_close(s);
-        return -EINVAL;
+        return r;
 }
 
 static void file_deliver(void *state, const struct dunnd_message *m, struct dunnd_outcome *out) {

@@ -69,6 +69,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,7 @@
 #include "http-template.h"
 #include "json.h"
 #include "macro.h"
+#include "options.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -92,11 +94,20 @@
 #define MAX_HEADERS 9
 #define JSON_VALUE_MAX 256
 
+enum method {
+        METHOD_POST,            /* the default */
+        METHOD_GET,
+};
+
 enum body_type {
-        BODY_FORM,
+        BODY_FORM,              /* the default */
         BODY_JSON,
         BODY_RAW,
 };
+
+/* options_parse() writes an OPTION_ENUM as int */
+_Static_assert(sizeof(enum method) == sizeof(int) && sizeof(enum body_type) == sizeof(int),
+               "enum fields are ints");
 
 /* "path=v1|v2": values[] point into `buf`. */
 struct json_rule {
@@ -116,7 +127,8 @@ struct http_state {
         char *url, *body, *content_type, *username, *password, *idempotency_header, *ca_file;
         char *headers[MAX_HEADERS];
         size_t n_headers;
-        bool post, require_tls, header_sets_content_type;
+        bool require_tls, header_sets_content_type;
+        enum method method;
         enum body_type body_type;
         struct status_set success_status, transient_status, carrier_failure_status,
                 invalid_status;
@@ -238,32 +250,6 @@ static HttpEscape body_escape(enum body_type t) {
                                                   HTTP_ESCAPE_RAW;
 }
 
-/* ---- open/close ---- */
-
-static void http_close(void *state) {
-        struct http_state *s = state;
-
-        if (!s)
-                return;
-        free(s->url);
-        net_free_secret(s->body);
-        free(s->content_type);
-        free(s->username);
-        net_free_secret(s->password);
-        free(s->idempotency_header);
-        free(s->ca_file);
-        for (size_t i = 0; i < s->n_headers; i++)
-                net_free_secret(s->headers[i]);
-        rule_free(&s->success_json);
-        rule_free(&s->transient_json);
-        rule_free(&s->carrier_failure_json);
-        rule_free(&s->invalid_json);
-        free(s->success_substring);
-        free(s->message_id_json);
-        free(s->error_json);
-        free(s);
-}
-
 static bool header_name_valid(const char *h, size_t n) {
         if (n == 0)
                 return false;
@@ -275,15 +261,115 @@ static bool header_name_valid(const char *h, size_t n) {
         return true;
 }
 
-/* Options copied as they are: the host wipes its copies after open(). */
-static int set_str(char **field, const char *v) {
-        char *d = strdup(v);
+/* ---- options ---- */
 
-        if (!d)
+static int parse_header(void *state, const OptionSpec *spec, const char *key, const char *v,
+                        char *err, size_t errlen) {
+        struct http_state *s = state;
+        const char *colon = strchr(v, ':');
+
+        (void) spec;
+        (void) key;
+        if (!colon || !header_name_valid(v, (size_t) (colon - v)) || option_value_has_control(v))
+                return -EINVAL;
+        if (s->n_headers >= MAX_HEADERS) {
+                snprintf(err, errlen, "at most %d headers", MAX_HEADERS);
+                return -EINVAL;
+        }
+        s->headers[s->n_headers] = strdup(v);
+        if (!s->headers[s->n_headers])
                 return -ENOMEM;
-        net_free_secret(*field);
-        *field = d;
+        s->n_headers++;
+        if (colon - v == 12 && strncasecmp(v, "Content-Type", 12) == 0)
+                s->header_sets_content_type = true;
         return 0;
+}
+
+static int parse_status_set(void *state, const OptionSpec *spec, const char *key,
+                            const char *v, char *err, size_t errlen) {
+        (void) key;
+        (void) err;
+        (void) errlen;
+        return status_parse(v, (struct status_set *) ((char *) state + spec->offset));
+}
+
+static int parse_rule(void *state, const OptionSpec *spec, const char *key, const char *v,
+                      char *err, size_t errlen) {
+        struct json_rule *rule = (struct json_rule *) ((char *) state + spec->offset);
+
+        (void) key;
+        (void) err;
+        (void) errlen;
+        rule_free(rule);
+        return rule_parse(v, rule);
+}
+
+static bool is_header_name(const char *v) {
+        return header_name_valid(v, strlen(v));
+}
+
+#define STATUS_HELP "HTTP status codes 100-599 and ranges, like \"200-299\" or \"429,503\""
+#define RULE_HELP "path=value, like \"code=0\" or \"result.status=OK|QUEUED\""
+#define PATH_HELP "a path like \"data.msgid\" or \"data[0].sid\""
+#define FIELD(f) .offset = offsetof(struct http_state, f)
+
+static const char *const methods[] = { "POST", "GET", NULL };
+static const char *const body_types[] = { [BODY_FORM] = "form", [BODY_JSON] = "json",
+                                          [BODY_RAW] = "raw", NULL };
+
+static const OptionSpec http_options[] = {
+        { .key = "url", .kind = OPTION_STRING, FIELD(url), .flags = OPTION_REQUIRED },
+        { .key = "method", .kind = OPTION_ENUM, FIELD(method), .values = methods },
+        { .key = "body", .kind = OPTION_SECRET, FIELD(body) },
+        { .key = "body_type", .kind = OPTION_ENUM, FIELD(body_type), .values = body_types },
+        { .key = "content_type", .kind = OPTION_STRING, FIELD(content_type),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "header", .kind = OPTION_CUSTOM, .numbered = MAX_HEADERS, .parse = parse_header,
+          .help = "one 'Name: value' header line" },
+        { .key = "username", .kind = OPTION_STRING, FIELD(username) },
+        { .key = "password", .kind = OPTION_SECRET, FIELD(password) },
+        { .key = "idempotency_header", .kind = OPTION_STRING, FIELD(idempotency_header),
+          .valid = is_header_name, .help = "a header name like \"Idempotency-Key\"" },
+        { .key = "ca_file", .kind = OPTION_FILE, FIELD(ca_file) },
+        { .key = "require_tls", .kind = OPTION_BOOL, FIELD(require_tls) },
+        { .key = "success_status", .kind = OPTION_CUSTOM, FIELD(success_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "success_json", .kind = OPTION_CUSTOM, FIELD(success_json), .parse = parse_rule,
+          .help = RULE_HELP },
+        { .key = "success_substring", .kind = OPTION_STRING, FIELD(success_substring) },
+        { .key = "message_id_json", .kind = OPTION_STRING, FIELD(message_id_json),
+          .valid = json_path_is_valid, .help = PATH_HELP },
+        { .key = "error_json", .kind = OPTION_STRING, FIELD(error_json),
+          .valid = json_path_is_valid, .help = PATH_HELP },
+        { .key = "transient_status", .kind = OPTION_CUSTOM, FIELD(transient_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "transient_json", .kind = OPTION_CUSTOM, FIELD(transient_json),
+          .parse = parse_rule, .help = RULE_HELP },
+        { .key = "carrier_failure_status", .kind = OPTION_CUSTOM, FIELD(carrier_failure_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "carrier_failure_json", .kind = OPTION_CUSTOM, FIELD(carrier_failure_json),
+          .parse = parse_rule, .help = RULE_HELP },
+        { .key = "invalid_status", .kind = OPTION_CUSTOM, FIELD(invalid_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "invalid_json", .kind = OPTION_CUSTOM, FIELD(invalid_json), .parse = parse_rule,
+          .help = RULE_HELP },
+};
+
+/* ---- open/close ---- */
+
+static void http_close(void *state) {
+        struct http_state *s = state;
+
+        if (!s)
+                return;
+        options_free(http_options, ELEMENTSOF(http_options), s);
+        for (size_t i = 0; i < s->n_headers; i++)
+                net_free_secret(s->headers[i]);
+        rule_free(&s->success_json);
+        rule_free(&s->transient_json);
+        rule_free(&s->carrier_failure_json);
+        rule_free(&s->invalid_json);
+        free(s);
 }
 
 static int check_templates(struct http_state *s, char *err, size_t errlen) {
@@ -317,208 +403,68 @@ static int check_templates(struct http_state *s, char *err, size_t errlen) {
         return 0;
 }
 
+static int default_content_type(struct http_state *s) {
+        static const char *const types[] = {
+                [BODY_FORM] = "application/x-www-form-urlencoded",
+                [BODY_JSON] = "application/json; charset=utf-8",
+                [BODY_RAW] = "text/plain; charset=utf-8",
+        };
+
+        if (s->content_type || s->header_sets_content_type || s->method != METHOD_POST)
+                return 0;
+        s->content_type = strdup(types[s->body_type]);
+        return s->content_type ? 0 : -ENOMEM;
+}
+
+/* The checks that involve several options. */
+static int http_check(const struct http_state *s, char *err, size_t errlen) {
+        if (strncasecmp(s->url, "https://", 8) != 0 &&
+            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
+                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
+                         "https:// (require_tls is on)" : "http:// or https://");
+                return -EINVAL;
+        }
+        if (s->method == METHOD_GET && s->body) {
+                snprintf(err, errlen, "option 'body' needs method POST (a GET sends no body; put "
+                         "the parameters into 'url')");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 static int http_open(const struct dunnd_option *options, size_t n_options,
                      const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
         struct http_state *s;
-        const char *body_type = NULL, *method = NULL;
-        bool have_transient = false, have_carrier_failure = false, have_success = false;
-        int r = 0;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->host = host;
-        s->post = true;
         err[0] = 0;
-
-        for (size_t i = 0; i < n_options && r >= 0; i++) {
-                const char *k = options[i].key, *v = options[i].value;
-                struct status_set *set = NULL;
-                struct json_rule *rule = NULL;
-
-                if (strcmp(k, "url") == 0)
-                        r = set_str(&s->url, v);
-                else if (strcmp(k, "method") == 0)
-                        method = v;
-                else if (strcmp(k, "body") == 0)
-                        r = set_str(&s->body, v);
-                else if (strcmp(k, "body_type") == 0)
-                        body_type = v;
-                else if (strcmp(k, "content_type") == 0) {
-                        if (net_has_ctl(v)) {
-                                snprintf(err, errlen, "option 'content_type' has a control character");
-                                r = -EINVAL;
-                        } else
-                                r = set_str(&s->content_type, v);
-                } else if (strcmp(k, "header") == 0 ||
-                           (strncmp(k, "header", 6) == 0 && k[6] >= '2' && k[6] <= '9' && !k[7])) {
-                        const char *colon = strchr(v, ':');
-
-                        if (!colon || !header_name_valid(v, (size_t) (colon - v)) ||
-                            net_has_ctl(v)) {
-                                snprintf(err, errlen, "option '%s' must be one 'Name: value' "
-                                         "header line", k);
-                                r = -EINVAL;
-                        } else if (s->n_headers >= MAX_HEADERS) {
-                                snprintf(err, errlen, "at most %d headers", MAX_HEADERS);
-                                r = -EINVAL;
-                        } else {
-                                s->headers[s->n_headers] = strdup(v);
-                                if (!s->headers[s->n_headers])
-                                        r = -ENOMEM;
-                                else
-                                        s->n_headers++;
-                                if (colon - v == 12 && strncasecmp(v, "Content-Type", 12) == 0)
-                                        s->header_sets_content_type = true;
-                        }
-                } else if (strcmp(k, "username") == 0)
-                        r = set_str(&s->username, v);
-                else if (strcmp(k, "password") == 0)
-                        r = set_str(&s->password, v);
-                else if (strcmp(k, "idempotency_header") == 0) {
-                        if (!header_name_valid(v, strlen(v))) {
-                                snprintf(err, errlen, "option 'idempotency_header' must be a "
-                                         "header name like \"Idempotency-Key\"");
-                                r = -EINVAL;
-                        } else
-                                r = set_str(&s->idempotency_header, v);
-                } else if (strcmp(k, "ca_file") == 0) {
-                        if (access(v, R_OK) < 0) {
-                                snprintf(err, errlen, "option 'ca_file': cannot read '%s': %s", v,
-                                         strerror(errno));
-                                r = -EINVAL;
-                        } else
-                                r = set_str(&s->ca_file, v);
-                } else if (strcmp(k, "require_tls") == 0) {
-                        if (net_parse_bool(v, &s->require_tls) < 0) {
-                                snprintf(err, errlen, "option 'require_tls' must be true or false");
-                                r = -EINVAL;
-                        }
-                } else if (strcmp(k, "success_status") == 0) {
-                        set = &s->success_status;
-                        have_success = true;
-                } else if (strcmp(k, "transient_status") == 0) {
-                        set = &s->transient_status;
-                        have_transient = true;
-                } else if (strcmp(k, "carrier_failure_status") == 0) {
-                        set = &s->carrier_failure_status;
-                        have_carrier_failure = true;
-                } else if (strcmp(k, "invalid_status") == 0)
-                        set = &s->invalid_status;
-                else if (strcmp(k, "success_json") == 0)
-                        rule = &s->success_json;
-                else if (strcmp(k, "transient_json") == 0)
-                        rule = &s->transient_json;
-                else if (strcmp(k, "carrier_failure_json") == 0)
-                        rule = &s->carrier_failure_json;
-                else if (strcmp(k, "invalid_json") == 0)
-                        rule = &s->invalid_json;
-                else if (strcmp(k, "success_substring") == 0)
-                        r = set_str(&s->success_substring, v);
-                else if (strcmp(k, "message_id_json") == 0 || strcmp(k, "error_json") == 0) {
-                        if (!json_path_is_valid(v)) {
-                                snprintf(err, errlen, "option '%s' must be a path like "
-                                         "\"data.msgid\" or \"data[0].sid\"", k);
-                                r = -EINVAL;
-                        } else
-                                r = set_str(k[0] == 'm' ? &s->message_id_json : &s->error_json, v);
-                } else {
-                        snprintf(err, errlen, "unknown option '%s' for the http carrier (it "
-                                 "knows url method body body_type content_type header header2.."
-                                 "header9 username password idempotency_header ca_file "
-                                 "require_tls success_status success_json success_substring "
-                                 "message_id_json error_json transient_status transient_json "
-                                 "carrier_failure_status carrier_failure_json invalid_status "
-                                 "invalid_json)", k);
-                        r = -EINVAL;
-                }
-
-                if (r >= 0 && set && status_parse(v, set) < 0) {
-                        snprintf(err, errlen, "option '%s' must list HTTP status codes 100-599 "
-                                 "and ranges, like \"200-299\" or \"429,503\"", k);
-                        r = -EINVAL;
-                }
-                if (r >= 0 && rule) {
-                        rule_free(rule);
-                        r = rule_parse(v, rule);
-                        if (r == -EINVAL)
-                                snprintf(err, errlen, "option '%s' must be path=value, like "
-                                         "\"code=0\" or \"result.status=OK|QUEUED\"", k);
-                }
+        /* the defaults; an option replaces a whole list ("" empties it) */
+        (void) status_parse("200-299", &s->success_status);
+        (void) status_parse("429,503", &s->transient_status);
+        (void) status_parse("401,403", &s->carrier_failure_status);
+        r = options_parse(http_options, ELEMENTSOF(http_options), "http", options, n_options, s,
+                          err, errlen);
+        if (r >= 0)
+                r = http_check(s, err, errlen);
+        if (r >= 0)
+                r = default_content_type(s);
+        if (r >= 0)
+                r = check_templates(s, err, errlen);
+        if (r < 0) {
+                if (r == -ENOMEM && !err[0])
+                        snprintf(err, errlen, "out of memory");
+                http_close(s);
+                return r;
         }
-        if (r < 0)
-                goto fail;
-
-        if (!have_success)
-                (void) status_parse("200-299", &s->success_status);
-        if (!have_transient)
-                (void) status_parse("429,503", &s->transient_status);
-        if (!have_carrier_failure)
-                (void) status_parse("401,403", &s->carrier_failure_status);
-
-        if (!s->url || !*s->url) {
-                snprintf(err, errlen, "the http carrier needs 'url'");
-                r = -EINVAL;
-                goto fail;
-        }
-        if (strncasecmp(s->url, "https://", 8) != 0 &&
-            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
-                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
-                         "https:// (require_tls is on)" : "http:// or https://");
-                r = -EINVAL;
-                goto fail;
-        }
-        if (method) {
-                if (strcmp(method, "POST") == 0)
-                        s->post = true;
-                else if (strcmp(method, "GET") == 0)
-                        s->post = false;
-                else {
-                        snprintf(err, errlen, "option 'method' must be GET or POST");
-                        r = -EINVAL;
-                        goto fail;
-                }
-        }
-        if (!s->post && s->body) {
-                snprintf(err, errlen, "option 'body' needs method POST (a GET sends no body; put "
-                         "the parameters into 'url')");
-                r = -EINVAL;
-                goto fail;
-        }
-        if (body_type) {
-                if (strcmp(body_type, "form") == 0)
-                        s->body_type = BODY_FORM;
-                else if (strcmp(body_type, "json") == 0)
-                        s->body_type = BODY_JSON;
-                else if (strcmp(body_type, "raw") == 0)
-                        s->body_type = BODY_RAW;
-                else {
-                        snprintf(err, errlen, "option 'body_type' must be form, json or raw");
-                        r = -EINVAL;
-                        goto fail;
-                }
-        }
-        if (!s->content_type && !s->header_sets_content_type && s->post) {
-                r = set_str(&s->content_type,
-                            s->body_type == BODY_FORM ? "application/x-www-form-urlencoded" :
-                            s->body_type == BODY_JSON ? "application/json; charset=utf-8" :
-                                                        "text/plain; charset=utf-8");
-                if (r < 0)
-                        goto fail;
-        }
-        r = check_templates(s, err, errlen);
-        if (r < 0)
-                goto fail;
         if (s->username && strncasecmp(s->url, "http://", 7) == 0 && host && host->log)
                 host->log(host->host_data, DUNND_LOG_WARNING, "basic auth over plain http:// "
                           "sends the password readable on the wire; use https://");
         *ret_state = s;
         return 0;
-fail:
-        if (r == -ENOMEM && !err[0])
-                snprintf(err, errlen, "out of memory");
-        http_close(s);
-        return r;
 }
 
 static uint32_t http_properties(void *state) {
@@ -558,7 +504,7 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 if (!line.oom)
                         r = net_request_add_header(q, line.data);
         }
-        if (r >= 0 && s->post && s->content_type) {
+        if (r >= 0 && s->method == METHOD_POST && s->content_type) {
                 buf_clear(&line);
                 buf_puts(&line, "Content-Type: ");
                 buf_puts(&line, s->content_type);
@@ -567,9 +513,9 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
         }
         /* libcurl would wait up to a second for "100 Continue" before sending a larger
          * body; many gateways never send it */
-        if (r >= 0 && s->post)
+        if (r >= 0 && s->method == METHOD_POST)
                 r = net_request_add_header(q, "Expect:");
-        if (r >= 0 && s->post) {
+        if (r >= 0 && s->method == METHOD_POST) {
                 if (s->body)
                         http_template_render(s->body, &v, body_escape(s->body_type), &q->body);
                 else
@@ -588,7 +534,7 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 cc = curl_easy_setopt(easy, CURLOPT_URL, url.data);     /* copied by libcurl */
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
-        if (cc == CURLE_OK && s->post) {
+        if (cc == CURLE_OK && s->method == METHOD_POST) {
                 cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) q->body.len);
                 if (cc == CURLE_OK)
                         cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->body.data);

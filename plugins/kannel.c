@@ -50,6 +50,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@
 #include "carrier-net.h"
 #include "dunnd-carrier.h"
 #include "macro.h"
+#include "options.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -68,13 +70,43 @@
 #define DUNND_VERSION "0"
 #endif
 
+/* The one variable of dlr_url: Kannel fills in its own %-escapes, we our dispatch id. */
+#define DLR_VAR "{{dispatch_id}}"
+
 struct kannel_state {
         const struct dunnd_host *host;
         char *url, *username, *password, *from, *smsc, *dlr_url, *ca_file;
-        int dlr_mask;           /* -1: none */
+        long dlr_mask;          /* -1: none */
         long validity;          /* minutes; 0: none */
         bool require_tls;
         bool queueing;          /* the last answer was "3: Queued for later delivery" */
+};
+
+/* Every string ends up in a header line: none may hold a control character. */
+static const OptionSpec kannel_options[] = {
+        { .key = "url", .kind = OPTION_STRING, .offset = offsetof(struct kannel_state, url),
+          .flags = OPTION_REQUIRED | OPTION_NO_CONTROL },
+        { .key = "username", .kind = OPTION_STRING,
+          .offset = offsetof(struct kannel_state, username),
+          .flags = OPTION_REQUIRED | OPTION_NO_CONTROL },
+        { .key = "password", .kind = OPTION_SECRET,
+          .offset = offsetof(struct kannel_state, password),
+          .flags = OPTION_REQUIRED | OPTION_NO_CONTROL, .missing = "(or password_credential)" },
+        { .key = "from", .kind = OPTION_STRING, .offset = offsetof(struct kannel_state, from),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "smsc", .kind = OPTION_STRING, .offset = offsetof(struct kannel_state, smsc),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "dlr_mask", .kind = OPTION_LONG, .offset = offsetof(struct kannel_state, dlr_mask),
+          .min = 1, .max = 31,
+          .help = "1-31 (1 delivered, 2 undelivered, 4 buffered, 8 SMSC ack, 16 SMSC nack)" },
+        { .key = "dlr_url", .kind = OPTION_STRING,
+          .offset = offsetof(struct kannel_state, dlr_url), .flags = OPTION_NO_CONTROL },
+        { .key = "validity", .kind = OPTION_LONG, .offset = offsetof(struct kannel_state, validity),
+          .min = 1, .max = 7 * 24 * 60, .help = "minutes, 1-10080" },
+        { .key = "ca_file", .kind = OPTION_FILE, .offset = offsetof(struct kannel_state, ca_file),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "require_tls", .kind = OPTION_BOOL,
+          .offset = offsetof(struct kannel_state, require_tls) },
 };
 
 static void kannel_close(void *state) {
@@ -82,32 +114,37 @@ static void kannel_close(void *state) {
 
         if (!s)
                 return;
-        free(s->url);
-        free(s->username);
-        net_free_secret(s->password);
-        free(s->from);
-        free(s->smsc);
-        free(s->dlr_url);
-        free(s->ca_file);
+        options_free(kannel_options, ELEMENTSOF(kannel_options), s);
         free(s);
 }
 
-static int parse_long(const char *v, long min, long max, long *ret) {
-        char *e;
-        long n;
-
-        errno = 0;
-        n = strtol(v, &e, 10);
-        if (errno || e == v || *e || n < min || n > max)
+/* The checks that involve several options. */
+static int kannel_check(const struct kannel_state *s, char *err, size_t errlen) {
+        if (strncasecmp(s->url, "https://", 8) != 0 &&
+            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
+                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
+                         "https:// (require_tls is on)" : "http:// or https://");
                 return -EINVAL;
-        *ret = n;
+        }
+        if ((s->dlr_mask >= 0) != (s->dlr_url != NULL)) {
+                snprintf(err, errlen, "options 'dlr_mask' and 'dlr_url' go together: Kannel "
+                         "sends reports only with both");
+                return -EINVAL;
+        }
+        /* the only variable: anything else in {{ }} is a typo */
+        for (const char *p = s->dlr_url; p && (p = strstr(p, "{{")); p += strlen(DLR_VAR))
+                if (strncmp(p, DLR_VAR, strlen(DLR_VAR)) != 0) {
+                        snprintf(err, errlen, "option 'dlr_url': the only variable is "
+                                 "{{dispatch_id}}");
+                        return -EINVAL;
+                }
         return 0;
 }
 
 static int kannel_open(const struct dunnd_option *options, size_t n_options,
                        const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
         struct kannel_state *s;
-        int r = 0;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -115,112 +152,18 @@ static int kannel_open(const struct dunnd_option *options, size_t n_options,
         s->host = host;
         s->dlr_mask = -1;
         err[0] = 0;
-
-        for (size_t i = 0; i < n_options && r >= 0; i++) {
-                const char *k = options[i].key, *v = options[i].value;
-                char **str = NULL;
-                long n;
-
-                if (strcmp(k, "url") == 0)
-                        str = &s->url;
-                else if (strcmp(k, "username") == 0)
-                        str = &s->username;
-                else if (strcmp(k, "password") == 0)
-                        str = &s->password;
-                else if (strcmp(k, "from") == 0)
-                        str = &s->from;
-                else if (strcmp(k, "smsc") == 0)
-                        str = &s->smsc;
-                else if (strcmp(k, "dlr_url") == 0)
-                        str = &s->dlr_url;
-                else if (strcmp(k, "ca_file") == 0) {
-                        if (access(v, R_OK) < 0) {
-                                snprintf(err, errlen, "option 'ca_file': cannot read '%s': %s", v,
-                                         strerror(errno));
-                                r = -EINVAL;
-                        } else
-                                str = &s->ca_file;
-                } else if (strcmp(k, "dlr_mask") == 0) {
-                        if (parse_long(v, 1, 31, &n) < 0) {
-                                snprintf(err, errlen, "option 'dlr_mask' must be 1-31 (1 delivered, "
-                                         "2 undelivered, 4 buffered, 8 SMSC ack, 16 SMSC nack)");
-                                r = -EINVAL;
-                        } else
-                                s->dlr_mask = (int) n;
-                } else if (strcmp(k, "validity") == 0) {
-                        if (parse_long(v, 1, 7 * 24 * 60, &n) < 0) {
-                                snprintf(err, errlen, "option 'validity' must be minutes, 1-10080");
-                                r = -EINVAL;
-                        } else
-                                s->validity = n;
-                } else if (strcmp(k, "require_tls") == 0) {
-                        if (net_parse_bool(v, &s->require_tls) < 0) {
-                                snprintf(err, errlen, "option 'require_tls' must be true or false");
-                                r = -EINVAL;
-                        }
-                } else {
-                        snprintf(err, errlen, "unknown option '%s' for the kannel carrier (it knows "
-                                 "url username password from smsc dlr_mask dlr_url validity "
-                                 "ca_file require_tls)", k);
-                        r = -EINVAL;
-                }
-                if (r >= 0 && str) {
-                        /* they all end up in header lines */
-                        if (net_has_ctl(v)) {
-                                snprintf(err, errlen, "option '%s' has a control character", k);
-                                r = -EINVAL;
-                        } else {
-                                char *d = strdup(v);
-
-                                if (!d)
-                                        r = -ENOMEM;
-                                else {
-                                        net_free_secret(*str);
-                                        *str = d;
-                                }
-                        }
-                }
-        }
-        if (r < 0)
-                goto fail;
-
-        r = -EINVAL;
-        if (!s->url || !s->username || !s->password) {
-                snprintf(err, errlen, "the kannel carrier needs 'url', 'username' and 'password' "
-                         "(or password_credential)");
-                goto fail;
-        }
-        if (strncasecmp(s->url, "https://", 8) != 0 &&
-            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
-                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
-                         "https:// (require_tls is on)" : "http:// or https://");
-                goto fail;
-        }
-        if ((s->dlr_mask >= 0) != (s->dlr_url != NULL)) {
-                snprintf(err, errlen, "options 'dlr_mask' and 'dlr_url' go together: Kannel "
-                         "sends reports only with both");
-                goto fail;
-        }
-        if (s->dlr_url) {
-                /* the only variable: anything else in {{ }} is a typo */
-                const char *p = s->dlr_url;
-
-                while ((p = strstr(p, "{{"))) {
-                        if (strncmp(p, "{{dispatch_id}}", 15) != 0) {
-                                snprintf(err, errlen, "option 'dlr_url': the only variable is "
-                                         "{{dispatch_id}}");
-                                goto fail;
-                        }
-                        p += 15;
-                }
+        r = options_parse(kannel_options, ELEMENTSOF(kannel_options), "kannel", options,
+                          n_options, s, err, errlen);
+        if (r >= 0)
+                r = kannel_check(s, err, errlen);
+        if (r < 0) {
+                if (r == -ENOMEM && !err[0])
+                        snprintf(err, errlen, "out of memory");
+                kannel_close(s);
+                return r;
         }
         *ret_state = s;
         return 0;
-fail:
-        if (r == -ENOMEM && !err[0])
-                snprintf(err, errlen, "out of memory");
-        kannel_close(s);
-        return r;
 }
 
 /* GSM 03.38 covers printable ASCII except the backtick (and Kannel maps the extension
@@ -264,10 +207,10 @@ static int add_dlr_url(NetRequest *q, const char *dlr_url, uint64_t dispatch_id)
 
         /* the id is digits: nothing to escape, in a header or in the URL */
         snprintf(id, sizeof(id), "%llu", (unsigned long long) dispatch_id);
-        while ((v = strstr(p, "{{dispatch_id}}"))) {
+        while ((v = strstr(p, DLR_VAR))) {
                 buf_add(&u, p, (size_t) (v - p));
                 buf_puts(&u, id);
-                p = v + strlen("{{dispatch_id}}");
+                p = v + strlen(DLR_VAR);
         }
         buf_puts(&u, p);
         return u.oom ? -ENOMEM : add_header(q, "X-Kannel-DLR-Url", u.data);
@@ -296,7 +239,7 @@ static int add_headers(NetRequest *q, const struct kannel_state *s,
                 r = add_header(q, "X-Kannel-Validity", num);
         }
         if (r >= 0 && s->dlr_mask >= 0) {
-                snprintf(num, sizeof(num), "%d", s->dlr_mask);
+                snprintf(num, sizeof(num), "%ld", s->dlr_mask);
                 r = add_header(q, "X-Kannel-DLR-Mask", num);
                 if (r >= 0)
                         r = add_dlr_url(q, s->dlr_url, m->dispatch_id);

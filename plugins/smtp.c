@@ -63,6 +63,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +78,7 @@
 #include "buf.h"
 #include "dunnd-carrier.h"
 #include "macro.h"
+#include "options.h"
 #include "utf8.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -93,17 +95,26 @@
 #define DEFAULT_SUBJECT "物业费缴费提醒"
 #define REPLY_MAX 200
 
+enum tls_mode {
+        TLS_REQUIRED,           /* CURLUSESSL_ALL: STARTTLS or smtps://, the default */
+        TLS_NONE,               /* clear text, to a relay on this machine only */
+};
+
+/* options_parse() writes an OPTION_ENUM as int */
+_Static_assert(sizeof(enum tls_mode) == sizeof(int), "enum fields are ints");
+
 struct smtp_state {
         const struct dunnd_host *host;
         char *url;
-        bool tls;               /* CURLUSESSL_ALL */
+        enum tls_mode tls_mode;
         char *username;
         char *password;
         char *from;             /* bare address */
+        char *from_name;
         char *from_header;      /* "From: =?UTF-8?B?...?= <from>\r\n", folded */
         char *reply_to;
         char *ca_file;
-        char *msgid_domain;
+        char *msgid_domain;     /* default: the domain of from */
 };
 
 enum phase {
@@ -426,26 +437,6 @@ static void make_message_id(const struct smtp_state *s, uint64_t dispatch_id, ti
                  (unsigned long long) now, (unsigned long long) rnd, s->msgid_domain);
 }
 
-static void smtp_close(void *state) {
-        struct smtp_state *s = state;
-
-        if (!s)
-                return;
-        free(s->url);
-        free(s->username);
-        if (s->password) {
-                /* do not leave the secret in freed heap memory */
-                explicit_bzero(s->password, strlen(s->password));
-                free(s->password);
-        }
-        free(s->from);
-        free(s->from_header);
-        free(s->reply_to);
-        free(s->ca_file);
-        free(s->msgid_domain);
-        free(s);
-}
-
 static bool host_is_loopback(const char *h) {
         return strcmp(h, "127.0.0.1") == 0 || strcmp(h, "[::1]") == 0 ||
                strcmp(h, "::1") == 0 || strcasecmp(h, "localhost") == 0;
@@ -497,102 +488,87 @@ out:
         return r;
 }
 
-static int smtp_open(const struct dunnd_option *options, size_t n_options,
-                     const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
-        static const char *const keys[] = { "url", "tls", "username", "password", "from",
-                                            "from_name", "reply_to", "ca_file",
-                                            "message_id_domain" };
-        const char *vals[sizeof(keys) / sizeof(keys[0])] = {};
-        const char *url, *tls, *username, *password, *from, *from_name, *reply_to, *ca_file,
-                *msgid_domain;
-        struct smtp_state *s = NULL;
-        Buf b = {};
-        int r = -EINVAL;
+static const char *const tls_modes[] = { [TLS_REQUIRED] = "required", [TLS_NONE] = "none",
+                                         NULL };
 
-        for (size_t i = 0; i < n_options; i++) {
-                size_t k;
+#define FIELD(f) .offset = offsetof(struct smtp_state, f)
 
-                for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-                        if (strcmp(options[i].key, keys[k]) == 0)
-                                break;
-                if (k == sizeof(keys) / sizeof(keys[0])) {
-                        snprintf(err, errlen, "unknown option '%s' for the smtp carrier (it knows "
-                                 "url, tls, username, password, from, from_name, reply_to, "
-                                 "ca_file and message_id_domain)", options[i].key);
-                        return -EINVAL;
-                }
-                vals[k] = options[i].value;
-        }
-        url = vals[0], tls = vals[1], username = vals[2], password = vals[3], from = vals[4];
-        from_name = vals[5], reply_to = vals[6], ca_file = vals[7], msgid_domain = vals[8];
+static const OptionSpec smtp_options[] = {
+        { .key = "url", .kind = OPTION_STRING, FIELD(url), .flags = OPTION_REQUIRED,
+          .missing = "(smtp://host:587 or smtps://host:465)" },
+        { .key = "tls", .kind = OPTION_ENUM, FIELD(tls_mode), .values = tls_modes },
+        { .key = "username", .kind = OPTION_STRING, FIELD(username) },
+        { .key = "password", .kind = OPTION_SECRET, FIELD(password) },
+        { .key = "from", .kind = OPTION_STRING, FIELD(from), .flags = OPTION_REQUIRED,
+          .valid = address_valid, .help = "an e-mail address", .missing = "(the sender address)" },
+        { .key = "from_name", .kind = OPTION_STRING, FIELD(from_name) },
+        { .key = "reply_to", .kind = OPTION_STRING, FIELD(reply_to), .valid = address_valid,
+          .help = "an e-mail address" },
+        { .key = "ca_file", .kind = OPTION_FILE, FIELD(ca_file) },
+        { .key = "message_id_domain", .kind = OPTION_STRING, FIELD(msgid_domain) },
+};
 
-        if (!url || !*url) {
-                snprintf(err, errlen, "the smtp carrier needs 'url' (smtp://host:587 or "
-                         "smtps://host:465)");
-                return -EINVAL;
-        }
-        if (tls && strcmp(tls, "required") != 0 && strcmp(tls, "none") != 0) {
-                snprintf(err, errlen, "option 'tls' of the smtp carrier must be \"required\" or "
-                         "\"none\", not '%s'", tls);
-                return -EINVAL;
-        }
-        r = check_url(url, !tls || strcmp(tls, "required") == 0, err, errlen);
+static void smtp_close(void *state) {
+        struct smtp_state *s = state;
+
+        if (!s)
+                return;
+        options_free(smtp_options, ELEMENTSOF(smtp_options), s);
+        free(s->from_header);
+        free(s);
+}
+
+/* The checks that involve several options, and the From: header. */
+static int smtp_check(struct smtp_state *s, char *err, size_t errlen) {
+        _cleanup_(buf_freep) Buf b = {};
+        int r;
+
+        r = check_url(s->url, s->tls_mode == TLS_REQUIRED, err, errlen);
         if (r < 0)
                 return r;
-        if (!from || !address_valid(from)) {
-                snprintf(err, errlen, from ? "option 'from' of the smtp carrier is not an "
-                         "e-mail address" : "the smtp carrier needs 'from' (the sender address)");
-                return -EINVAL;
-        }
-        if (reply_to && !address_valid(reply_to)) {
-                snprintf(err, errlen, "option 'reply_to' of the smtp carrier is not an e-mail "
-                         "address");
-                return -EINVAL;
-        }
-        if (!username != !password) {
+        if (!s->username != !s->password) {
                 snprintf(err, errlen, "the smtp carrier needs both 'username' and a password "
                          "(password_credential), or neither");
                 return -EINVAL;
         }
-        if (!msgid_domain)
-                msgid_domain = strchr(from, '@') + 1;
-        if (!msgid_domain_valid(msgid_domain)) {
+        if (!s->msgid_domain) {
+                s->msgid_domain = strdup(strchr(s->from, '@') + 1);
+                if (!s->msgid_domain)
+                        return -ENOMEM;
+        }
+        if (!msgid_domain_valid(s->msgid_domain)) {
                 snprintf(err, errlen, "'%s' cannot be the domain of a Message-ID (letters, "
                          "digits, '-' and '.', at most 64 characters): set "
-                         "message_id_domain", msgid_domain);
+                         "message_id_domain", s->msgid_domain);
                 return -EINVAL;
         }
-        if (ca_file && access(ca_file, R_OK) < 0) {
-                snprintf(err, errlen, "option 'ca_file' of the smtp carrier: cannot read '%s': "
-                         "%s", ca_file, strerror(errno));
-                return -EINVAL;
-        }
+        address_header(&b, "From", s->from_name, s->from);
+        s->from_header = buf_steal(&b);
+        return s->from_header ? 0 : -ENOMEM;
+}
+
+static int smtp_open(const struct dunnd_option *options, size_t n_options,
+                     const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
+        struct smtp_state *s;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->host = host;
-        s->tls = !tls || strcmp(tls, "required") == 0;
-        s->url = strdup(url);
-        s->from = strdup(from);
-        s->msgid_domain = strdup(msgid_domain);
-        if (!s->url || !s->from || !s->msgid_domain)
-                goto oom;
-        if ((username && !(s->username = strdup(username))) ||
-            (password && !(s->password = strdup(password))) ||
-            (reply_to && !(s->reply_to = strdup(reply_to))) ||
-            (ca_file && !(s->ca_file = strdup(ca_file))))
-                goto oom;
-        address_header(&b, "From", from_name, from);
-        s->from_header = buf_steal(&b);
-        if (!s->from_header)
-                goto oom;
+        err[0] = 0;
+        r = options_parse(smtp_options, ELEMENTSOF(smtp_options), "smtp", options, n_options, s,
+                          err, errlen);
+        if (r >= 0)
+                r = smtp_check(s, err, errlen);
+        if (r < 0) {
+                if (r == -ENOMEM && !err[0])
+                        snprintf(err, errlen, "out of memory");
+                smtp_close(s);
+                return r;
+        }
         *ret_state = s;
         return 0;
-oom:
-        buf_free(&b);
-        smtp_close(s);
-        return -ENOMEM;
 }
 
 static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
@@ -719,7 +695,7 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
 #define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(easy, opt, val); } while (0)
         SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         SET(CURLOPT_URL, s->url);
-        SET(CURLOPT_USE_SSL, (long) (s->tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+        SET(CURLOPT_USE_SSL, (long) (s->tls_mode == TLS_REQUIRED ? CURLUSESSL_ALL : CURLUSESSL_NONE));
         if (s->username) {
                 SET(CURLOPT_USERNAME, s->username);
                 SET(CURLOPT_PASSWORD, s->password);
