@@ -43,30 +43,40 @@ int net_request_add_header(NetRequest *q, const char *line) {
         return 0;
 }
 
+int net_request_attach_body(NetRequest *q, bool rewindable) {
+        return request_body_attach(q->easy, &q->reader, q->body.data, q->body.len, rewindable);
+}
+
 void net_request_finish(NetRequest *q, void *state, int curl_code, int request_sent,
                         long status, const char *body, size_t len, struct dunnd_outcome *out,
                         NetAnswerClassify classify) {
         *out = (struct dunnd_outcome) {};
         if (!body)
                 len = 0;
-        if (!net_classify_transport(curl_code, request_sent, out))
+        if (!net_classify_transport(curl_code, request_sent, q && q->reader.rewind_refused, out))
                 classify(state, q, status, body, len, out);
         if (q)
                 answer_mask_recipient(out->error, sizeof(out->error), q->recipient);
         net_request_free(q);
 }
 
-bool net_classify_transport(int curl_code, int request_sent, struct dunnd_outcome *out) {
+bool net_classify_transport(int curl_code, int request_sent, bool rewind_refused,
+                            struct dunnd_outcome *out) {
+        const char *why = curl_easy_strerror((CURLcode) curl_code);
+
         if (curl_code == CURLE_OK)
                 return false;
-        if (!request_sent) {
+        if (rewind_refused || curl_code == CURLE_SEND_FAIL_REWIND) {
+                out->klass = DUNND_OUTCOME_UNKNOWN;
+                snprintf(out->error, sizeof(out->error), "may have been sent: the kept-alive "
+                         "connection died after the request went out, and libcurl's re-send "
+                         "was refused (no rewind): %s", why);
+        } else if (!request_sent) {
                 out->klass = DUNND_OUTCOME_TRANSIENT;
-                snprintf(out->error, sizeof(out->error), "not sent: %s",
-                         curl_easy_strerror((CURLcode) curl_code));
+                snprintf(out->error, sizeof(out->error), "not sent: %s", why);
         } else {
                 out->klass = DUNND_OUTCOME_UNKNOWN;
-                snprintf(out->error, sizeof(out->error), "may have been sent: %s",
-                         curl_easy_strerror((CURLcode) curl_code));
+                snprintf(out->error, sizeof(out->error), "may have been sent: %s", why);
         }
         return true;
 }

@@ -14,12 +14,14 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "curl-easy.h"
 #include "dunnd-carrier.h"
 
 typedef struct NetRequest {
         CURL *easy;                     /* the host's handle: finish() reads Retry-After */
         struct curl_slist *headers;     /* may carry credentials: wiped when freed */
         Buf body;                       /* may carry the message: wiped when freed */
+        RequestBody reader;             /* how libcurl reads body (net_request_attach_body) */
         char *recipient;                /* masked wherever the answer quotes it */
 } NetRequest;
 
@@ -29,6 +31,12 @@ int net_request_new(CURL *easy, const char *recipient, NetRequest **ret);
 NetRequest *net_request_free(NetRequest *q);
 /* Appends one "Name: value" line (copied) to the request's headers. Returns 0 or -ENOMEM. */
 int net_request_add_header(NetRequest *q, const char *line);
+/* Makes the transfer a POST of q->body through request_body_attach() (curl-easy.h): a
+ * reader libcurl cannot rewind, so a request that died on a reused keep-alive connection
+ * is not re-sent behind our back but fails, and is recorded UNKNOWN. rewindable: the
+ * request carries an idempotency key the carrier honours, so the re-send is harmless.
+ * Returns 0, -ENOMEM or -EINVAL. */
+int net_request_attach_body(NetRequest *q, bool rewindable);
 
 /* Classifies the answer of a transfer that completed (curl_code CURLE_OK). */
 typedef void (*NetAnswerClassify)(void *state, const NetRequest *q, long status,
@@ -45,9 +53,13 @@ void net_request_finish(NetRequest *q, void *state, int curl_code, int request_s
  * The transfer failed before an answer was read. Whether the carrier may have acted on the
  * message depends only on whether any byte of the request left: a refused connection, a
  * failed name lookup or TLS handshake cannot have sent anything (TRANSIENT), a timeout or
- * reset after the request went out can have (UNKNOWN). Returns true if it classified.
+ * reset after the request went out can have (UNKNOWN). libcurl asks to rewind a body only
+ * to send it again, after it went out once: CURLE_SEND_FAIL_REWIND, or a refused rewind
+ * (rewind_refused, whatever error the transfer then ends with), is UNKNOWN even should
+ * request_sent say nothing left. Returns true if it classified.
  */
-bool net_classify_transport(int curl_code, int request_sent, struct dunnd_outcome *out);
+bool net_classify_transport(int curl_code, int request_sent, bool rewind_refused,
+                            struct dunnd_outcome *out);
 
 /* Retry-After as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms; 0 when absent,
  * unparseable or in the past (the host then uses its own backoff). Capped at a day so a

@@ -467,91 +467,101 @@ static int http_open(const struct dunnd_option *options, size_t n_options,
         return 0;
 }
 
+/* Connections may be kept alive (dunnd-carrier.h) for a POST, whose body goes through a
+ * reader libcurl cannot rewind for its silent re-send (net_request_attach_body), and for a
+ * request with an idempotency key, whose re-send the carrier drops. A GET has no body to
+ * refuse: libcurl re-sends it freely, so it must not claim REUSE_SAFE. */
 static uint32_t http_properties(void *state) {
         const struct http_state *s = state;
 
-        return s && s->idempotency_header ? DUNND_CARRIER_IDEMPOTENT : 0;
+        if (!s)
+                return 0;
+        if (s->idempotency_header)
+                return DUNND_CARRIER_IDEMPOTENT;
+        return s->method == METHOD_POST ? DUNND_CARRIER_REUSE_SAFE : 0;
 }
 
 /* ---- prepare/finish ---- */
 
+static int add_headers(NetRequest *q, const struct http_state *s, const HttpTemplateVars *v) {
+        _cleanup_(buf_wipep) Buf line = {};
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < s->n_headers; i++) {
+                buf_clear(&line);
+                http_template_render(s->headers[i], v, HTTP_ESCAPE_HEADER, &line);
+                r = line.oom ? -ENOMEM : net_request_add_header(q, line.data);
+        }
+        if (r >= 0 && s->idempotency_header) {
+                buf_clear(&line);
+                buf_printf(&line, "%s: dunnd-%s", s->idempotency_header, v->dispatch_id);
+                r = line.oom ? -ENOMEM : net_request_add_header(q, line.data);
+        }
+        if (r < 0 || s->method != METHOD_POST)
+                return r;
+        if (s->content_type) {
+                buf_clear(&line);
+                buf_printf(&line, "Content-Type: %s", s->content_type);
+                r = line.oom ? -ENOMEM : net_request_add_header(q, line.data);
+        }
+        /* libcurl would wait up to a second for "100 Continue" before sending a larger
+         * body; many gateways never send it */
+        if (r >= 0)
+                r = net_request_add_header(q, "Expect:");
+        return r;
+}
+
+static CURLcode set_request(CURL *easy, const struct http_state *s, const char *url,
+                            const NetRequest *q) {
+        const char *protocols = s->require_tls ? "https" : "http,https";
+        CURLcode c = CURLE_OK;
+
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(easy, opt, val); } while (0)
+        SET(CURLOPT_PROTOCOLS_STR, protocols);
+        SET(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+        SET(CURLOPT_URL, url);                  /* copied by libcurl */
+        SET(CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
+        if (s->method == METHOD_GET)
+                SET(CURLOPT_HTTPGET, 1L);
+        if (q->headers)
+                SET(CURLOPT_HTTPHEADER, q->headers);
+        if (s->username) {
+                SET(CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+                SET(CURLOPT_USERNAME, s->username);
+                SET(CURLOPT_PASSWORD, strempty(s->password));
+        }
+        if (s->ca_file)
+                SET(CURLOPT_CAINFO, s->ca_file);
+#undef SET
+        return c;
+}
+
 static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
                         void **ret_req) {
         struct http_state *s = state;
-        Buf url = {}, line = {};
+        _cleanup_(buf_wipep) Buf url = {};
         HttpTemplateVars v;
         NetRequest *q;
-        CURLcode cc = CURLE_OK;
+        CURLcode cc;
         int r;
 
         r = net_request_new(easy, m->recipient, &q);
         if (r < 0)
                 return r;
         http_template_vars_init(&v, m, s->username, s->password);
-
         http_template_render(s->url, &v, HTTP_ESCAPE_URL, &url);
-        for (size_t i = 0; r >= 0 && i < s->n_headers; i++) {
-                buf_clear(&line);
-                http_template_render(s->headers[i], &v, HTTP_ESCAPE_HEADER, &line);
-                if (!line.oom)
-                        r = net_request_add_header(q, line.data);
-        }
-        if (r >= 0 && s->idempotency_header) {
-                buf_clear(&line);
-                buf_puts(&line, s->idempotency_header);
-                buf_puts(&line, ": dunnd-");
-                buf_puts(&line, v.dispatch_id);
-                if (!line.oom)
-                        r = net_request_add_header(q, line.data);
-        }
-        if (r >= 0 && s->method == METHOD_POST && s->content_type) {
-                buf_clear(&line);
-                buf_puts(&line, "Content-Type: ");
-                buf_puts(&line, s->content_type);
-                if (!line.oom)
-                        r = net_request_add_header(q, line.data);
-        }
-        /* libcurl would wait up to a second for "100 Continue" before sending a larger
-         * body; many gateways never send it */
-        if (r >= 0 && s->method == METHOD_POST)
-                r = net_request_add_header(q, "Expect:");
+        r = url.oom ? -ENOMEM : add_headers(q, s, &v);
         if (r >= 0 && s->method == METHOD_POST) {
                 if (s->body)
                         http_template_render(s->body, &v, body_escape(s->body_type), &q->body);
                 else
                         buf_add(&q->body, "", 0);
+                /* the idempotency key makes libcurl's re-send harmless: let it rewind */
+                r = q->body.oom ? -ENOMEM : net_request_attach_body(q, s->idempotency_header != NULL);
         }
-        if (r >= 0 && (url.oom || line.oom || q->body.oom))
-                r = -ENOMEM;
         if (r < 0)
                 goto fail;
-
-        cc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, s->require_tls ? "https" : "http,https");
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR,
-                                      s->require_tls ? "https" : "http,https");
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_URL, url.data);     /* copied by libcurl */
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
-        if (cc == CURLE_OK && s->method == METHOD_POST) {
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) q->body.len);
-                if (cc == CURLE_OK)
-                        cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->body.data);
-        } else if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-        if (cc == CURLE_OK && q->headers)
-                cc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, q->headers);
-        if (cc == CURLE_OK && s->username) {
-                cc = curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-                if (cc == CURLE_OK)
-                        cc = curl_easy_setopt(easy, CURLOPT_USERNAME, s->username);
-                if (cc == CURLE_OK)
-                        cc = curl_easy_setopt(easy, CURLOPT_PASSWORD,
-                                              s->password ? s->password : "");
-        }
-        if (cc == CURLE_OK && s->ca_file)
-                cc = curl_easy_setopt(easy, CURLOPT_CAINFO, s->ca_file);
+        cc = set_request(easy, s, url.data, q);
         if (cc != CURLE_OK) {
                 if (s->host && s->host->log)
                         s->host->log(s->host->host_data, DUNND_LOG_ERR, "cannot set up the request: %s",
@@ -559,13 +569,9 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 r = cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
                 goto fail;
         }
-        buf_wipe(&url);
-        buf_wipe(&line);
         *ret_req = q;
         return 0;
 fail:
-        buf_wipe(&url);
-        buf_wipe(&line);
         net_request_free(q);
         return r;
 }

@@ -270,6 +270,9 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
                 return r;
         buf_puts(&q->body, strempty(m->text));
         r = q->body.oom ? -ENOMEM : add_headers(q, s, m);
+        /* sendsms has no idempotency key: libcurl must not re-send the text by itself */
+        if (r >= 0)
+                r = net_request_attach_body(q, /* rewindable= */ false);
         if (r < 0)
                 goto fail;
 
@@ -281,10 +284,6 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
                 cc = curl_easy_setopt(easy, CURLOPT_URL, s->url);
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) q->body.len);
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->body.data);
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, q->headers);
         if (cc == CURLE_OK && s->ca_file)
@@ -356,6 +355,13 @@ static void classify_answer(void *state, const NetRequest *q, long status, const
         out->klass = status >= 400 && status < 500 ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_UNKNOWN;
 }
 
+/* Every request is a POST whose body libcurl cannot rewind for a silent re-send, so
+ * connections to smsbox may be kept alive (dunnd-carrier.h). */
+static uint32_t kannel_properties(void *state) {
+        (void) state;
+        return DUNND_CARRIER_REUSE_SAFE;
+}
+
 static void kannel_finish(void *state, void *req, int curl_code, int request_sent, long status,
                           const char *body, size_t len, struct dunnd_outcome *out) {
         net_request_finish(req, state, curl_code, request_sent, status, body, len, out,
@@ -371,4 +377,5 @@ EXPORT const struct dunnd_carrier dunnd_carrier = {
         .prepare = kannel_prepare,
         .finish = kannel_finish,
         .close = kannel_close,
+        .properties = kannel_properties,
 };

@@ -20,15 +20,24 @@ static void test_transport(void **state) {
         struct dunnd_outcome o = {};
 
         (void) state;
-        assert_false(net_classify_transport(CURLE_OK, 1, &o));
+        assert_false(net_classify_transport(CURLE_OK, 1, false, &o));
         /* nothing left: safe to retry */
-        assert_true(net_classify_transport(CURLE_COULDNT_CONNECT, 0, &o));
+        assert_true(net_classify_transport(CURLE_COULDNT_CONNECT, 0, false, &o));
         assert_int_equal(o.klass, DUNND_OUTCOME_TRANSIENT);
         assert_string_equal(o.error, "not sent: Couldn't connect to server");
         /* the request went out: it may have been taken */
-        assert_true(net_classify_transport(CURLE_OPERATION_TIMEDOUT, 1, &o));
+        assert_true(net_classify_transport(CURLE_OPERATION_TIMEDOUT, 1, false, &o));
         assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
         assert_string_equal(o.error, "may have been sent: Timeout was reached");
+        /* libcurl wanted to send it again: it left once, whatever request_sent says */
+        assert_true(net_classify_transport(CURLE_SEND_FAIL_REWIND, 0, false, &o));
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        assert_string_equal(o.error, "may have been sent: the kept-alive connection died after "
+                            "the request went out, and libcurl's re-send was refused (no "
+                            "rewind): Send failed since rewinding of the data stream failed");
+        assert_true(net_classify_transport(CURLE_RECV_ERROR, 0, true, &o));
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        assert_non_null(strstr(o.error, "re-send was refused (no rewind): Failure when receiving"));
 }
 
 static int classified;

@@ -168,22 +168,29 @@ static void test_open_errors(void **state) {
         }
 }
 
+/* What the host keeps alive: a POST (its body cannot be re-sent behind our back) and any
+ * request with an idempotency key; never a GET without one. */
 static void test_properties(void **state) {
+        static const struct {
+                const char *method, *key;
+                uint32_t props;
+        } cases[] = {
+                { "POST", NULL, DUNND_CARRIER_REUSE_SAFE },
+                { "GET", NULL, 0 },
+                { "POST", "Idempotency-Key", DUNND_CARRIER_IDEMPOTENT },
+                { "GET", "Idempotency-Key", DUNND_CARRIER_IDEMPOTENT },
+        };
         char err[256];
         void *s;
 
         (void) state;
-        {
-                const char *kv[] = { "url", "https://127.0.0.1/", NULL };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *kv[] = { "url", "https://127.0.0.1/", "method", cases[i].method,
+                                     cases[i].key ? "idempotency_header" : NULL, cases[i].key,
+                                     NULL };
+
                 assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
-                assert_int_equal(pl.api->properties(s), 0);
-                pl.api->close(s);
-        }
-        {
-                const char *kv[] = { "url", "https://127.0.0.1/", "idempotency_header",
-                                     "Idempotency-Key", NULL };
-                assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
-                assert_int_equal(pl.api->properties(s), DUNND_CARRIER_IDEMPOTENT);
+                assert_int_equal(pl.api->properties(s), cases[i].props);
                 pl.api->close(s);
         }
         /* numbers and booleans arrive as text from libconfig */
@@ -504,6 +511,115 @@ static void test_truncated_transfer_unknown(void **state) {
         assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
 }
 
+/* ---- keep-alive: a request that dies on a reused connection is never re-sent ---- */
+
+static struct dunnd_message msg_to(uint64_t id, const char *recipient) {
+        struct dunnd_message m = msg;
+
+        m.dispatch_id = id;
+        m.recipient = recipient;
+        return m;
+}
+
+/* Two messages, one after the other, through the host's multi handle (its connection cache
+ * outlives each easy handle, as the dispatcher's does), into a keep-alive peer. kv are the
+ * carrier's options; an option starting with "{{url}}" starts with the peer's /sms. */
+static struct ka_peer *two_messages(enum reuse_mode mode, const char *const *kv,
+                                    struct transfer t[2]) {
+        struct ka_peer *p = ka_peer_start(mode, "{\"code\":0,\"msgid\":\"m-1\"}");
+        struct dunnd_message m1 = msg_to(101, "13900000101"), m2 = msg_to(102, "13900000102");
+        CURLM *multi = curl_multi_init();
+        const char *opts[32];
+        char url[128], err[256];
+        size_t n = 0;
+        void *s;
+
+        assert_non_null(p);
+        assert_non_null(multi);
+        for (; kv[n] && n < 31; n++) {
+                opts[n] = kv[n];
+                if (strncmp(kv[n], "{{url}}", 7) == 0) {
+                        snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms%s", p->port, kv[n] + 7);
+                        opts[n] = url;
+                }
+        }
+        opts[n] = NULL;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), opts), 0);
+        t[0] = transfer_on(&pl, multi, s, &m1, 5000);
+        t[1] = transfer_on(&pl, multi, s, &m2, 5000);
+        pl.api->close(s);
+        curl_multi_cleanup(multi);
+        ka_peer_stop(p);
+        return p;
+}
+
+static void test_reused_connection_dies_unknown(void **state) {
+        static const char *const kv[] = { FORM_OPTS("{{url}}"), NULL };
+
+        (void) state;
+        for (enum reuse_mode mode = REUSE_CLOSE; mode <= REUSE_RESET; mode++) {
+                struct transfer t[2];
+                struct ka_peer *p = two_messages(mode, kv, t);
+
+                assert_int_equal(t[0].out.klass, DUNND_OUTCOME_SENT);
+                /* libcurl wanted to send it again on a fresh connection; the body refused */
+                assert_int_equal(t[1].curl_code, CURLE_SEND_FAIL_REWIND);
+                assert_int_equal(t[1].out.klass, DUNND_OUTCOME_UNKNOWN);
+                assert_non_null(strstr(t[1].out.error, "re-send was refused (no rewind)"));
+                /* the carrier saw each message exactly once, both on one connection */
+                assert_int_equal(p->n_requests, 2);
+                assert_int_equal(ka_count(p, "mobile=13900000101"), 1);
+                assert_int_equal(ka_count(p, "mobile=13900000102"), 1);
+                assert_int_equal(p->requests[1].conn, p->requests[0].conn);
+                assert_int_equal(p->requests[1].on_conn, 2);
+                assert_true(p->requests[1].dropped);
+                free(p);
+        }
+}
+
+/* With an idempotency key libcurl may rewind: the carrier sees the request again, with the
+ * same key, on a fresh connection, and the message ends sent. */
+static void test_reused_connection_dies_idempotent(void **state) {
+        static const char *const kv[] = { FORM_OPTS("{{url}}"), "idempotency_header",
+                                          "Idempotency-Key", NULL };
+
+        (void) state;
+        for (enum reuse_mode mode = REUSE_CLOSE; mode <= REUSE_RESET; mode++) {
+                struct transfer t[2];
+                struct ka_peer *p = two_messages(mode, kv, t);
+
+                assert_int_equal(t[0].out.klass, DUNND_OUTCOME_SENT);
+                assert_int_equal(t[1].curl_code, CURLE_OK);
+                assert_int_equal(t[1].out.klass, DUNND_OUTCOME_SENT);
+                assert_int_equal(p->n_requests, 3);
+                assert_int_equal(ka_count(p, "Idempotency-Key: dunnd-102"), 2);
+                assert_true(p->requests[1].dropped);
+                assert_non_null(strstr(p->requests[2].text, "Idempotency-Key: dunnd-102"));
+                assert_int_equal(p->requests[2].on_conn, 1);
+                assert_int_not_equal(p->requests[2].conn, p->requests[1].conn);
+                free(p);
+        }
+}
+
+/* A GET has no body to refuse a rewind with, so the host does not keep its connection
+ * alive: each message goes on a connection of its own, and none is dropped. */
+static void test_get_not_kept_alive(void **state) {
+        static const char *const kv[] = { "url", "{{url}}?to={{recipient}}", "method", "GET",
+                                          "success_json", "code=0", NULL };
+        struct transfer t[2];
+        struct ka_peer *p;
+
+        (void) state;
+        p = two_messages(REUSE_CLOSE, kv, t);
+        assert_int_equal(t[0].out.klass, DUNND_OUTCOME_SENT);
+        assert_int_equal(t[1].out.klass, DUNND_OUTCOME_SENT);
+        assert_int_equal(p->n_requests, 2);
+        assert_int_equal(p->requests[0].on_conn, 1);
+        assert_int_equal(p->requests[1].on_conn, 1);
+        assert_int_not_equal(p->requests[1].conn, p->requests[0].conn);
+        free(p);
+}
+
 static void test_success_substring(void **state) {
         const char *kv[] = { "url", "http://127.0.0.1/", "success_substring", "OK:", NULL };
         struct dunnd_outcome o;
@@ -784,6 +900,9 @@ int main(void) {
                 cmocka_unit_test(test_closed_after_read_unknown),
                 cmocka_unit_test(test_timeout_after_send_unknown),
                 cmocka_unit_test(test_truncated_transfer_unknown),
+                cmocka_unit_test(test_reused_connection_dies_unknown),
+                cmocka_unit_test(test_reused_connection_dies_idempotent),
+                cmocka_unit_test(test_get_not_kept_alive),
                 cmocka_unit_test(test_success_substring),
                 cmocka_unit_test(test_json_reader),
                 cmocka_unit_test(test_json_reader_jansson),
