@@ -76,6 +76,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "curl-easy.h"
 #include "dunnd-carrier.h"
 #include "macro.h"
 #include "options.h"
@@ -134,10 +135,11 @@ struct smtp_req {
         CURL *easy;
         struct curl_slist *rcpt;
         Buf msg;                /* the whole message as it goes out after DATA */
-        size_t pos;             /* how much of it libcurl has read */
+        RequestBody body;       /* libcurl reads msg through it, and may not rewind it */
         bool body_started;      /* the server said 354 and libcurl pulled message bytes */
         bool body_done;         /* the read callback handed over the whole message */
         enum phase phase;       /* what the next reply answers */
+        enum phase before_quit; /* phase again once QUIT is answered (see debug_cb) */
         bool saw_reply;         /* the debug callback saw the dialogue */
         int reply_code;         /* the reply to the last command, 0 = none yet... */
         enum phase reply_phase; /* ...what it answered... */
@@ -573,18 +575,15 @@ static int smtp_open(const struct dunnd_option *options, size_t n_options,
 
 static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
         struct smtp_req *q = userdata;
-        size_t n = size * nmemb;
+        size_t n;
 
         /* libcurl asks for message bytes only after the server's 354 to DATA */
         q->body_started = true;
-        if (n > q->msg.len - q->pos)
-                n = q->msg.len - q->pos;
-        memcpy(ptr, q->msg.data + q->pos, n);
-        q->pos += n;
+        n = request_body_read(ptr, size, nmemb, &q->body);
         /* With CURLOPT_INFILESIZE set, libcurl 7.88 stops calling once it has that many
          * bytes and never asks for the EOF: the last byte handed over is the moment. From
          * here libcurl sends CRLF.CRLF and the server may take the message. */
-        if (q->pos == q->msg.len) {
+        if (q->body.pos == q->body.len) {
                 q->body_done = true;
                 q->phase = PHASE_BODY;
         }
@@ -621,17 +620,27 @@ static int debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
                         q->phase = PHASE_RCPT;
                 else if (cmd_is(data, size, "DATA"))
                         q->phase = PHASE_DATA;
-                else if (cmd_is(data, size, "QUIT"))
+                else if (cmd_is(data, size, "QUIT")) {
+                        q->before_quit = q->phase;
                         q->phase = PHASE_QUIT;
+                }
                 else if (q->phase != PHASE_AUTH)
                         q->phase = PHASE_OTHER;
         } else if (type == CURLINFO_HEADER_IN) {
-                /* one reply line per call; "250-" continues, "250 " or "250" ends a reply.
-                 * The reply to QUIT (libcurl sends it when it closes the connection, also
-                 * after a refusal) says nothing about the message. */
-                if (q->phase != PHASE_QUIT && size >= 3 && isdigit((unsigned char) data[0]) &&
-                    isdigit((unsigned char) data[1]) && isdigit((unsigned char) data[2]) &&
-                    (size == 3 || data[3] != '-')) {
+                /* one reply line per call; "250-" continues, "250 " or "250" ends a reply */
+                bool last_line = size >= 3 && isdigit((unsigned char) data[0]) &&
+                                 isdigit((unsigned char) data[1]) &&
+                                 isdigit((unsigned char) data[2]) && (size == 3 || data[3] != '-');
+
+                /* The reply to QUIT (libcurl sends it when it closes a connection, also
+                 * after a refusal) says nothing about the message. With connections kept
+                 * alive the QUIT may even close another, cached connection, through this
+                 * handle before its own dialogue starts: once it is answered, the next
+                 * reply answers what came before (the greeting). */
+                if (q->phase == PHASE_QUIT) {
+                        if (last_line)
+                                q->phase = q->before_quit;
+                } else if (last_line) {
                         q->reply_code = (data[0] - '0') * 100 + (data[1] - '0') * 10 +
                                         (data[2] - '0');
                         q->reply_phase = q->phase;
@@ -652,6 +661,8 @@ static void req_free(struct smtp_req *q) {
                 curl_easy_setopt(q->easy, CURLOPT_DEBUGDATA, NULL);
                 curl_easy_setopt(q->easy, CURLOPT_READFUNCTION, NULL);
                 curl_easy_setopt(q->easy, CURLOPT_READDATA, NULL);
+                curl_easy_setopt(q->easy, CURLOPT_SEEKFUNCTION, NULL);
+                curl_easy_setopt(q->easy, CURLOPT_SEEKDATA, NULL);
                 curl_easy_setopt(q->easy, CURLOPT_MAIL_RCPT, NULL);
         }
         curl_slist_free_all(q->rcpt);
@@ -691,6 +702,7 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
         if (!q->rcpt)
                 goto oom;
         q->easy = easy;
+        q->body = (RequestBody) { .data = q->msg.data, .len = q->msg.len };
 
 #define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(easy, opt, val); } while (0)
         SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -707,8 +719,11 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
         SET(CURLOPT_UPLOAD, 1L);
         SET(CURLOPT_READFUNCTION, read_cb);
         SET(CURLOPT_READDATA, q);
+        /* never a second copy of the message: see smtp_properties() */
+        SET(CURLOPT_SEEKFUNCTION, request_body_seek);
+        SET(CURLOPT_SEEKDATA, &q->body);
         /* lets libcurl announce SIZE= so an oversized message is refused at MAIL FROM */
-        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t) q->msg.len);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t) q->body.len);
         /* the only way to see which command a reply answered; goes nowhere but debug_cb */
         SET(CURLOPT_DEBUGFUNCTION, debug_cb);
         SET(CURLOPT_DEBUGDATA, q);
@@ -881,6 +896,29 @@ static void smtp_finish(void *state, void *req, int curl_code, int request_sent,
         req_free(q);
 }
 
+/*
+ * Whether the host may keep an SMTP session open for the next message. libcurl's silent
+ * re-send (Curl_retry_request in lib/transfer.c, the same in 7.88 as today) begins with
+ *
+ *     if(data->set.upload &&                     (data->state.upload in later versions)
+ *        !(conn->handler->protocol&(PROTO_FAMILY_HTTP|CURLPROTO_RTSP)))
+ *       return CURLE_OK;
+ *
+ * and an SMTP message is an upload (CURLOPT_UPLOAD): libcurl never sends it again by
+ * itself, whatever happens to a reused connection. Should a later libcurl try, it would
+ * have to rewind the message, and the seek callback refuses, as http's does. So a session that died between messages costs the next message a failure before
+ * its data went out (transient: retried on a fresh session) or, when it died after the
+ * whole message was handed over, an unknown outcome, exactly as on a fresh connection.
+ * test-plugin-smtp.c (test_keep_alive_*) and test-smtp-carrier.sh show it with servers
+ * that drop a reused session after MAIL FROM, after the data, and between messages.
+ * What it saves: the TCP connect, greeting, EHLO, STARTTLS with its TLS handshake, EHLO
+ * again and AUTH for every message after the first, and a relay's per-login limits.
+ */
+static uint32_t smtp_properties(void *state) {
+        (void) state;
+        return DUNND_CARRIER_REUSE_SAFE;
+}
+
 EXPORT const struct dunnd_carrier dunnd_carrier = {
         .abi = DUNND_CARRIER_ABI,
         .size = sizeof(struct dunnd_carrier),
@@ -890,4 +928,5 @@ EXPORT const struct dunnd_carrier dunnd_carrier = {
         .prepare = smtp_prepare,
         .finish = smtp_finish,
         .close = smtp_close,
+        .properties = smtp_properties,
 };
