@@ -24,7 +24,12 @@
  *   password = "...";              usually `password_credential = "name"` (the host reads it
  *                                  from $CREDENTIALS_DIRECTORY); also the {{password}} variable
  *   idempotency_header = "Idempotency-Key";   send "<name>: dunnd-<dispatch_id>" and tell the
- *                                  host the carrier honours it (connections may be reused)
+ *                                  host the carrier honours it: libcurl may then re-send a
+ *                                  request a dead kept-alive connection swallowed
+ *
+ *   Connections (http_properties): a POST body goes through a reader libcurl cannot rewind,
+ *   so POST carriers keep their connections alive and a request that dies on a reused one
+ *   is UNKNOWN, never sent twice; a GET is kept alive only with idempotency_header.
  *   ca_file = "/etc/dunnd/gw-ca.pem";   CA bundle for the gateway's certificate
  *   require_tls = true;            refuse anything but https:// (default false)
  *

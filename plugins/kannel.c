@@ -23,7 +23,9 @@
  * 400 "Invalid content-type"; a GET would put the password in the URL, and smsbox logs the
  * CGI variables of a GET, password included, at log-level 0. Text that is printable ASCII
  * (GSM 7-bit safe) goes as coding 0; anything else, Chinese in particular, as coding 2
- * (UCS-2), which Kannel converts from the UTF-8 charset.
+ * (UCS-2), which Kannel converts from the UTF-8 charset. The body goes through a reader
+ * libcurl cannot rewind, so connections to smsbox stay alive (kannel_properties) and a
+ * message whose kept-alive connection dies under it is UNKNOWN, not sent twice.
  *
  * What Kannel 1.4.5 (smsbox + bearerbox + fakesmsc) answered, and the class we give it:
  *   202 "0: Accepted for delivery"                          SENT
