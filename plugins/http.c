@@ -80,7 +80,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 #include "answer.h"
 #include "carrier-net.h"
