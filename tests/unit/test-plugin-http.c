@@ -316,6 +316,28 @@ static void test_get_request(void **state) {
         peer_free(p);
 }
 
+/* A POST without a body option sends an empty body, through the same reader. */
+static void test_post_without_body(void **state) {
+        struct peer *p = peer_answer("200 OK", "", "OK");
+        const char *kv[] = { "url", peer_url(p, "/ping?to={{recipient}}"), NULL };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_non_null(p);
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        assert_int_equal(pl.api->properties(s), DUNND_CARRIER_REUSE_SAFE);
+        t = transfer(&pl, s, &msg);
+        pl.api->close(s);
+        peer_join(p);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_SENT);
+        assert_true(strncmp(p->request, "POST /ping?to=13912345678 HTTP/1.1\r\n", 36) == 0);
+        assert_string_equal(peer_header(p, "Content-Length"), "0");
+        assert_string_equal(peer_body(p), "");
+        peer_free(p);
+}
+
 /* ---- classification over real transfers ---- */
 
 static void test_sent(void **state) {
@@ -887,6 +909,7 @@ int main(void) {
                 cmocka_unit_test(test_form_request),
                 cmocka_unit_test(test_json_request),
                 cmocka_unit_test(test_get_request),
+                cmocka_unit_test(test_post_without_body),
                 cmocka_unit_test(test_sent),
                 cmocka_unit_test(test_rejected_code),
                 cmocka_unit_test(test_truncated_json_unknown),
