@@ -68,15 +68,12 @@ void buf_printf(Buf *b, const char *fmt, ...) {
         b->len += (size_t) n;
 }
 
-void buf_put_json_string(Buf *b, const char *s) {
+void buf_put_json_escaped(Buf *b, const char *s) {
         size_t len, i = 0, run = 0;
 
-        if (!s) {
-                buf_puts(b, "null");
+        if (!s)
                 return;
-        }
         len = strlen(s);
-        buf_add(b, "\"", 1);
         while (i < len) {
                 unsigned char c = (unsigned char) s[i];
                 const char *esc = NULL;
@@ -120,6 +117,15 @@ void buf_put_json_string(Buf *b, const char *s) {
                 i += (size_t) n;
         }
         buf_add(b, s + i - run, run);
+}
+
+void buf_put_json_string(Buf *b, const char *s) {
+        if (!s) {
+                buf_puts(b, "null");
+                return;
+        }
+        buf_add(b, "\"", 1);
+        buf_put_json_escaped(b, s);
         buf_add(b, "\"", 1);
 }
 

@@ -21,6 +21,9 @@ void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * through, a stray byte becomes \ufffd (a document parsers reject helps nobody); NULL is
  * written as null. */
 void buf_put_json_string(Buf *b, const char *s);
+/* The same escaping without the quotes and without null: what goes between the quotes of a
+ * string in a JSON template ("text": "{{text}}"). NULL adds nothing. */
+void buf_put_json_escaped(Buf *b, const char *s);
 
 /* Forgets the contents, keeps the memory. */
 void buf_clear(Buf *b);

@@ -44,8 +44,10 @@ int request_body_seek(void *userdata, curl_off_t offset, int origin) {
         RequestBody *b = userdata;
 
         /* the one rewind libcurl wants of a POST body is the silent re-send */
-        if (!b->rewindable || origin != SEEK_SET || offset < 0 || (size_t) offset > b->len)
+        if (!b->rewindable || origin != SEEK_SET || offset < 0 || (size_t) offset > b->len) {
+                b->rewind_refused = true;
                 return CURL_SEEKFUNC_FAIL;
+        }
         b->pos = (size_t) offset;
         return CURL_SEEKFUNC_OK;
 }

@@ -35,6 +35,8 @@ typedef struct RequestBody {
         const char *data;       /* owned by the caller; must outlive the transfer */
         size_t len, pos;
         bool rewindable;        /* the request carries an idempotency key the carrier honours */
+        bool rewind_refused;    /* set when libcurl asked to rewind and was refused: it wanted
+                                 * to send this request again, so the first one left */
 } RequestBody;
 
 /* Makes the transfer a POST of data (len bytes) read through a reader that refuses to

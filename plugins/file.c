@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "dunnd-carrier.h"
+#include "macro.h"
+#include "options.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -34,74 +38,11 @@ struct file_state {
         const struct dunnd_host *host;
 };
 
-struct buf {
-        char *data;
-        size_t len, cap;
-        bool oom;
+static const OptionSpec file_options[] = {
+        { .key = "path", .kind = OPTION_STRING, .offset = offsetof(struct file_state, path),
+          .flags = OPTION_REQUIRED },
+        { .key = "sync", .kind = OPTION_BOOL, .offset = offsetof(struct file_state, sync) },
 };
-
-static void buf_add(struct buf *b, const char *s, size_t n) {
-        if (b->oom)
-                return;
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = (b->cap ? b->cap * 2 : 512);
-                char *d;
-
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                d = realloc(b->data, cap);
-                if (!d) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = d;
-                b->cap = cap;
-        }
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = 0;
-}
-
-static void buf_puts(struct buf *b, const char *s) {
-        buf_add(b, s, strlen(s));
-}
-
-/* JSON string literal; UTF-8 passes through, control characters are escaped. */
-static void buf_json(struct buf *b, const char *s) {
-        if (!s) {
-                buf_puts(b, "null");
-                return;
-        }
-        buf_puts(b, "\"");
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                char esc[8];
-
-                switch (*p) {
-                case '"':
-                        buf_puts(b, "\\\"");
-                        break;
-                case '\\':
-                        buf_puts(b, "\\\\");
-                        break;
-                case '\n':
-                        buf_puts(b, "\\n");
-                        break;
-                case '\r':
-                        buf_puts(b, "\\r");
-                        break;
-                case '\t':
-                        buf_puts(b, "\\t");
-                        break;
-                default:
-                        if (*p < 0x20) {
-                                snprintf(esc, sizeof(esc), "\\u%04x", *p);
-                                buf_puts(b, esc);
-                        } else
-                                buf_add(b, (const char *) p, 1);
-                }
-        }
-        buf_puts(b, "\"");
-}
 
 static void file_close(void *state) {
         struct file_state *s = state;
@@ -110,14 +51,14 @@ static void file_close(void *state) {
                 return;
         if (s->fd >= 0)
                 close(s->fd);
-        free(s->path);
+        options_free(file_options, ELEMENTSOF(file_options), s);
         free(s);
 }
 
 static int file_open(const struct dunnd_option *options, size_t n_options,
                      const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
         struct file_state *s;
-        const char *path = NULL;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -125,49 +66,27 @@ static int file_open(const struct dunnd_option *options, size_t n_options,
         s->fd = -1;
         s->sync = true;
         s->host = host;
-        for (size_t i = 0; i < n_options; i++) {
-                const char *k = options[i].key, *v = options[i].value;
-
-                if (strcmp(k, "path") == 0)
-                        path = v;
-                else if (strcmp(k, "sync") == 0) {
-                        if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-                                snprintf(err, errlen, "option 'sync' must be true or false");
-                                goto fail;
-                        }
-                        s->sync = strcmp(v, "true") == 0;
-                } else {
-                        snprintf(err, errlen, "unknown option '%s' for the file carrier "
-                                 "(it knows 'path' and 'sync')", k);
-                        goto fail;
-                }
-        }
-        if (!path || !*path) {
-                snprintf(err, errlen, "the file carrier needs 'path'");
+        r = options_parse(file_options, ELEMENTSOF(file_options), "file", options, n_options, s,
+                          err, errlen);
+        if (r < 0)
                 goto fail;
-        }
-        s->path = strdup(path);
-        if (!s->path)
-                goto oom;
         /* 0600: the lines hold phone numbers and names */
-        s->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+        s->fd = open(s->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (s->fd < 0) {
-                snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+                snprintf(err, errlen, "cannot open '%s': %s", s->path, strerror(errno));
+                r = -EINVAL;
                 goto fail;
         }
         *ret_state = s;
         return 0;
-oom:
-        file_close(s);
-        return -ENOMEM;
 fail:
         file_close(s);
-        return -EINVAL;
+        return r;
 }
 
 static void file_deliver(void *state, const struct dunnd_message *m, struct dunnd_outcome *out) {
         struct file_state *s = state;
-        struct buf b = {};
+        _cleanup_(buf_wipep) Buf b = {};
         char num[32], stamp[32];
         struct tm tm;
         time_t now = time(NULL);
@@ -179,27 +98,26 @@ static void file_deliver(void *state, const struct dunnd_message *m, struct dunn
         buf_puts(&b, "{\"dispatch_id\":");
         buf_puts(&b, num);
         buf_puts(&b, ",\"occurrence\":");
-        buf_json(&b, m->occurrence);
+        buf_put_json_string(&b, m->occurrence);
         buf_puts(&b, ",\"channel\":");
-        buf_json(&b, m->channel);
+        buf_put_json_string(&b, m->channel);
         buf_puts(&b, ",\"recipient\":");
-        buf_json(&b, m->recipient);
+        buf_put_json_string(&b, m->recipient);
         buf_puts(&b, ",\"name\":");
-        buf_json(&b, m->recipient_name);
+        buf_put_json_string(&b, m->recipient_name);
         buf_puts(&b, ",\"unit\":");
-        buf_json(&b, m->unit);
+        buf_put_json_string(&b, m->unit);
         buf_puts(&b, ",\"subject\":");
-        buf_json(&b, m->subject);
+        buf_put_json_string(&b, m->subject);
         buf_puts(&b, ",\"text\":");
-        buf_json(&b, m->text);
+        buf_put_json_string(&b, m->text);
         buf_puts(&b, ",\"time\":");
-        buf_json(&b, stamp);
+        buf_put_json_string(&b, stamp);
         buf_puts(&b, "}\n");
         if (b.oom) {
                 /* nothing was written: safe to try again */
                 out->klass = DUNND_OUTCOME_TRANSIENT;
                 snprintf(out->error, sizeof(out->error), "out of memory");
-                free(b.data);
                 return;
         }
 
@@ -221,7 +139,6 @@ static void file_deliver(void *state, const struct dunnd_message *m, struct dunn
                 out->klass = DUNND_OUTCOME_SENT;
                 snprintf(out->message_id, sizeof(out->message_id), "file-%s", num);
         }
-        free(b.data);
 }
 
 EXPORT const struct dunnd_carrier dunnd_carrier = {

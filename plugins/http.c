@@ -24,13 +24,19 @@
  *   password = "...";              usually `password_credential = "name"` (the host reads it
  *                                  from $CREDENTIALS_DIRECTORY); also the {{password}} variable
  *   idempotency_header = "Idempotency-Key";   send "<name>: dunnd-<dispatch_id>" and tell the
- *                                  host the carrier honours it (connections may be reused)
+ *                                  host the carrier honours it: libcurl may then re-send a
+ *                                  request a dead kept-alive connection swallowed
+ *
+ *   Connections (http_properties): a POST body goes through a reader libcurl cannot rewind,
+ *   so POST carriers keep their connections alive and a request that dies on a reused one
+ *   is UNKNOWN, never sent twice; a GET is kept alive only with idempotency_header.
  *   ca_file = "/etc/dunnd/gw-ca.pem";   CA bundle for the gateway's certificate
  *   require_tls = true;            refuse anything but https:// (default false)
  *
- *   Reading the answer. A "json rule" is `dotted.path=value`, or `path=v1|v2` for several
- *   values; the path walks object keys and array indexes ("data.0.sid"); the value found
- *   (string, number, true/false/null) is compared as text, so code=0 matches 0 and "0".
+ *   Reading the answer (with jansson, lib/json.h). A "json rule" is `path=value`, or
+ *   `path=v1|v2` for several values; the path walks object keys and array indexes
+ *   ("data.0.sid", "data[0].sid"); the value found (string, number, true/false/null) is
+ *   compared as text (json_text_at()), so code=0 matches 0 and "0" but not 0.0.
  *   success_status = "200-299";    codes and ranges, e.g. "200,201,202"
  *   success_json = "code=0";       a success status counts only if this matches
  *   success_substring = "OK";      a success status counts only if the body contains this
@@ -45,8 +51,9 @@
  *   invalid_json = "code=INVALID_NUMBER";
  *   A list option set to "" switches that list off.
  *
- * Template variables, in url, body and headers: {{recipient}} {{text}} {{subject}} {{name}}
- * {{unit}} {{occurrence}} {{channel}} {{dispatch_id}} {{username}} {{password}}. An unknown
+ * Template variables, in url, body and headers (http-template.h: the variables and how
+ * each place escapes them): {{recipient}} {{text}} {{subject}} {{name}} {{unit}}
+ * {{occurrence}} {{channel}} {{dispatch_id}} {{username}} {{password}}. An unknown
  * variable or an unclosed "{{" fails open(); a json body must be valid JSON once filled in.
  *
  * Classification in finish(), first match wins:
@@ -67,37 +74,44 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "answer.h"
 #include "carrier-net.h"
 #include "dunnd-carrier.h"
+#include "http-template.h"
+#include "json.h"
+#include "macro.h"
+#include "options.h"
+
+#define EXPORT __attribute__((visibility("default")))
 
 #ifndef DUNND_VERSION
 #define DUNND_VERSION "0"
 #endif
 
 #define MAX_HEADERS 9
-#define JSON_MAX_DEPTH 32
 #define JSON_VALUE_MAX 256
 
+enum method {
+        METHOD_POST,            /* the default */
+        METHOD_GET,
+};
+
 enum body_type {
-        BODY_FORM,
+        BODY_FORM,              /* the default */
         BODY_JSON,
         BODY_RAW,
 };
 
-/* How a variable is escaped where it is substituted. */
-enum escape {
-        ESC_RAW,
-        ESC_URL,
-        ESC_JSON,
-        ESC_HEADER,
-};
+/* options_parse() writes an OPTION_ENUM as int */
+_Static_assert(sizeof(enum method) == sizeof(int) && sizeof(enum body_type) == sizeof(int),
+               "enum fields are ints");
 
 /* "path=v1|v2": values[] point into `buf`. */
 struct json_rule {
@@ -117,19 +131,13 @@ struct http_state {
         char *url, *body, *content_type, *username, *password, *idempotency_header, *ca_file;
         char *headers[MAX_HEADERS];
         size_t n_headers;
-        bool post, require_tls, header_sets_content_type;
+        bool require_tls, header_sets_content_type;
+        enum method method;
         enum body_type body_type;
         struct status_set success_status, transient_status, carrier_failure_status,
                 invalid_status;
         struct json_rule success_json, transient_json, carrier_failure_json, invalid_json;
         char *success_substring, *message_id_json, *error_json;
-};
-
-struct http_req {
-        void *easy;             /* for Retry-After in finish() */
-        struct curl_slist *headers;
-        struct net_buf body;
-        char *recipient;        /* to mask it if the carrier echoes it in an error */
 };
 
 /* ---- status lists ---- */
@@ -178,367 +186,22 @@ static int status_parse(const char *v, struct status_set *ret) {
         return 0;
 }
 
-/* ---- a minimal JSON reader ----
- *
- * One pass over the whole document (so truncated or trailing garbage is an error even when
- * the wanted member came early), never reading past `end`, recursion bounded by
- * JSON_MAX_DEPTH. It looks for one dotted path and keeps the scalar found there as text. */
+/* ---- json rules ---- */
 
-struct json_sink {
-        char *buf;              /* NULL: discard */
-        size_t cap, len;
-        bool truncated;
-};
+/* The rule's path holds one of its values, compared as text (json_text_at()). */
+static bool rule_matches(const struct json_rule *r, const json_t *answer) {
+        char v[JSON_VALUE_MAX];
+        int n;
 
-struct json_find {
-        const char *p, *end;
-        bool found, scalar;
-        struct json_sink value;
-        char value_buf[JSON_VALUE_MAX];
-};
-
-static void sink_put(struct json_sink *s, const char *c, size_t n) {
-        if (!s->buf)
-                return;
-        if (s->len + n + 1 > s->cap) {
-                s->truncated = true;
-                return;
-        }
-        memcpy(s->buf + s->len, c, n);
-        s->len += n;
-        s->buf[s->len] = 0;
-}
-
-static void sink_utf8(struct json_sink *s, uint32_t cp) {
-        char u[4];
-
-        if (cp < 0x80) {
-                u[0] = (char) cp;
-                sink_put(s, u, 1);
-        } else if (cp < 0x800) {
-                u[0] = (char) (0xc0 | (cp >> 6));
-                u[1] = (char) (0x80 | (cp & 0x3f));
-                sink_put(s, u, 2);
-        } else if (cp < 0x10000) {
-                u[0] = (char) (0xe0 | (cp >> 12));
-                u[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
-                u[2] = (char) (0x80 | (cp & 0x3f));
-                sink_put(s, u, 3);
-        } else {
-                u[0] = (char) (0xf0 | (cp >> 18));
-                u[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
-                u[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
-                u[3] = (char) (0x80 | (cp & 0x3f));
-                sink_put(s, u, 4);
-        }
-}
-
-static void json_ws(struct json_find *j) {
-        while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
-                j->p++;
-}
-
-static int json_hex4(struct json_find *j, uint32_t *ret) {
-        uint32_t v = 0;
-
-        if (j->end - j->p < 4)
-                return -EBADMSG;
-        for (int i = 0; i < 4; i++) {
-                char c = *j->p++;
-
-                v <<= 4;
-                if (c >= '0' && c <= '9')
-                        v |= (uint32_t) (c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        v |= (uint32_t) (c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F')
-                        v |= (uint32_t) (c - 'A' + 10);
-                else
-                        return -EBADMSG;
-        }
-        *ret = v;
-        return 0;
-}
-
-/* At the opening quote; decodes escapes into `s`. */
-static int json_string(struct json_find *j, struct json_sink *s) {
-        j->p++;
-        while (j->p < j->end) {
-                char c = *j->p++;
-                uint32_t cp, lo;
-
-                if (c == '"')
-                        return 0;
-                if ((unsigned char) c < 0x20)
-                        return -EBADMSG;
-                if (c != '\\') {
-                        sink_put(s, &c, 1);
-                        continue;
-                }
-                if (j->p >= j->end)
-                        return -EBADMSG;
-                c = *j->p++;
-                switch (c) {
-                case '"':
-                case '\\':
-                case '/':
-                        sink_put(s, &c, 1);
-                        break;
-                case 'b':
-                        sink_put(s, "\b", 1);
-                        break;
-                case 'f':
-                        sink_put(s, "\f", 1);
-                        break;
-                case 'n':
-                        sink_put(s, "\n", 1);
-                        break;
-                case 'r':
-                        sink_put(s, "\r", 1);
-                        break;
-                case 't':
-                        sink_put(s, "\t", 1);
-                        break;
-                case 'u':
-                        if (json_hex4(j, &cp) < 0)
-                                return -EBADMSG;
-                        if (cp >= 0xd800 && cp < 0xdc00) {
-                                /* a high surrogate needs its low half right after it */
-                                if (j->end - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u') {
-                                        j->p += 2;
-                                        if (json_hex4(j, &lo) < 0)
-                                                return -EBADMSG;
-                                        cp = (lo >= 0xdc00 && lo < 0xe000) ?
-                                                0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00) :
-                                                0xfffd;
-                                } else
-                                        cp = 0xfffd;
-                        } else if (cp >= 0xdc00 && cp < 0xe000)
-                                cp = 0xfffd;
-                        sink_utf8(s, cp);
-                        break;
-                default:
-                        return -EBADMSG;
-                }
-        }
-        return -EBADMSG;
-}
-
-static bool is_digit(char c) {
-        return c >= '0' && c <= '9';
-}
-
-static int json_number(struct json_find *j, struct json_sink *s) {
-        const char *start = j->p;
-
-        if (j->p < j->end && *j->p == '-')
-                j->p++;
-        if (j->p >= j->end || !is_digit(*j->p))
-                return -EBADMSG;
-        if (*j->p == '0')
-                j->p++;
-        else
-                while (j->p < j->end && is_digit(*j->p))
-                        j->p++;
-        if (j->p < j->end && *j->p == '.') {
-                j->p++;
-                if (j->p >= j->end || !is_digit(*j->p))
-                        return -EBADMSG;
-                while (j->p < j->end && is_digit(*j->p))
-                        j->p++;
-        }
-        if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-                j->p++;
-                if (j->p < j->end && (*j->p == '+' || *j->p == '-'))
-                        j->p++;
-                if (j->p >= j->end || !is_digit(*j->p))
-                        return -EBADMSG;
-                while (j->p < j->end && is_digit(*j->p))
-                        j->p++;
-        }
-        sink_put(s, start, (size_t) (j->p - start));
-        return 0;
-}
-
-static int json_literal(struct json_find *j, const char *word, struct json_sink *s) {
-        size_t n = strlen(word);
-
-        if ((size_t) (j->end - j->p) < n || memcmp(j->p, word, n) != 0)
-                return -EBADMSG;
-        j->p += n;
-        sink_put(s, word, n);
-        return 0;
-}
-
-/* The path segment `want` selects the member `key` (or the element `index`)? Returns the
- * rest of the path ("" when this is the target) or NULL. */
-static const char *path_step(const char *want, const char *key, size_t key_len) {
-        size_t n;
-
-        if (!want || !*want)
-                return NULL;
-        n = strcspn(want, ".");
-        if (n != key_len || memcmp(want, key, n) != 0)
-                return NULL;
-        return want[n] ? want + n + 1 : want + n;
-}
-
-static int json_value(struct json_find *j, const char *want, unsigned depth);
-
-static int json_object(struct json_find *j, const char *want, unsigned depth) {
-        j->p++;
-        json_ws(j);
-        if (j->p < j->end && *j->p == '}') {
-                j->p++;
-                return 0;
-        }
-        for (;;) {
-                char key[128];
-                struct json_sink ks = { .buf = key, .cap = sizeof(key) };
-                const char *child;
-                int r;
-
-                json_ws(j);
-                if (j->p >= j->end || *j->p != '"')
-                        return -EBADMSG;
-                r = json_string(j, &ks);
-                if (r < 0)
-                        return r;
-                json_ws(j);
-                if (j->p >= j->end || *j->p != ':')
-                        return -EBADMSG;
-                j->p++;
-                child = ks.truncated ? NULL : path_step(want, key, ks.len);
-                r = json_value(j, child, depth + 1);
-                if (r < 0)
-                        return r;
-                json_ws(j);
-                if (j->p >= j->end)
-                        return -EBADMSG;
-                if (*j->p == '}') {
-                        j->p++;
-                        return 0;
-                }
-                if (*j->p != ',')
-                        return -EBADMSG;
-                j->p++;
-        }
-}
-
-static int json_array(struct json_find *j, const char *want, unsigned depth) {
-        j->p++;
-        json_ws(j);
-        if (j->p < j->end && *j->p == ']') {
-                j->p++;
-                return 0;
-        }
-        for (unsigned i = 0;; i++) {
-                char idx[16];
-                int r;
-
-                snprintf(idx, sizeof(idx), "%u", i);
-                r = json_value(j, path_step(want, idx, strlen(idx)), depth + 1);
-                if (r < 0)
-                        return r;
-                json_ws(j);
-                if (j->p >= j->end)
-                        return -EBADMSG;
-                if (*j->p == ']') {
-                        j->p++;
-                        return 0;
-                }
-                if (*j->p != ',')
-                        return -EBADMSG;
-                j->p++;
-        }
-}
-
-/* want: NULL = off the path, "" = this value is the one looked for. */
-static int json_value(struct json_find *j, const char *want, unsigned depth) {
-        struct json_sink discard = {};
-        bool target = want && !*want;
-        struct json_sink *s = target ? &j->value : &discard;
-        int r;
-
-        if (depth > JSON_MAX_DEPTH)
-                return -ELOOP;
-        json_ws(j);
-        if (j->p >= j->end)
-                return -EBADMSG;
-        if (target) {
-                /* a duplicate key: the last one wins, as in most parsers */
-                j->value.len = 0;
-                j->value.truncated = false;
-                j->value_buf[0] = 0;
-                j->found = true;
-                j->scalar = *j->p != '{' && *j->p != '[';
-        }
-        switch (*j->p) {
-        case '{':
-                return json_object(j, want, depth);
-        case '[':
-                return json_array(j, want, depth);
-        case '"':
-                r = json_string(j, s);
-                break;
-        case 't':
-                r = json_literal(j, "true", s);
-                break;
-        case 'f':
-                r = json_literal(j, "false", s);
-                break;
-        case 'n':
-                r = json_literal(j, "null", s);
-                break;
-        default:
-                r = json_number(j, s);
-        }
-        return r;
-}
-
-/* Parses the whole body looking for `path` (NULL: only validate). Returns 0 when the body
- * is one valid JSON value, negative otherwise; *j tells whether a scalar was found. */
-static int json_find(const char *body, size_t len, const char *path, struct json_find *j) {
-        int r;
-
-        *j = (struct json_find) { .p = body, .end = body + len };
-        j->value = (struct json_sink) { .buf = j->value_buf, .cap = sizeof(j->value_buf) };
-        if (!body || len == 0)
-                return -ENODATA;
-        r = json_value(j, path, 0);
-        if (r < 0)
-                return r;
-        json_ws(j);
-        return j->p == j->end ? 0 : -EBADMSG;
-}
-
-/* The scalar at `path` as text, or NULL (absent, not a scalar, too long, body not JSON). */
-static const char *json_get(const char *body, size_t len, const char *path, struct json_find *j) {
-        if (json_find(body, len, path, j) < 0 || !j->found || !j->scalar || j->value.truncated)
-                return NULL;
-        return j->value_buf;
-}
-
-static bool rule_matches(const struct json_rule *r, const char *body, size_t len) {
-        struct json_find j;
-        const char *v;
-
-        if (!r->path)
+        if (!r->path || !answer)
                 return false;
-        v = json_get(body, len, r->path, &j);
-        if (!v || strlen(v) != j.value.len)       /* an embedded NUL never matches */
+        n = json_text_at(answer, r->path, v, sizeof(v));
+        if (n < 0 || strlen(v) != (size_t) n)   /* an embedded NUL never matches */
                 return false;
         for (size_t i = 0; i < r->n_values; i++)
                 if (strcmp(v, r->values[i]) == 0)
                         return true;
         return false;
-}
-
-static bool path_valid(const char *p) {
-        /* no empty segments: "a..b", ".a", "a." */
-        if (!*p || *p == '.' || p[strlen(p) - 1] == '.' || strstr(p, ".."))
-                return false;
-        return true;
 }
 
 static int rule_parse(const char *v, struct json_rule *ret) {
@@ -554,7 +217,7 @@ static int rule_parse(const char *v, struct json_rule *ret) {
                 goto bad;
         *eq = 0;
         r.path = r.buf;
-        if (!path_valid(r.path))
+        if (!json_path_is_valid(r.path))
                 goto bad;
         for (p = eq + 1; *p; p++)
                 if (*p == '|')
@@ -586,162 +249,9 @@ static void rule_free(struct json_rule *r) {
         *r = (struct json_rule) {};
 }
 
-/* ---- templates ---- */
-
-static const char *const var_names[] = {
-        "recipient", "text", "subject", "name", "unit", "occurrence", "channel", "dispatch_id",
-        "username", "password", NULL,
-};
-
-struct vars {
-        const struct dunnd_message *m;
-        const struct http_state *s;
-        char id[24];
-};
-
-static const char *var_value(const struct vars *v, size_t i) {
-        const struct dunnd_message *m = v->m;
-
-        switch (i) {
-        case 0: return m->recipient;
-        case 1: return m->text;
-        case 2: return m->subject;
-        case 3: return m->recipient_name;
-        case 4: return m->unit;
-        case 5: return m->occurrence;
-        case 6: return m->channel;
-        case 7: return v->id;
-        case 8: return v->s->username;
-        case 9: return v->s->password;
-        }
-        return NULL;
-}
-
-static void add_escaped(struct net_buf *b, const char *s, enum escape e) {
-        static const char hex[] = "0123456789ABCDEF";
-
-        if (!s)
-                return;
-        if (e == ESC_RAW) {
-                net_buf_puts(b, s);
-                return;
-        }
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                char t[8];
-
-                switch (e) {
-                case ESC_URL:
-                        /* RFC 3986 unreserved stays; everything else, UTF-8 included, is
-                         * percent-encoded, so form decoders and query parsers agree */
-                        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                            (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-                            *p == '~')
-                                net_buf_add(b, (const char *) p, 1);
-                        else {
-                                t[0] = '%';
-                                t[1] = hex[*p >> 4];
-                                t[2] = hex[*p & 15];
-                                net_buf_add(b, t, 3);
-                        }
-                        break;
-                case ESC_JSON:
-                        if (*p == '"' || *p == '\\') {
-                                t[0] = '\\';
-                                t[1] = (char) *p;
-                                net_buf_add(b, t, 2);
-                        } else if (*p == '\n')
-                                net_buf_puts(b, "\\n");
-                        else if (*p == '\r')
-                                net_buf_puts(b, "\\r");
-                        else if (*p == '\t')
-                                net_buf_puts(b, "\\t");
-                        else if (*p < 0x20) {
-                                snprintf(t, sizeof(t), "\\u%04x", *p);
-                                net_buf_puts(b, t);
-                        } else
-                                net_buf_add(b, (const char *) p, 1);
-                        break;
-                case ESC_HEADER:
-                        net_buf_add(b, (*p < 0x20 || *p == 0x7f) ? " " : (const char *) p, 1);
-                        break;
-                case ESC_RAW:
-                        break;
-                }
-        }
-}
-
-/*
- * Expands {{name}} in `tpl` into `b`. With `v` NULL it only checks the template (open()).
- * Returns -EINVAL with `err` filled for an unknown variable or an unclosed "{{".
- */
-static int render(const char *tpl, const struct vars *v, enum escape e, struct net_buf *b,
-                  const char *what, char *err, size_t errlen) {
-        const char *p = tpl;
-
-        while (*p) {
-                const char *open = strstr(p, "{{"), *close, *n, *ne;
-                size_t i;
-
-                if (!open) {
-                        net_buf_puts(b, p);
-                        break;
-                }
-                net_buf_add(b, p, (size_t) (open - p));
-                close = strstr(open + 2, "}}");
-                if (!close) {
-                        snprintf(err, errlen, "option '%s': unclosed '{{'", what);
-                        return -EINVAL;
-                }
-                for (n = open + 2; *n == ' '; n++)
-                        ;
-                for (ne = close; ne > n && ne[-1] == ' '; ne--)
-                        ;
-                for (i = 0; var_names[i]; i++)
-                        if (strlen(var_names[i]) == (size_t) (ne - n) &&
-                            memcmp(var_names[i], n, (size_t) (ne - n)) == 0)
-                                break;
-                if (!var_names[i]) {
-                        snprintf(err, errlen, "option '%s': unknown variable '{{%.*s}}' (known: "
-                                 "recipient text subject name unit occurrence channel "
-                                 "dispatch_id username password)", what,
-                                 (int) (close - open - 2 > 40 ? 40 : close - open - 2), open + 2);
-                        return -EINVAL;
-                }
-                if (v)
-                        add_escaped(b, var_value(v, i), e);
-                p = close + 2;
-        }
-        return 0;
-}
-
-static enum escape body_escape(enum body_type t) {
-        return t == BODY_FORM ? ESC_URL : t == BODY_JSON ? ESC_JSON : ESC_RAW;
-}
-
-/* ---- open/close ---- */
-
-static void http_close(void *state) {
-        struct http_state *s = state;
-
-        if (!s)
-                return;
-        free(s->url);
-        net_free_secret(s->body);
-        free(s->content_type);
-        free(s->username);
-        net_free_secret(s->password);
-        free(s->idempotency_header);
-        free(s->ca_file);
-        for (size_t i = 0; i < s->n_headers; i++)
-                net_free_secret(s->headers[i]);
-        rule_free(&s->success_json);
-        rule_free(&s->transient_json);
-        rule_free(&s->carrier_failure_json);
-        rule_free(&s->invalid_json);
-        free(s->success_substring);
-        free(s->message_id_json);
-        free(s->error_json);
-        free(s);
+static HttpEscape body_escape(enum body_type t) {
+        return t == BODY_FORM ? HTTP_ESCAPE_URL : t == BODY_JSON ? HTTP_ESCAPE_JSON :
+                                                  HTTP_ESCAPE_RAW;
 }
 
 static bool header_name_valid(const char *h, size_t n) {
@@ -755,368 +265,307 @@ static bool header_name_valid(const char *h, size_t n) {
         return true;
 }
 
-/* Options copied as they are: the host wipes its copies after open(). */
-static int set_str(char **field, const char *v) {
-        char *d = strdup(v);
+/* ---- options ---- */
 
-        if (!d)
+static int parse_header(void *state, const OptionSpec *spec, const char *key, const char *v,
+                        char *err, size_t errlen) {
+        struct http_state *s = state;
+        const char *colon = strchr(v, ':');
+
+        (void) spec;
+        (void) key;
+        if (!colon || !header_name_valid(v, (size_t) (colon - v)) || option_value_has_control(v))
+                return -EINVAL;
+        if (s->n_headers >= MAX_HEADERS) {
+                snprintf(err, errlen, "at most %d headers", MAX_HEADERS);
+                return -EINVAL;
+        }
+        s->headers[s->n_headers] = strdup(v);
+        if (!s->headers[s->n_headers])
                 return -ENOMEM;
-        net_free_secret(*field);
-        *field = d;
+        s->n_headers++;
+        if (colon - v == 12 && strncasecmp(v, "Content-Type", 12) == 0)
+                s->header_sets_content_type = true;
         return 0;
 }
 
+static int parse_status_set(void *state, const OptionSpec *spec, const char *key,
+                            const char *v, char *err, size_t errlen) {
+        (void) key;
+        (void) err;
+        (void) errlen;
+        return status_parse(v, (struct status_set *) ((char *) state + spec->offset));
+}
+
+static int parse_rule(void *state, const OptionSpec *spec, const char *key, const char *v,
+                      char *err, size_t errlen) {
+        struct json_rule *rule = (struct json_rule *) ((char *) state + spec->offset);
+
+        (void) key;
+        (void) err;
+        (void) errlen;
+        rule_free(rule);
+        return rule_parse(v, rule);
+}
+
+static bool is_header_name(const char *v) {
+        return header_name_valid(v, strlen(v));
+}
+
+#define STATUS_HELP "HTTP status codes 100-599 and ranges, like \"200-299\" or \"429,503\""
+#define RULE_HELP "path=value, like \"code=0\" or \"result.status=OK|QUEUED\""
+#define PATH_HELP "a path like \"data.msgid\" or \"data[0].sid\""
+#define FIELD(f) .offset = offsetof(struct http_state, f)
+
+static const char *const methods[] = { "POST", "GET", NULL };
+static const char *const body_types[] = { [BODY_FORM] = "form", [BODY_JSON] = "json",
+                                          [BODY_RAW] = "raw", NULL };
+
+static const OptionSpec http_options[] = {
+        { .key = "url", .kind = OPTION_STRING, FIELD(url), .flags = OPTION_REQUIRED },
+        { .key = "method", .kind = OPTION_ENUM, FIELD(method), .values = methods },
+        { .key = "body", .kind = OPTION_SECRET, FIELD(body) },
+        { .key = "body_type", .kind = OPTION_ENUM, FIELD(body_type), .values = body_types },
+        { .key = "content_type", .kind = OPTION_STRING, FIELD(content_type),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "header", .kind = OPTION_CUSTOM, .numbered = MAX_HEADERS, .parse = parse_header,
+          .help = "one 'Name: value' header line" },
+        { .key = "username", .kind = OPTION_STRING, FIELD(username) },
+        { .key = "password", .kind = OPTION_SECRET, FIELD(password) },
+        { .key = "idempotency_header", .kind = OPTION_STRING, FIELD(idempotency_header),
+          .valid = is_header_name, .help = "a header name like \"Idempotency-Key\"" },
+        { .key = "ca_file", .kind = OPTION_FILE, FIELD(ca_file) },
+        { .key = "require_tls", .kind = OPTION_BOOL, FIELD(require_tls) },
+        { .key = "success_status", .kind = OPTION_CUSTOM, FIELD(success_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "success_json", .kind = OPTION_CUSTOM, FIELD(success_json), .parse = parse_rule,
+          .help = RULE_HELP },
+        { .key = "success_substring", .kind = OPTION_STRING, FIELD(success_substring) },
+        { .key = "message_id_json", .kind = OPTION_STRING, FIELD(message_id_json),
+          .valid = json_path_is_valid, .help = PATH_HELP },
+        { .key = "error_json", .kind = OPTION_STRING, FIELD(error_json),
+          .valid = json_path_is_valid, .help = PATH_HELP },
+        { .key = "transient_status", .kind = OPTION_CUSTOM, FIELD(transient_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "transient_json", .kind = OPTION_CUSTOM, FIELD(transient_json),
+          .parse = parse_rule, .help = RULE_HELP },
+        { .key = "carrier_failure_status", .kind = OPTION_CUSTOM, FIELD(carrier_failure_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "carrier_failure_json", .kind = OPTION_CUSTOM, FIELD(carrier_failure_json),
+          .parse = parse_rule, .help = RULE_HELP },
+        { .key = "invalid_status", .kind = OPTION_CUSTOM, FIELD(invalid_status),
+          .parse = parse_status_set, .help = STATUS_HELP },
+        { .key = "invalid_json", .kind = OPTION_CUSTOM, FIELD(invalid_json), .parse = parse_rule,
+          .help = RULE_HELP },
+};
+
+/* ---- open/close ---- */
+
+static void http_close(void *state) {
+        struct http_state *s = state;
+
+        if (!s)
+                return;
+        options_free(http_options, ELEMENTSOF(http_options), s);
+        for (size_t i = 0; i < s->n_headers; i++)
+                net_free_secret(s->headers[i]);
+        rule_free(&s->success_json);
+        rule_free(&s->transient_json);
+        rule_free(&s->carrier_failure_json);
+        rule_free(&s->invalid_json);
+        free(s);
+}
+
 static int check_templates(struct http_state *s, char *err, size_t errlen) {
-        struct dunnd_message sample = {
+        static const struct dunnd_message sample = {
                 .dispatch_id = 1, .occurrence = "deadline@2026-12-14T09:30", .channel = "sms",
                 .recipient = "13800000000", .recipient_name = "张三", .unit = "1-1-101",
                 .subject = "s", .text = "\"x\"\n",
         };
-        struct vars v = { .m = &sample, .s = s, .id = "1" };
-        struct net_buf b = {};
+        _cleanup_(json_decrefp) json_t *doc = NULL;
+        _cleanup_(buf_wipep) Buf b = {};
+        HttpTemplateVars v;
         int r;
 
-        r = render(s->url, NULL, ESC_URL, &b, "url", err, errlen);
+        r = http_template_check(s->url, "url", err, errlen);
         for (size_t i = 0; r >= 0 && i < s->n_headers; i++)
-                r = render(s->headers[i], NULL, ESC_HEADER, &b, "header", err, errlen);
+                r = http_template_check(s->headers[i], "header", err, errlen);
         if (r >= 0 && s->body)
-                r = render(s->body, NULL, ESC_RAW, &b, "body", err, errlen);
-        net_buf_wipe(&b);
-        if (r < 0)
+                r = http_template_check(s->body, "body", err, errlen);
+        if (r < 0 || !s->body || s->body_type != BODY_JSON)
                 return r;
-        if (s->body && s->body_type == BODY_JSON) {
-                struct json_find j;
-
-                r = render(s->body, &v, ESC_JSON, &b, "body", err, errlen);
-                if (r >= 0 && !b.oom && json_find(b.data, b.len, NULL, &j) < 0) {
-                        snprintf(err, errlen, "option 'body': body_type is json but the body is "
-                                 "not valid JSON once the variables are filled in (are string "
-                                 "variables inside quotes, \"{{text}}\"?)");
-                        r = -EINVAL;
-                }
-                if (r >= 0 && b.oom)
-                        r = -ENOMEM;
-                net_buf_wipe(&b);
+        http_template_vars_init(&v, &sample, s->username, s->password);
+        http_template_render(s->body, &v, HTTP_ESCAPE_JSON, &b);
+        if (b.oom)
+                return -ENOMEM;
+        if (json_read(b.data, b.len, &doc) == -EBADMSG) {
+                snprintf(err, errlen, "option 'body': body_type is json but the body is not "
+                         "valid JSON once the variables are filled in (are string variables "
+                         "inside quotes, \"{{text}}\"?)");
+                return -EINVAL;
         }
-        return r;
+        return 0;
+}
+
+static int default_content_type(struct http_state *s) {
+        static const char *const types[] = {
+                [BODY_FORM] = "application/x-www-form-urlencoded",
+                [BODY_JSON] = "application/json; charset=utf-8",
+                [BODY_RAW] = "text/plain; charset=utf-8",
+        };
+
+        if (s->content_type || s->header_sets_content_type || s->method != METHOD_POST)
+                return 0;
+        s->content_type = strdup(types[s->body_type]);
+        return s->content_type ? 0 : -ENOMEM;
+}
+
+/* The checks that involve several options. */
+static int http_check(const struct http_state *s, char *err, size_t errlen) {
+        if (strncasecmp(s->url, "https://", 8) != 0 &&
+            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
+                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
+                         "https:// (require_tls is on)" : "http:// or https://");
+                return -EINVAL;
+        }
+        if (s->method == METHOD_GET && s->body) {
+                snprintf(err, errlen, "option 'body' needs method POST (a GET sends no body; put "
+                         "the parameters into 'url')");
+                return -EINVAL;
+        }
+        return 0;
 }
 
 static int http_open(const struct dunnd_option *options, size_t n_options,
                      const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
         struct http_state *s;
-        const char *body_type = NULL, *method = NULL;
-        bool have_transient = false, have_carrier_failure = false, have_success = false;
-        int r = 0;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->host = host;
-        s->post = true;
         err[0] = 0;
-
-        for (size_t i = 0; i < n_options && r >= 0; i++) {
-                const char *k = options[i].key, *v = options[i].value;
-                struct status_set *set = NULL;
-                struct json_rule *rule = NULL;
-
-                if (strcmp(k, "url") == 0)
-                        r = set_str(&s->url, v);
-                else if (strcmp(k, "method") == 0)
-                        method = v;
-                else if (strcmp(k, "body") == 0)
-                        r = set_str(&s->body, v);
-                else if (strcmp(k, "body_type") == 0)
-                        body_type = v;
-                else if (strcmp(k, "content_type") == 0) {
-                        if (net_has_ctl(v)) {
-                                snprintf(err, errlen, "option 'content_type' has a control character");
-                                r = -EINVAL;
-                        } else
-                                r = set_str(&s->content_type, v);
-                } else if (strcmp(k, "header") == 0 ||
-                           (strncmp(k, "header", 6) == 0 && k[6] >= '2' && k[6] <= '9' && !k[7])) {
-                        const char *colon = strchr(v, ':');
-
-                        if (!colon || !header_name_valid(v, (size_t) (colon - v)) ||
-                            net_has_ctl(v)) {
-                                snprintf(err, errlen, "option '%s' must be one 'Name: value' "
-                                         "header line", k);
-                                r = -EINVAL;
-                        } else if (s->n_headers >= MAX_HEADERS) {
-                                snprintf(err, errlen, "at most %d headers", MAX_HEADERS);
-                                r = -EINVAL;
-                        } else {
-                                s->headers[s->n_headers] = strdup(v);
-                                if (!s->headers[s->n_headers])
-                                        r = -ENOMEM;
-                                else
-                                        s->n_headers++;
-                                if (colon - v == 12 && strncasecmp(v, "Content-Type", 12) == 0)
-                                        s->header_sets_content_type = true;
-                        }
-                } else if (strcmp(k, "username") == 0)
-                        r = set_str(&s->username, v);
-                else if (strcmp(k, "password") == 0)
-                        r = set_str(&s->password, v);
-                else if (strcmp(k, "idempotency_header") == 0) {
-                        if (!header_name_valid(v, strlen(v))) {
-                                snprintf(err, errlen, "option 'idempotency_header' must be a "
-                                         "header name like \"Idempotency-Key\"");
-                                r = -EINVAL;
-                        } else
-                                r = set_str(&s->idempotency_header, v);
-                } else if (strcmp(k, "ca_file") == 0) {
-                        if (access(v, R_OK) < 0) {
-                                snprintf(err, errlen, "option 'ca_file': cannot read '%s': %s", v,
-                                         strerror(errno));
-                                r = -EINVAL;
-                        } else
-                                r = set_str(&s->ca_file, v);
-                } else if (strcmp(k, "require_tls") == 0) {
-                        if (net_parse_bool(v, &s->require_tls) < 0) {
-                                snprintf(err, errlen, "option 'require_tls' must be true or false");
-                                r = -EINVAL;
-                        }
-                } else if (strcmp(k, "success_status") == 0) {
-                        set = &s->success_status;
-                        have_success = true;
-                } else if (strcmp(k, "transient_status") == 0) {
-                        set = &s->transient_status;
-                        have_transient = true;
-                } else if (strcmp(k, "carrier_failure_status") == 0) {
-                        set = &s->carrier_failure_status;
-                        have_carrier_failure = true;
-                } else if (strcmp(k, "invalid_status") == 0)
-                        set = &s->invalid_status;
-                else if (strcmp(k, "success_json") == 0)
-                        rule = &s->success_json;
-                else if (strcmp(k, "transient_json") == 0)
-                        rule = &s->transient_json;
-                else if (strcmp(k, "carrier_failure_json") == 0)
-                        rule = &s->carrier_failure_json;
-                else if (strcmp(k, "invalid_json") == 0)
-                        rule = &s->invalid_json;
-                else if (strcmp(k, "success_substring") == 0)
-                        r = set_str(&s->success_substring, v);
-                else if (strcmp(k, "message_id_json") == 0 || strcmp(k, "error_json") == 0) {
-                        if (!path_valid(v)) {
-                                snprintf(err, errlen, "option '%s' must be a dotted path like "
-                                         "\"data.msgid\"", k);
-                                r = -EINVAL;
-                        } else
-                                r = set_str(k[0] == 'm' ? &s->message_id_json : &s->error_json, v);
-                } else {
-                        snprintf(err, errlen, "unknown option '%s' for the http carrier (it "
-                                 "knows url method body body_type content_type header header2.."
-                                 "header9 username password idempotency_header ca_file "
-                                 "require_tls success_status success_json success_substring "
-                                 "message_id_json error_json transient_status transient_json "
-                                 "carrier_failure_status carrier_failure_json invalid_status "
-                                 "invalid_json)", k);
-                        r = -EINVAL;
-                }
-
-                if (r >= 0 && set && status_parse(v, set) < 0) {
-                        snprintf(err, errlen, "option '%s' must list HTTP status codes 100-599 "
-                                 "and ranges, like \"200-299\" or \"429,503\"", k);
-                        r = -EINVAL;
-                }
-                if (r >= 0 && rule) {
-                        rule_free(rule);
-                        r = rule_parse(v, rule);
-                        if (r == -EINVAL)
-                                snprintf(err, errlen, "option '%s' must be path=value, like "
-                                         "\"code=0\" or \"result.status=OK|QUEUED\"", k);
-                }
+        /* the defaults; an option replaces a whole list ("" empties it) */
+        (void) status_parse("200-299", &s->success_status);
+        (void) status_parse("429,503", &s->transient_status);
+        (void) status_parse("401,403", &s->carrier_failure_status);
+        r = options_parse(http_options, ELEMENTSOF(http_options), "http", options, n_options, s,
+                          err, errlen);
+        if (r >= 0)
+                r = http_check(s, err, errlen);
+        if (r >= 0)
+                r = default_content_type(s);
+        if (r >= 0)
+                r = check_templates(s, err, errlen);
+        if (r < 0) {
+                if (r == -ENOMEM && !err[0])
+                        snprintf(err, errlen, "out of memory");
+                http_close(s);
+                return r;
         }
-        if (r < 0)
-                goto fail;
-
-        if (!have_success)
-                (void) status_parse("200-299", &s->success_status);
-        if (!have_transient)
-                (void) status_parse("429,503", &s->transient_status);
-        if (!have_carrier_failure)
-                (void) status_parse("401,403", &s->carrier_failure_status);
-
-        if (!s->url || !*s->url) {
-                snprintf(err, errlen, "the http carrier needs 'url'");
-                r = -EINVAL;
-                goto fail;
-        }
-        if (strncasecmp(s->url, "https://", 8) != 0 &&
-            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
-                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
-                         "https:// (require_tls is on)" : "http:// or https://");
-                r = -EINVAL;
-                goto fail;
-        }
-        if (method) {
-                if (strcmp(method, "POST") == 0)
-                        s->post = true;
-                else if (strcmp(method, "GET") == 0)
-                        s->post = false;
-                else {
-                        snprintf(err, errlen, "option 'method' must be GET or POST");
-                        r = -EINVAL;
-                        goto fail;
-                }
-        }
-        if (!s->post && s->body) {
-                snprintf(err, errlen, "option 'body' needs method POST (a GET sends no body; put "
-                         "the parameters into 'url')");
-                r = -EINVAL;
-                goto fail;
-        }
-        if (body_type) {
-                if (strcmp(body_type, "form") == 0)
-                        s->body_type = BODY_FORM;
-                else if (strcmp(body_type, "json") == 0)
-                        s->body_type = BODY_JSON;
-                else if (strcmp(body_type, "raw") == 0)
-                        s->body_type = BODY_RAW;
-                else {
-                        snprintf(err, errlen, "option 'body_type' must be form, json or raw");
-                        r = -EINVAL;
-                        goto fail;
-                }
-        }
-        if (!s->content_type && !s->header_sets_content_type && s->post) {
-                r = set_str(&s->content_type,
-                            s->body_type == BODY_FORM ? "application/x-www-form-urlencoded" :
-                            s->body_type == BODY_JSON ? "application/json; charset=utf-8" :
-                                                        "text/plain; charset=utf-8");
-                if (r < 0)
-                        goto fail;
-        }
-        r = check_templates(s, err, errlen);
-        if (r < 0)
-                goto fail;
         if (s->username && strncasecmp(s->url, "http://", 7) == 0 && host && host->log)
                 host->log(host->host_data, DUNND_LOG_WARNING, "basic auth over plain http:// "
                           "sends the password readable on the wire; use https://");
         *ret_state = s;
         return 0;
-fail:
-        if (r == -ENOMEM && !err[0])
-                snprintf(err, errlen, "out of memory");
-        http_close(s);
-        return r;
 }
 
+/* Connections may be kept alive (dunnd-carrier.h) for a POST, whose body goes through a
+ * reader libcurl cannot rewind for its silent re-send (net_request_attach_body), and for a
+ * request with an idempotency key, whose re-send the carrier drops. A GET has no body to
+ * refuse: libcurl re-sends it freely, so it must not claim REUSE_SAFE. */
 static uint32_t http_properties(void *state) {
         const struct http_state *s = state;
 
-        return s && s->idempotency_header ? DUNND_CARRIER_IDEMPOTENT : 0;
+        if (!s)
+                return 0;
+        if (s->idempotency_header)
+                return DUNND_CARRIER_IDEMPOTENT;
+        return s->method == METHOD_POST ? DUNND_CARRIER_REUSE_SAFE : 0;
 }
 
 /* ---- prepare/finish ---- */
 
-static void req_free(struct http_req *q) {
-        if (!q)
-                return;
-        net_slist_free(q->headers);
-        net_buf_wipe(&q->body);
-        free(q->recipient);
-        free(q);
+static int add_headers(NetRequest *q, const struct http_state *s, const HttpTemplateVars *v) {
+        _cleanup_(buf_wipep) Buf line = {};
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && i < s->n_headers; i++) {
+                buf_clear(&line);
+                http_template_render(s->headers[i], v, HTTP_ESCAPE_HEADER, &line);
+                r = line.oom ? -ENOMEM : net_request_add_header(q, line.data);
+        }
+        if (r >= 0 && s->idempotency_header) {
+                buf_clear(&line);
+                buf_printf(&line, "%s: dunnd-%s", s->idempotency_header, v->dispatch_id);
+                r = line.oom ? -ENOMEM : net_request_add_header(q, line.data);
+        }
+        if (r < 0 || s->method != METHOD_POST)
+                return r;
+        if (s->content_type) {
+                buf_clear(&line);
+                buf_printf(&line, "Content-Type: %s", s->content_type);
+                r = line.oom ? -ENOMEM : net_request_add_header(q, line.data);
+        }
+        /* libcurl would wait up to a second for "100 Continue" before sending a larger
+         * body; many gateways never send it */
+        if (r >= 0)
+                r = net_request_add_header(q, "Expect:");
+        return r;
 }
 
-static int add_header(struct http_req *q, const char *line) {
-        struct curl_slist *l = curl_slist_append(q->headers, line);
+static CURLcode set_request(CURL *easy, const struct http_state *s, const char *url,
+                            const NetRequest *q) {
+        const char *protocols = s->require_tls ? "https" : "http,https";
+        CURLcode c = CURLE_OK;
 
-        if (!l)
-                return -ENOMEM;
-        q->headers = l;
-        return 0;
+#define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(easy, opt, val); } while (0)
+        SET(CURLOPT_PROTOCOLS_STR, protocols);
+        SET(CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+        SET(CURLOPT_URL, url);                  /* copied by libcurl */
+        SET(CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
+        if (s->method == METHOD_GET)
+                SET(CURLOPT_HTTPGET, 1L);
+        if (q->headers)
+                SET(CURLOPT_HTTPHEADER, q->headers);
+        if (s->username) {
+                SET(CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+                SET(CURLOPT_USERNAME, s->username);
+                SET(CURLOPT_PASSWORD, strempty(s->password));
+        }
+        if (s->ca_file)
+                SET(CURLOPT_CAINFO, s->ca_file);
+#undef SET
+        return c;
 }
 
 static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
                         void **ret_req) {
         struct http_state *s = state;
-        struct vars v = { .m = m, .s = s };
-        struct net_buf url = {}, line = {};
-        struct http_req *q;
-        CURLcode cc = CURLE_OK;
-        char err[160];
+        _cleanup_(buf_wipep) Buf url = {};
+        HttpTemplateVars v;
+        NetRequest *q;
+        CURLcode cc;
         int r;
 
-        q = calloc(1, sizeof(*q));
-        if (!q)
-                return -ENOMEM;
-        q->easy = easy;
-        snprintf(v.id, sizeof(v.id), "%llu", (unsigned long long) m->dispatch_id);
-        q->recipient = strdup(m->recipient ? m->recipient : "");
-        if (!q->recipient) {
-                r = -ENOMEM;
-                goto fail;
-        }
-
-        /* templates were checked in open(), so render() cannot fail here but on memory */
-        r = render(s->url, &v, ESC_URL, &url, "url", err, sizeof(err));
-        for (size_t i = 0; r >= 0 && i < s->n_headers; i++) {
-                line.len = 0;
-                r = render(s->headers[i], &v, ESC_HEADER, &line, "header", err, sizeof(err));
-                if (r >= 0 && !line.oom)
-                        r = add_header(q, line.data);
-        }
-        if (r >= 0 && s->idempotency_header) {
-                line.len = 0;
-                net_buf_puts(&line, s->idempotency_header);
-                net_buf_puts(&line, ": dunnd-");
-                net_buf_puts(&line, v.id);
-                if (!line.oom)
-                        r = add_header(q, line.data);
-        }
-        if (r >= 0 && s->post && s->content_type) {
-                line.len = 0;
-                net_buf_puts(&line, "Content-Type: ");
-                net_buf_puts(&line, s->content_type);
-                if (!line.oom)
-                        r = add_header(q, line.data);
-        }
-        /* libcurl would wait up to a second for "100 Continue" before sending a larger
-         * body; many gateways never send it */
-        if (r >= 0 && s->post)
-                r = add_header(q, "Expect:");
-        if (r >= 0 && s->post) {
+        r = net_request_new(easy, m->recipient, &q);
+        if (r < 0)
+                return r;
+        http_template_vars_init(&v, m, s->username, s->password);
+        http_template_render(s->url, &v, HTTP_ESCAPE_URL, &url);
+        r = url.oom ? -ENOMEM : add_headers(q, s, &v);
+        if (r >= 0 && s->method == METHOD_POST) {
                 if (s->body)
-                        r = render(s->body, &v, body_escape(s->body_type), &q->body, "body",
-                                   err, sizeof(err));
+                        http_template_render(s->body, &v, body_escape(s->body_type), &q->body);
                 else
-                        net_buf_add(&q->body, "", 0);
+                        buf_add(&q->body, "", 0);
+                /* the idempotency key makes libcurl's re-send harmless: let it rewind */
+                r = q->body.oom ? -ENOMEM : net_request_attach_body(q, s->idempotency_header != NULL);
         }
-        if (r >= 0 && (url.oom || line.oom || q->body.oom))
-                r = -ENOMEM;
         if (r < 0)
                 goto fail;
-
-        cc = curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, s->require_tls ? "https" : "http,https");
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR,
-                                      s->require_tls ? "https" : "http,https");
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_URL, url.data);     /* copied by libcurl */
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
-        if (cc == CURLE_OK && s->post) {
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) q->body.len);
-                if (cc == CURLE_OK)
-                        cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->body.data);
-        } else if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-        if (cc == CURLE_OK && q->headers)
-                cc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, q->headers);
-        if (cc == CURLE_OK && s->username) {
-                cc = curl_easy_setopt(easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-                if (cc == CURLE_OK)
-                        cc = curl_easy_setopt(easy, CURLOPT_USERNAME, s->username);
-                if (cc == CURLE_OK)
-                        cc = curl_easy_setopt(easy, CURLOPT_PASSWORD,
-                                              s->password ? s->password : "");
-        }
-        if (cc == CURLE_OK && s->ca_file)
-                cc = curl_easy_setopt(easy, CURLOPT_CAINFO, s->ca_file);
+        cc = set_request(easy, s, url.data, q);
         if (cc != CURLE_OK) {
                 if (s->host && s->host->log)
                         s->host->log(s->host->host_data, DUNND_LOG_ERR, "cannot set up the request: %s",
@@ -1124,100 +573,124 @@ static int http_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 r = cc == CURLE_OUT_OF_MEMORY ? -ENOMEM : -EINVAL;
                 goto fail;
         }
-        net_buf_wipe(&url);
-        net_buf_wipe(&line);
         *ret_req = q;
         return 0;
 fail:
-        net_buf_wipe(&url);
-        net_buf_wipe(&line);
-        req_free(q);
+        net_request_free(q);
         return r;
+}
+
+/* The text at path in the answer, or NULL. */
+static const char *answer_text(const json_t *answer, const char *path, char buf[JSON_VALUE_MAX]) {
+        return json_text_at(answer, path, buf, JSON_VALUE_MAX) >= 0 ? buf : NULL;
 }
 
 /* The carrier's own words for the log: "code=1001: 余额不足", else the start of the body. */
 static void describe_answer(const struct http_state *s, const char *recipient, long status,
-                            const char *body, size_t len, char *dst, size_t size) {
+                            const json_t *answer, const char *body, size_t len, char *dst,
+                            size_t size) {
         static const char *const error_paths[] = {
                 "message", "msg", "errmsg", "error_msg", "error.message", "description", NULL,
         };
-        char code[96] = "", text[160] = "";
+        char code[96] = "", text[160] = "", buf[JSON_VALUE_MAX];
         const struct json_rule *code_rules[] = {
                 &s->success_json, &s->invalid_json, &s->carrier_failure_json, &s->transient_json,
         };
-        struct json_find j;
-        const char *v;
+        const char *v = NULL;
 
-        if (json_find(body, len, NULL, &j) < 0) {
-                net_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
+        if (!answer) {
+                answer_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
                 snprintf(dst, size, "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
                 return;
         }
-        for (size_t i = 0; i < sizeof(code_rules) / sizeof(code_rules[0]) && !code[0]; i++)
-                if (code_rules[i]->path && (v = json_get(body, len, code_rules[i]->path, &j))) {
-                        net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
+        for (size_t i = 0; i < ELEMENTSOF(code_rules) && !code[0]; i++)
+                if (code_rules[i]->path && (v = answer_text(answer, code_rules[i]->path, buf))) {
+                        answer_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                         snprintf(code, sizeof(code), "%.40s=%.52s", code_rules[i]->path, text);
                 }
-        if (!code[0] && (v = json_get(body, len, "code", &j))) {
-                net_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
+        if (!code[0] && (v = answer_text(answer, "code", buf))) {
+                answer_excerpt_masked(text, sizeof(text), v, strlen(v), 48, recipient);
                 snprintf(code, sizeof(code), "code=%.88s", text);
         }
         text[0] = 0;
         if (s->error_json)
-                v = json_get(body, len, s->error_json, &j);
+                v = answer_text(answer, s->error_json, buf);
         else
                 for (size_t i = 0; error_paths[i]; i++)
-                        if ((v = json_get(body, len, error_paths[i], &j)))
+                        if ((v = answer_text(answer, error_paths[i], buf)))
                                 break;
         if (v)
-                net_excerpt_masked(text, sizeof(text), v, strlen(v), 120, recipient);
+                answer_excerpt_masked(text, sizeof(text), v, strlen(v), 120, recipient);
         if (!code[0] && !text[0])
-                net_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
+                answer_excerpt_masked(text, sizeof(text), body, len, 120, recipient);
         snprintf(dst, size, "HTTP %ld%s%s%s%s", status, code[0] || text[0] ? ": " : "", code,
                  code[0] && text[0] ? " " : "", text);
 }
 
-static void classify(const struct http_state *s, struct http_req *q, int curl_code,
-                     int request_sent, long status, const char *body, size_t len,
-                     struct dunnd_outcome *out) {
-        const char *rcpt = q ? q->recipient : NULL;
-        struct json_find j;
+/* SENT, with the carrier's message id when message_id_json finds one that fits. */
+static void answer_sent(const struct http_state *s, const json_t *answer,
+                        struct dunnd_outcome *out) {
+        char id[JSON_VALUE_MAX];
+        int n;
 
-        if (net_classify_transport(curl_code, request_sent, out))
+        out->klass = DUNND_OUTCOME_SENT;
+        if (!s->message_id_json)
                 return;
-        if (status_in(&s->transient_status, status) || rule_matches(&s->transient_json, body, len)) {
+        n = json_text_at(answer, s->message_id_json, id, sizeof(id));
+        /* a cut id would match nothing when reports come back */
+        if (n >= 0 && strlen(id) < sizeof(out->message_id))
+                memcpy(out->message_id, id, strlen(id) + 1);
+        else if (n >= 0 || n == -ENOBUFS)
+                snprintf(out->error, sizeof(out->error), "message id longer than %zu bytes, "
+                         "not kept", sizeof(out->message_id) - 1);
+}
+
+/* The answer of a completed transfer; finish() in net_request_finish() has dealt with a
+ * failed one. */
+static void classify_answer(void *state, const NetRequest *q, long status, const char *body,
+                            size_t len, struct dunnd_outcome *out) {
+        const struct http_state *s = state;
+        const char *rcpt = q ? q->recipient : NULL;
+        _cleanup_(json_decrefp) json_t *answer = NULL;
+        int r;
+
+        /* once, for every rule below; not JSON (or too big for memory) leaves it NULL */
+        r = json_read(body, len, &answer);
+        if (r < 0)
+                answer = NULL;
+        if (status_in(&s->transient_status, status) || rule_matches(&s->transient_json, answer)) {
                 out->klass = DUNND_OUTCOME_TRANSIENT;
                 out->retry_after_ms = net_retry_after_ms(q ? q->easy : NULL);
-                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
                 return;
         }
         if (status_in(&s->carrier_failure_status, status) ||
-            rule_matches(&s->carrier_failure_json, body, len)) {
+            rule_matches(&s->carrier_failure_json, answer)) {
                 out->klass = DUNND_OUTCOME_CARRIER_FAILURE;
-                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
                 return;
         }
-        if (status_in(&s->invalid_status, status) || rule_matches(&s->invalid_json, body, len)) {
+        if (status_in(&s->invalid_status, status) || rule_matches(&s->invalid_json, answer)) {
                 out->klass = DUNND_OUTCOME_INVALID_RECIPIENT;
-                describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+                describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
                 return;
         }
         if (status_in(&s->success_status, status)) {
                 if (s->success_json.path) {
-                        if (json_find(body, len, NULL, &j) < 0) {
+                        if (!answer) {
                                 /* it reached the carrier; a garbled answer may still mean sent */
                                 char text[96];
 
                                 out->klass = DUNND_OUTCOME_UNKNOWN;
-                                net_excerpt_masked(text, sizeof(text), body, len, 80, rcpt);
+                                answer_excerpt_masked(text, sizeof(text), body, len, 80, rcpt);
                                 snprintf(out->error, sizeof(out->error), "HTTP %ld with %s: %s",
                                          status, len ? "an answer that is not JSON" :
                                          "an empty answer", text);
                                 return;
                         }
-                        if (!rule_matches(&s->success_json, body, len)) {
+                        if (!rule_matches(&s->success_json, answer)) {
                                 out->klass = DUNND_OUTCOME_REJECTED;
-                                describe_answer(s, rcpt, status, body, len, out->error,
+                                describe_answer(s, rcpt, status, answer, body, len, out->error,
                                                 sizeof(out->error));
                                 return;
                         }
@@ -1229,41 +702,24 @@ static void classify(const struct http_state *s, struct http_req *q, int curl_co
                                          "answer", status);
                                 return;
                         }
-                        if (!net_body_has(body, len, s->success_substring)) {
+                        if (!answer_contains(body, len, s->success_substring)) {
                                 out->klass = DUNND_OUTCOME_REJECTED;
-                                describe_answer(s, rcpt, status, body, len, out->error,
+                                describe_answer(s, rcpt, status, answer, body, len, out->error,
                                                 sizeof(out->error));
                                 return;
                         }
                 }
-                out->klass = DUNND_OUTCOME_SENT;
-                if (s->message_id_json) {
-                        const char *id = json_get(body, len, s->message_id_json, &j);
-
-                        /* a cut id would match nothing when reports come back */
-                        if (id && strlen(id) < sizeof(out->message_id))
-                                memcpy(out->message_id, id, strlen(id) + 1);
-                        else if (id)
-                                snprintf(out->error, sizeof(out->error), "message id longer "
-                                         "than %zu bytes, not kept", sizeof(out->message_id) - 1);
-                }
+                answer_sent(s, answer, out);
                 return;
         }
         out->klass = status >= 400 && status < 500 ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_UNKNOWN;
-        describe_answer(s, rcpt, status, body, len, out->error, sizeof(out->error));
+        describe_answer(s, rcpt, status, answer, body, len, out->error, sizeof(out->error));
 }
 
 static void http_finish(void *state, void *req, int curl_code, int request_sent, long status,
                         const char *body, size_t len, struct dunnd_outcome *out) {
-        struct http_req *q = req;
-
-        *out = (struct dunnd_outcome) {};
-        if (!body)
-                len = 0;
-        classify(state, q, curl_code, request_sent, status, body, len, out);
-        if (q)
-                net_mask_recipient(out->error, sizeof(out->error), q->recipient);
-        req_free(q);
+        net_request_finish(req, state, curl_code, request_sent, status, body, len, out,
+                           classify_answer);
 }
 
 EXPORT const struct dunnd_carrier dunnd_carrier = {

@@ -23,7 +23,9 @@
  * 400 "Invalid content-type"; a GET would put the password in the URL, and smsbox logs the
  * CGI variables of a GET, password included, at log-level 0. Text that is printable ASCII
  * (GSM 7-bit safe) goes as coding 0; anything else, Chinese in particular, as coding 2
- * (UCS-2), which Kannel converts from the UTF-8 charset.
+ * (UCS-2), which Kannel converts from the UTF-8 charset. The body goes through a reader
+ * libcurl cannot rewind, so connections to smsbox stay alive (kannel_properties) and a
+ * message whose kept-alive connection dies under it is UNKNOWN, not sent twice.
  *
  * What Kannel 1.4.5 (smsbox + bearerbox + fakesmsc) answered, and the class we give it:
  *   202 "0: Accepted for delivery"                          SENT
@@ -50,34 +52,62 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
+#include "answer.h"
 #include "carrier-net.h"
 #include "dunnd-carrier.h"
+#include "macro.h"
+#include "options.h"
+
+#define EXPORT __attribute__((visibility("default")))
 
 #ifndef DUNND_VERSION
 #define DUNND_VERSION "0"
 #endif
 
+/* The one variable of dlr_url: Kannel fills in its own %-escapes, we our dispatch id. */
+#define DLR_VAR "{{dispatch_id}}"
+
 struct kannel_state {
         const struct dunnd_host *host;
         char *url, *username, *password, *from, *smsc, *dlr_url, *ca_file;
-        int dlr_mask;           /* -1: none */
+        long dlr_mask;          /* -1: none */
         long validity;          /* minutes; 0: none */
         bool require_tls;
         bool queueing;          /* the last answer was "3: Queued for later delivery" */
 };
 
-struct kannel_req {
-        void *easy;
-        struct curl_slist *headers;
-        char *text;
-        char *recipient;
+/* Every string ends up in a header line: none may hold a control character. */
+static const OptionSpec kannel_options[] = {
+        { .key = "url", .kind = OPTION_STRING, .offset = offsetof(struct kannel_state, url),
+          .flags = OPTION_REQUIRED | OPTION_NO_CONTROL },
+        { .key = "username", .kind = OPTION_STRING,
+          .offset = offsetof(struct kannel_state, username),
+          .flags = OPTION_REQUIRED | OPTION_NO_CONTROL },
+        { .key = "password", .kind = OPTION_SECRET,
+          .offset = offsetof(struct kannel_state, password),
+          .flags = OPTION_REQUIRED | OPTION_NO_CONTROL, .missing = "(or password_credential)" },
+        { .key = "from", .kind = OPTION_STRING, .offset = offsetof(struct kannel_state, from),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "smsc", .kind = OPTION_STRING, .offset = offsetof(struct kannel_state, smsc),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "dlr_mask", .kind = OPTION_LONG, .offset = offsetof(struct kannel_state, dlr_mask),
+          .min = 1, .max = 31,
+          .help = "1-31 (1 delivered, 2 undelivered, 4 buffered, 8 SMSC ack, 16 SMSC nack)" },
+        { .key = "dlr_url", .kind = OPTION_STRING,
+          .offset = offsetof(struct kannel_state, dlr_url), .flags = OPTION_NO_CONTROL },
+        { .key = "validity", .kind = OPTION_LONG, .offset = offsetof(struct kannel_state, validity),
+          .min = 1, .max = 7 * 24 * 60, .help = "minutes, 1-10080" },
+        { .key = "ca_file", .kind = OPTION_FILE, .offset = offsetof(struct kannel_state, ca_file),
+          .flags = OPTION_NO_CONTROL },
+        { .key = "require_tls", .kind = OPTION_BOOL,
+          .offset = offsetof(struct kannel_state, require_tls) },
 };
 
 static void kannel_close(void *state) {
@@ -85,32 +115,37 @@ static void kannel_close(void *state) {
 
         if (!s)
                 return;
-        free(s->url);
-        free(s->username);
-        net_free_secret(s->password);
-        free(s->from);
-        free(s->smsc);
-        free(s->dlr_url);
-        free(s->ca_file);
+        options_free(kannel_options, ELEMENTSOF(kannel_options), s);
         free(s);
 }
 
-static int parse_long(const char *v, long min, long max, long *ret) {
-        char *e;
-        long n;
-
-        errno = 0;
-        n = strtol(v, &e, 10);
-        if (errno || e == v || *e || n < min || n > max)
+/* The checks that involve several options. */
+static int kannel_check(const struct kannel_state *s, char *err, size_t errlen) {
+        if (strncasecmp(s->url, "https://", 8) != 0 &&
+            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
+                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
+                         "https:// (require_tls is on)" : "http:// or https://");
                 return -EINVAL;
-        *ret = n;
+        }
+        if ((s->dlr_mask >= 0) != (s->dlr_url != NULL)) {
+                snprintf(err, errlen, "options 'dlr_mask' and 'dlr_url' go together: Kannel "
+                         "sends reports only with both");
+                return -EINVAL;
+        }
+        /* the only variable: anything else in {{ }} is a typo */
+        for (const char *p = s->dlr_url; p && (p = strstr(p, "{{")); p += strlen(DLR_VAR))
+                if (strncmp(p, DLR_VAR, strlen(DLR_VAR)) != 0) {
+                        snprintf(err, errlen, "option 'dlr_url': the only variable is "
+                                 "{{dispatch_id}}");
+                        return -EINVAL;
+                }
         return 0;
 }
 
 static int kannel_open(const struct dunnd_option *options, size_t n_options,
                        const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
         struct kannel_state *s;
-        int r = 0;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
@@ -118,112 +153,18 @@ static int kannel_open(const struct dunnd_option *options, size_t n_options,
         s->host = host;
         s->dlr_mask = -1;
         err[0] = 0;
-
-        for (size_t i = 0; i < n_options && r >= 0; i++) {
-                const char *k = options[i].key, *v = options[i].value;
-                char **str = NULL;
-                long n;
-
-                if (strcmp(k, "url") == 0)
-                        str = &s->url;
-                else if (strcmp(k, "username") == 0)
-                        str = &s->username;
-                else if (strcmp(k, "password") == 0)
-                        str = &s->password;
-                else if (strcmp(k, "from") == 0)
-                        str = &s->from;
-                else if (strcmp(k, "smsc") == 0)
-                        str = &s->smsc;
-                else if (strcmp(k, "dlr_url") == 0)
-                        str = &s->dlr_url;
-                else if (strcmp(k, "ca_file") == 0) {
-                        if (access(v, R_OK) < 0) {
-                                snprintf(err, errlen, "option 'ca_file': cannot read '%s': %s", v,
-                                         strerror(errno));
-                                r = -EINVAL;
-                        } else
-                                str = &s->ca_file;
-                } else if (strcmp(k, "dlr_mask") == 0) {
-                        if (parse_long(v, 1, 31, &n) < 0) {
-                                snprintf(err, errlen, "option 'dlr_mask' must be 1-31 (1 delivered, "
-                                         "2 undelivered, 4 buffered, 8 SMSC ack, 16 SMSC nack)");
-                                r = -EINVAL;
-                        } else
-                                s->dlr_mask = (int) n;
-                } else if (strcmp(k, "validity") == 0) {
-                        if (parse_long(v, 1, 7 * 24 * 60, &n) < 0) {
-                                snprintf(err, errlen, "option 'validity' must be minutes, 1-10080");
-                                r = -EINVAL;
-                        } else
-                                s->validity = n;
-                } else if (strcmp(k, "require_tls") == 0) {
-                        if (net_parse_bool(v, &s->require_tls) < 0) {
-                                snprintf(err, errlen, "option 'require_tls' must be true or false");
-                                r = -EINVAL;
-                        }
-                } else {
-                        snprintf(err, errlen, "unknown option '%s' for the kannel carrier (it knows "
-                                 "url username password from smsc dlr_mask dlr_url validity "
-                                 "ca_file require_tls)", k);
-                        r = -EINVAL;
-                }
-                if (r >= 0 && str) {
-                        /* they all end up in header lines */
-                        if (net_has_ctl(v)) {
-                                snprintf(err, errlen, "option '%s' has a control character", k);
-                                r = -EINVAL;
-                        } else {
-                                char *d = strdup(v);
-
-                                if (!d)
-                                        r = -ENOMEM;
-                                else {
-                                        net_free_secret(*str);
-                                        *str = d;
-                                }
-                        }
-                }
-        }
-        if (r < 0)
-                goto fail;
-
-        r = -EINVAL;
-        if (!s->url || !s->username || !s->password) {
-                snprintf(err, errlen, "the kannel carrier needs 'url', 'username' and 'password' "
-                         "(or password_credential)");
-                goto fail;
-        }
-        if (strncasecmp(s->url, "https://", 8) != 0 &&
-            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
-                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
-                         "https:// (require_tls is on)" : "http:// or https://");
-                goto fail;
-        }
-        if ((s->dlr_mask >= 0) != (s->dlr_url != NULL)) {
-                snprintf(err, errlen, "options 'dlr_mask' and 'dlr_url' go together: Kannel "
-                         "sends reports only with both");
-                goto fail;
-        }
-        if (s->dlr_url) {
-                /* the only variable: anything else in {{ }} is a typo */
-                const char *p = s->dlr_url;
-
-                while ((p = strstr(p, "{{"))) {
-                        if (strncmp(p, "{{dispatch_id}}", 15) != 0) {
-                                snprintf(err, errlen, "option 'dlr_url': the only variable is "
-                                         "{{dispatch_id}}");
-                                goto fail;
-                        }
-                        p += 15;
-                }
+        r = options_parse(kannel_options, ELEMENTSOF(kannel_options), "kannel", options,
+                          n_options, s, err, errlen);
+        if (r >= 0)
+                r = kannel_check(s, err, errlen);
+        if (r < 0) {
+                if (r == -ENOMEM && !err[0])
+                        snprintf(err, errlen, "out of memory");
+                kannel_close(s);
+                return r;
         }
         *ret_state = s;
         return 0;
-fail:
-        if (r == -ENOMEM && !err[0])
-                snprintf(err, errlen, "out of memory");
-        kannel_close(s);
-        return r;
 }
 
 /* GSM 03.38 covers printable ASCII except the backtick (and Kannel maps the extension
@@ -249,58 +190,37 @@ static bool recipient_valid(const char *r) {
         return true;
 }
 
-static void req_free(struct kannel_req *q) {
-        if (!q)
-                return;
-        net_slist_free(q->headers);
-        net_free_secret(q->text);
-        free(q->recipient);
-        free(q);
-}
-
-static int add_header(struct kannel_req *q, const char *name, const char *value) {
-        struct net_buf b = {};
-        struct curl_slist *l = NULL;
+static int add_header(NetRequest *q, const char *name, const char *value) {
+        _cleanup_(buf_wipep) Buf b = {};
 
         /* "Name:" with nothing after it tells libcurl to drop its own header of that name */
-        net_buf_puts(&b, name);
-        net_buf_puts(&b, *value ? ": " : ":");
-        net_buf_puts(&b, value);
-        if (!b.oom)
-                l = curl_slist_append(q->headers, b.data);
-        net_buf_wipe(&b);
-        if (!l)
-                return -ENOMEM;
-        q->headers = l;
-        return 0;
+        buf_puts(&b, name);
+        buf_puts(&b, *value ? ": " : ":");
+        buf_puts(&b, value);
+        return b.oom ? -ENOMEM : net_request_add_header(q, b.data);
 }
 
-static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
-                          void **ret_req) {
-        struct kannel_state *s = state;
-        struct kannel_req *q;
-        CURLcode cc;
-        char num[24];
-        int r = 0;
+/* X-Kannel-DLR-Url: the configured URL with our dispatch id in it. */
+static int add_dlr_url(NetRequest *q, const char *dlr_url, uint64_t dispatch_id) {
+        _cleanup_(buf_wipep) Buf u = {};
+        const char *p = dlr_url, *v;
+        char id[24];
 
-        if (!recipient_valid(m->recipient)) {
-                /* nothing goes out; the host treats a failed prepare as not sent */
-                if (s->host && s->host->log)
-                        s->host->log(s->host->host_data, DUNND_LOG_WARNING, "dispatch %llu: the "
-                                     "recipient is not one phone number; not sent",
-                                     (unsigned long long) m->dispatch_id);
-                return -EINVAL;
+        /* the id is digits: nothing to escape, in a header or in the URL */
+        snprintf(id, sizeof(id), "%llu", (unsigned long long) dispatch_id);
+        while ((v = strstr(p, DLR_VAR))) {
+                buf_add(&u, p, (size_t) (v - p));
+                buf_puts(&u, id);
+                p = v + strlen(DLR_VAR);
         }
-        q = calloc(1, sizeof(*q));
-        if (!q)
-                return -ENOMEM;
-        q->easy = easy;
-        q->recipient = strdup(m->recipient);
-        q->text = strdup(m->text ? m->text : "");
-        if (!q->recipient || !q->text) {
-                r = -ENOMEM;
-                goto fail;
-        }
+        buf_puts(&u, p);
+        return u.oom ? -ENOMEM : add_header(q, "X-Kannel-DLR-Url", u.data);
+}
+
+static int add_headers(NetRequest *q, const struct kannel_state *s,
+                       const struct dunnd_message *m) {
+        char num[24];
+        int r;
 
         r = add_header(q, "Content-Type", "text/plain; charset=UTF-8");
         if (r >= 0)
@@ -314,32 +234,46 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
         if (r >= 0 && s->smsc)
                 r = add_header(q, "X-Kannel-SMSC", s->smsc);
         if (r >= 0)
-                r = add_header(q, "X-Kannel-Coding", gsm_safe(q->text) ? "0" : "2");
+                r = add_header(q, "X-Kannel-Coding", gsm_safe(q->body.data) ? "0" : "2");
         if (r >= 0 && s->validity > 0) {
                 snprintf(num, sizeof(num), "%ld", s->validity);
                 r = add_header(q, "X-Kannel-Validity", num);
         }
         if (r >= 0 && s->dlr_mask >= 0) {
-                struct net_buf u = {};
-                const char *p = s->dlr_url, *v;
-
-                snprintf(num, sizeof(num), "%d", s->dlr_mask);
+                snprintf(num, sizeof(num), "%ld", s->dlr_mask);
                 r = add_header(q, "X-Kannel-DLR-Mask", num);
-                /* the id is digits: nothing to escape, in a header or in the URL */
-                snprintf(num, sizeof(num), "%llu", (unsigned long long) m->dispatch_id);
-                while ((v = strstr(p, "{{dispatch_id}}"))) {
-                        net_buf_add(&u, p, (size_t) (v - p));
-                        net_buf_puts(&u, num);
-                        p = v + 15;
-                }
-                net_buf_puts(&u, p);
                 if (r >= 0)
-                        r = u.oom ? -ENOMEM : add_header(q, "X-Kannel-DLR-Url", u.data);
-                net_buf_wipe(&u);
+                        r = add_dlr_url(q, s->dlr_url, m->dispatch_id);
         }
         /* smsbox does not send "100 Continue"; don't let libcurl wait for it */
         if (r >= 0)
                 r = add_header(q, "Expect", "");
+        return r;
+}
+
+static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl_easy *easy,
+                          void **ret_req) {
+        struct kannel_state *s = state;
+        NetRequest *q;
+        CURLcode cc;
+        int r;
+
+        if (!recipient_valid(m->recipient)) {
+                /* nothing goes out; the host treats a failed prepare as not sent */
+                if (s->host && s->host->log)
+                        s->host->log(s->host->host_data, DUNND_LOG_WARNING, "dispatch %llu: the "
+                                     "recipient is not one phone number; not sent",
+                                     (unsigned long long) m->dispatch_id);
+                return -EINVAL;
+        }
+        r = net_request_new(easy, m->recipient, &q);
+        if (r < 0)
+                return r;
+        buf_puts(&q->body, strempty(m->text));
+        r = q->body.oom ? -ENOMEM : add_headers(q, s, m);
+        /* sendsms has no idempotency key: libcurl must not re-send the text by itself */
+        if (r >= 0)
+                r = net_request_attach_body(q, /* rewindable= */ false);
         if (r < 0)
                 goto fail;
 
@@ -351,11 +285,6 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
                 cc = curl_easy_setopt(easy, CURLOPT_URL, s->url);
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(easy, CURLOPT_USERAGENT, "dunnd/" DUNND_VERSION);
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                                      (curl_off_t) strlen(q->text));
-        if (cc == CURLE_OK)
-                cc = curl_easy_setopt(easy, CURLOPT_POSTFIELDS, q->text);
         if (cc == CURLE_OK)
                 cc = curl_easy_setopt(easy, CURLOPT_HTTPHEADER, q->headers);
         if (cc == CURLE_OK && s->ca_file)
@@ -370,18 +299,17 @@ static int kannel_prepare(void *state, const struct dunnd_message *m, dunnd_curl
         *ret_req = q;
         return 0;
 fail:
-        req_free(q);
+        net_request_free(q);
         return r;
 }
 
-static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code,
-                     int request_sent, long status, const char *body, size_t len,
-                     struct dunnd_outcome *out) {
+/* The answer of a completed transfer; net_request_finish() has dealt with a failed one. */
+static void classify_answer(void *state, const NetRequest *q, long status, const char *body,
+                            size_t len, struct dunnd_outcome *out) {
+        struct kannel_state *s = state;
         char text[160];
 
-        if (net_classify_transport(curl_code, request_sent, out))
-                return;
-        net_excerpt_masked(text, sizeof(text), body, len, 150, q ? q->recipient : NULL);
+        answer_excerpt_masked(text, sizeof(text), body, len, 150, q ? q->recipient : NULL);
         if (status >= 200 && status < 300) {
                 /* 202 "0: Accepted for delivery" or "3: Queued for later delivery": either
                  * way bearerbox has stored it. Kannel has no message id: reports come back
@@ -400,16 +328,16 @@ static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code
         snprintf(out->error, sizeof(out->error), "HTTP %ld%s%s", status, text[0] ? ": " : "", text);
         switch (status) {
         case 400:
-                if (net_body_has(body, len, "receiver") ||
-                    net_body_has(body, len, "denied by white- and/or black-lists"))
+                if (answer_contains(body, len, "receiver") ||
+                    answer_contains(body, len, "denied by white- and/or black-lists"))
                         out->klass = DUNND_OUTCOME_INVALID_RECIPIENT;
-                else if (net_body_has(body, len, "Sender missing"))
+                else if (answer_contains(body, len, "Sender missing"))
                         out->klass = DUNND_OUTCOME_CARRIER_FAILURE;
                 else
                         out->klass = DUNND_OUTCOME_REJECTED;
                 return;
         case 403:
-                out->klass = net_body_has(body, len, "Not routable") ?
+                out->klass = answer_contains(body, len, "Not routable") ?
                         DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_CARRIER_FAILURE;
                 return;
         case 401:
@@ -428,17 +356,17 @@ static void classify(struct kannel_state *s, struct kannel_req *q, int curl_code
         out->klass = status >= 400 && status < 500 ? DUNND_OUTCOME_REJECTED : DUNND_OUTCOME_UNKNOWN;
 }
 
+/* Every request is a POST whose body libcurl cannot rewind for a silent re-send, so
+ * connections to smsbox may be kept alive (dunnd-carrier.h). */
+static uint32_t kannel_properties(void *state) {
+        (void) state;
+        return DUNND_CARRIER_REUSE_SAFE;
+}
+
 static void kannel_finish(void *state, void *req, int curl_code, int request_sent, long status,
                           const char *body, size_t len, struct dunnd_outcome *out) {
-        struct kannel_req *q = req;
-
-        *out = (struct dunnd_outcome) {};
-        if (!body)
-                len = 0;
-        classify(state, q, curl_code, request_sent, status, body, len, out);
-        if (q)
-                net_mask_recipient(out->error, sizeof(out->error), q->recipient);
-        req_free(q);
+        net_request_finish(req, state, curl_code, request_sent, status, body, len, out,
+                           classify_answer);
 }
 
 EXPORT const struct dunnd_carrier dunnd_carrier = {
@@ -450,4 +378,5 @@ EXPORT const struct dunnd_carrier dunnd_carrier = {
         .prepare = kannel_prepare,
         .finish = kannel_finish,
         .close = kannel_close,
+        .properties = kannel_properties,
 };

@@ -61,8 +61,8 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +74,12 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
+#include "curl-easy.h"
 #include "dunnd-carrier.h"
+#include "macro.h"
+#include "options.h"
+#include "utf8.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -90,23 +95,26 @@
 #define DEFAULT_SUBJECT "物业费缴费提醒"
 #define REPLY_MAX 200
 
+enum tls_mode {
+        TLS_REQUIRED,           /* CURLUSESSL_ALL: STARTTLS or smtps://, the default */
+        TLS_NONE,               /* clear text, to a relay on this machine only */
+};
+
+/* options_parse() writes an OPTION_ENUM as int */
+_Static_assert(sizeof(enum tls_mode) == sizeof(int), "enum fields are ints");
+
 struct smtp_state {
         const struct dunnd_host *host;
         char *url;
-        bool tls;               /* CURLUSESSL_ALL */
+        enum tls_mode tls_mode;
         char *username;
         char *password;
         char *from;             /* bare address */
+        char *from_name;
         char *from_header;      /* "From: =?UTF-8?B?...?= <from>\r\n", folded */
         char *reply_to;
         char *ca_file;
-        char *msgid_domain;
-};
-
-struct buf {
-        char *data;
-        size_t len, cap;
-        bool oom;
+        char *msgid_domain;     /* default: the domain of from */
 };
 
 enum phase {
@@ -125,11 +133,12 @@ enum phase {
 struct smtp_req {
         CURL *easy;
         struct curl_slist *rcpt;
-        char *msg;
-        size_t len, pos;
+        Buf msg;                /* the whole message as it goes out after DATA */
+        RequestBody body;       /* libcurl reads msg through it, and may not rewind it */
         bool body_started;      /* the server said 354 and libcurl pulled message bytes */
         bool body_done;         /* the read callback handed over the whole message */
         enum phase phase;       /* what the next reply answers */
+        enum phase before_quit; /* phase again once QUIT is answered (see debug_cb) */
         bool saw_reply;         /* the debug callback saw the dialogue */
         int reply_code;         /* the reply to the last command, 0 = none yet... */
         enum phase reply_phase; /* ...what it answered... */
@@ -137,50 +146,7 @@ struct smtp_req {
         char message_id[128];
 };
 
-static void buf_add(struct buf *b, const char *s, size_t n) {
-        if (b->oom)
-                return;
-        if (b->len + n + 1 > b->cap) {
-                size_t cap = (b->cap ? b->cap * 2 : 1024);
-                char *d;
-
-                while (cap < b->len + n + 1)
-                        cap *= 2;
-                d = realloc(b->data, cap);
-                if (!d) {
-                        b->oom = true;
-                        return;
-                }
-                b->data = d;
-                b->cap = cap;
-        }
-        memcpy(b->data + b->len, s, n);
-        b->len += n;
-        b->data[b->len] = 0;
-}
-
-static void buf_puts(struct buf *b, const char *s) {
-        buf_add(b, s, strlen(s));
-}
-
-static void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf *b, const char *fmt, ...) {
-        char tmp[512];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t) n >= sizeof(tmp)) {
-                /* callers only format short, bounded things */
-                b->oom = true;
-                return;
-        }
-        buf_add(b, tmp, (size_t) n);
-}
-
-static void base64_encode(struct buf *b, const unsigned char *in, size_t n) {
+static void base64_encode(Buf *b, const unsigned char *in, size_t n) {
         static const char tab[] =
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         char out[4];
@@ -202,37 +168,15 @@ static void base64_encode(struct buf *b, const unsigned char *in, size_t n) {
 
 /* Length of the well-formed UTF-8 sequence at p (at most n bytes), 0 if it is not one. */
 static size_t utf8_seq_len(const unsigned char *p, size_t n) {
-        size_t len;
-        uint32_t cp;
+        int l = utf8_decode((const char *) p, n, NULL);
 
-        if (p[0] < 0x80)
-                return 1;
-        if (p[0] >= 0xc2 && p[0] <= 0xdf)
-                len = 2, cp = p[0] & 0x1f;
-        else if (p[0] >= 0xe0 && p[0] <= 0xef)
-                len = 3, cp = p[0] & 0x0f;
-        else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-                len = 4, cp = p[0] & 0x07;
-        else
-                return 0;
-        if (len > n)
-                return 0;
-        for (size_t i = 1; i < len; i++) {
-                if ((p[i] & 0xc0) != 0x80)
-                        return 0;
-                cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-                return 0;
-        return len;
+        return l < 0 ? 0 : (size_t) l;
 }
 
 /* A header value made safe: well-formed UTF-8 (bad bytes become U+FFFD) without control
  * characters (they become spaces), so that a decoded Subject cannot carry line breaks. */
 static char *header_text_clean(const char *s) {
-        struct buf b = {};
+        Buf b = {};
         const unsigned char *p = (const unsigned char *) s;
         size_t n = strlen(s);
 
@@ -250,11 +194,7 @@ static char *header_text_clean(const char *s) {
                 p += l;
                 n -= l;
         }
-        if (b.oom) {
-                free(b.data);
-                return NULL;
-        }
-        return b.data;
+        return buf_steal(&b);
 }
 
 /*
@@ -263,7 +203,7 @@ static char *header_text_clean(const char *s) {
  * so far ("Subject: " = 9). Words are cut only between characters, so every word decodes
  * on its own, as RFC 2047 §5 requires. Returns the column after the last word.
  */
-static size_t rfc2047_encode(struct buf *b, const char *text, size_t col) {
+static size_t rfc2047_encode(Buf *b, const char *text, size_t col) {
         const unsigned char *p = (const unsigned char *) text;
         size_t n = strlen(text);
         bool first = true;
@@ -303,7 +243,7 @@ static size_t rfc2047_encode(struct buf *b, const char *text, size_t col) {
 }
 
 /* "Name: =?UTF-8?B?..?= <addr>\r\n", or "Name: <addr>\r\n" without a display name. */
-static void address_header(struct buf *b, const char *field, const char *display,
+static void address_header(Buf *b, const char *field, const char *display,
                            const char *addr) {
         size_t col;
 
@@ -434,39 +374,36 @@ static void scrub_reply(const char *in, size_t n, char *out, size_t len) {
         out[o] = 0;
 }
 
-/* The message: headers, a blank line, the text (line ends made CRLF, then a final CRLF)
- * in base64. Returns NULL when out of memory. */
-static char *build_message(const struct smtp_state *s, const struct dunnd_message *m,
-                           const char *message_id, time_t now, size_t *ret_len) {
-        struct buf b = {}, body = {};
+/* The message into `b`: headers, a blank line, the text (line ends made CRLF, then a final
+ * CRLF) in base64. Returns 0 or -ENOMEM. */
+static int build_message(const struct smtp_state *s, const struct dunnd_message *m,
+                         const char *message_id, time_t now, Buf *b) {
+        _cleanup_(buf_wipep) Buf body = {};
         const char *subject = m->subject && *m->subject ? m->subject : DEFAULT_SUBJECT;
-        char date[64], *clean;
+        _cleanup_free_ char *clean = NULL;
+        char date[64];
 
         rfc5322_date(date, sizeof(date), now);
-        buf_printf(&b, "Date: %s\r\n", date);
-        buf_puts(&b, s->from_header);
+        buf_printf(b, "Date: %s\r\n", date);
+        buf_puts(b, s->from_header);
         if (s->reply_to)
-                address_header(&b, "Reply-To", NULL, s->reply_to);
-        address_header(&b, "To", m->recipient_name, m->recipient);
+                address_header(b, "Reply-To", NULL, s->reply_to);
+        address_header(b, "To", m->recipient_name, m->recipient);
         clean = header_text_clean(subject);
         if (!clean)
-                b.oom = true;
-        else {
-                buf_puts(&b, "Subject: ");
-                rfc2047_encode(&b, clean, strlen("Subject: "));
-                buf_puts(&b, "\r\n");
-                free(clean);
-        }
-        buf_printf(&b, "Message-ID: %s\r\n", message_id);
-        buf_puts(&b, "MIME-Version: 1.0\r\n"
-                     "Content-Type: text/plain; charset=UTF-8\r\n"
-                     "Content-Transfer-Encoding: base64\r\n"
-                     /* RFC 3834: no vacation replies or bounces to auto-replies */
-                     "Auto-Submitted: auto-generated\r\n");
-        buf_printf(&b, "X-Dunnd-Dispatch: %llu\r\n\r\n", (unsigned long long) m->dispatch_id);
+                return -ENOMEM;
+        buf_puts(b, "Subject: ");
+        rfc2047_encode(b, clean, strlen("Subject: "));
+        buf_puts(b, "\r\n");
+        buf_printf(b, "Message-ID: %s\r\n", message_id);
+        buf_puts(b, "MIME-Version: 1.0\r\n"
+                    "Content-Type: text/plain; charset=UTF-8\r\n"
+                    "Content-Transfer-Encoding: base64\r\n"
+                    /* RFC 3834: no vacation replies or bounces to auto-replies */
+                    "Auto-Submitted: auto-generated\r\n");
+        buf_printf(b, "X-Dunnd-Dispatch: %llu\r\n\r\n", (unsigned long long) m->dispatch_id);
 
         /* text/plain in canonical form (RFC 2045 §6.8): CRLF line ends before base64 */
-        buf_add(&body, "", 0);
         for (const char *p = m->text ? m->text : ""; *p; p++) {
                 if (*p == '\r') {
                         buf_puts(&body, "\r\n");
@@ -479,21 +416,14 @@ static char *build_message(const struct smtp_state *s, const struct dunnd_messag
         }
         buf_puts(&body, "\r\n");
         if (body.oom)
-                b.oom = true;
-        else
-                for (size_t i = 0; i < body.len; i += B64_LINE_BYTES) {
-                        size_t k = body.len - i < B64_LINE_BYTES ? body.len - i : B64_LINE_BYTES;
+                return -ENOMEM;
+        for (size_t i = 0; i < body.len; i += B64_LINE_BYTES) {
+                size_t k = body.len - i < B64_LINE_BYTES ? body.len - i : B64_LINE_BYTES;
 
-                        base64_encode(&b, (const unsigned char *) body.data + i, k);
-                        buf_puts(&b, "\r\n");
-                }
-        free(body.data);
-        if (b.oom) {
-                free(b.data);
-                return NULL;
+                base64_encode(b, (const unsigned char *) body.data + i, k);
+                buf_puts(b, "\r\n");
         }
-        *ret_len = b.len;
-        return b.data;
+        return b->oom ? -ENOMEM : 0;
 }
 
 static void make_message_id(const struct smtp_state *s, uint64_t dispatch_id, time_t now,
@@ -506,26 +436,6 @@ static void make_message_id(const struct smtp_state *s, uint64_t dispatch_id, ti
                 rnd = ((uint64_t) getpid() << 32) ^ ((uint64_t) now << 8) ^ ++counter;
         snprintf(out, len, "<dunnd.%llu.%llx.%016llx@%s>", (unsigned long long) dispatch_id,
                  (unsigned long long) now, (unsigned long long) rnd, s->msgid_domain);
-}
-
-static void smtp_close(void *state) {
-        struct smtp_state *s = state;
-
-        if (!s)
-                return;
-        free(s->url);
-        free(s->username);
-        if (s->password) {
-                /* do not leave the secret in freed heap memory */
-                explicit_bzero(s->password, strlen(s->password));
-                free(s->password);
-        }
-        free(s->from);
-        free(s->from_header);
-        free(s->reply_to);
-        free(s->ca_file);
-        free(s->msgid_domain);
-        free(s);
 }
 
 static bool host_is_loopback(const char *h) {
@@ -579,118 +489,100 @@ out:
         return r;
 }
 
-static int smtp_open(const struct dunnd_option *options, size_t n_options,
-                     const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
-        static const char *const keys[] = { "url", "tls", "username", "password", "from",
-                                            "from_name", "reply_to", "ca_file",
-                                            "message_id_domain" };
-        const char *vals[sizeof(keys) / sizeof(keys[0])] = {};
-        const char *url, *tls, *username, *password, *from, *from_name, *reply_to, *ca_file,
-                *msgid_domain;
-        struct smtp_state *s = NULL;
-        struct buf b = {};
-        int r = -EINVAL;
+static const char *const tls_modes[] = { [TLS_REQUIRED] = "required", [TLS_NONE] = "none",
+                                         NULL };
 
-        for (size_t i = 0; i < n_options; i++) {
-                size_t k;
+#define FIELD(f) .offset = offsetof(struct smtp_state, f)
 
-                for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-                        if (strcmp(options[i].key, keys[k]) == 0)
-                                break;
-                if (k == sizeof(keys) / sizeof(keys[0])) {
-                        snprintf(err, errlen, "unknown option '%s' for the smtp carrier (it knows "
-                                 "url, tls, username, password, from, from_name, reply_to, "
-                                 "ca_file and message_id_domain)", options[i].key);
-                        return -EINVAL;
-                }
-                vals[k] = options[i].value;
-        }
-        url = vals[0], tls = vals[1], username = vals[2], password = vals[3], from = vals[4];
-        from_name = vals[5], reply_to = vals[6], ca_file = vals[7], msgid_domain = vals[8];
+static const OptionSpec smtp_options[] = {
+        { .key = "url", .kind = OPTION_STRING, FIELD(url), .flags = OPTION_REQUIRED,
+          .missing = "(smtp://host:587 or smtps://host:465)" },
+        { .key = "tls", .kind = OPTION_ENUM, FIELD(tls_mode), .values = tls_modes },
+        { .key = "username", .kind = OPTION_STRING, FIELD(username) },
+        { .key = "password", .kind = OPTION_SECRET, FIELD(password) },
+        { .key = "from", .kind = OPTION_STRING, FIELD(from), .flags = OPTION_REQUIRED,
+          .valid = address_valid, .help = "an e-mail address", .missing = "(the sender address)" },
+        { .key = "from_name", .kind = OPTION_STRING, FIELD(from_name) },
+        { .key = "reply_to", .kind = OPTION_STRING, FIELD(reply_to), .valid = address_valid,
+          .help = "an e-mail address" },
+        { .key = "ca_file", .kind = OPTION_FILE, FIELD(ca_file) },
+        { .key = "message_id_domain", .kind = OPTION_STRING, FIELD(msgid_domain) },
+};
 
-        if (!url || !*url) {
-                snprintf(err, errlen, "the smtp carrier needs 'url' (smtp://host:587 or "
-                         "smtps://host:465)");
-                return -EINVAL;
-        }
-        if (tls && strcmp(tls, "required") != 0 && strcmp(tls, "none") != 0) {
-                snprintf(err, errlen, "option 'tls' of the smtp carrier must be \"required\" or "
-                         "\"none\", not '%s'", tls);
-                return -EINVAL;
-        }
-        r = check_url(url, !tls || strcmp(tls, "required") == 0, err, errlen);
+static void smtp_close(void *state) {
+        struct smtp_state *s = state;
+
+        if (!s)
+                return;
+        options_free(smtp_options, ELEMENTSOF(smtp_options), s);
+        free(s->from_header);
+        free(s);
+}
+
+/* The checks that involve several options, and the From: header. */
+static int smtp_check(struct smtp_state *s, char *err, size_t errlen) {
+        _cleanup_(buf_freep) Buf b = {};
+        int r;
+
+        r = check_url(s->url, s->tls_mode == TLS_REQUIRED, err, errlen);
         if (r < 0)
                 return r;
-        if (!from || !address_valid(from)) {
-                snprintf(err, errlen, from ? "option 'from' of the smtp carrier is not an "
-                         "e-mail address" : "the smtp carrier needs 'from' (the sender address)");
-                return -EINVAL;
-        }
-        if (reply_to && !address_valid(reply_to)) {
-                snprintf(err, errlen, "option 'reply_to' of the smtp carrier is not an e-mail "
-                         "address");
-                return -EINVAL;
-        }
-        if (!username != !password) {
+        if (!s->username != !s->password) {
                 snprintf(err, errlen, "the smtp carrier needs both 'username' and a password "
                          "(password_credential), or neither");
                 return -EINVAL;
         }
-        if (!msgid_domain)
-                msgid_domain = strchr(from, '@') + 1;
-        if (!msgid_domain_valid(msgid_domain)) {
+        if (!s->msgid_domain) {
+                s->msgid_domain = strdup(strchr(s->from, '@') + 1);
+                if (!s->msgid_domain)
+                        return -ENOMEM;
+        }
+        if (!msgid_domain_valid(s->msgid_domain)) {
                 snprintf(err, errlen, "'%s' cannot be the domain of a Message-ID (letters, "
                          "digits, '-' and '.', at most 64 characters): set "
-                         "message_id_domain", msgid_domain);
+                         "message_id_domain", s->msgid_domain);
                 return -EINVAL;
         }
-        if (ca_file && access(ca_file, R_OK) < 0) {
-                snprintf(err, errlen, "option 'ca_file' of the smtp carrier: cannot read '%s': "
-                         "%s", ca_file, strerror(errno));
-                return -EINVAL;
-        }
+        address_header(&b, "From", s->from_name, s->from);
+        s->from_header = buf_steal(&b);
+        return s->from_header ? 0 : -ENOMEM;
+}
+
+static int smtp_open(const struct dunnd_option *options, size_t n_options,
+                     const struct dunnd_host *host, void **ret_state, char *err, size_t errlen) {
+        struct smtp_state *s;
+        int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
         s->host = host;
-        s->tls = !tls || strcmp(tls, "required") == 0;
-        s->url = strdup(url);
-        s->from = strdup(from);
-        s->msgid_domain = strdup(msgid_domain);
-        if (!s->url || !s->from || !s->msgid_domain)
-                goto oom;
-        if ((username && !(s->username = strdup(username))) ||
-            (password && !(s->password = strdup(password))) ||
-            (reply_to && !(s->reply_to = strdup(reply_to))) ||
-            (ca_file && !(s->ca_file = strdup(ca_file))))
-                goto oom;
-        address_header(&b, "From", from_name, from);
-        if (b.oom)
-                goto oom;
-        s->from_header = b.data;
+        err[0] = 0;
+        r = options_parse(smtp_options, ELEMENTSOF(smtp_options), "smtp", options, n_options, s,
+                          err, errlen);
+        if (r >= 0)
+                r = smtp_check(s, err, errlen);
+        if (r < 0) {
+                if (r == -ENOMEM && !err[0])
+                        snprintf(err, errlen, "out of memory");
+                smtp_close(s);
+                return r;
+        }
         *ret_state = s;
         return 0;
-oom:
-        free(b.data);
-        smtp_close(s);
-        return -ENOMEM;
 }
 
 static size_t read_cb(char *ptr, size_t size, size_t nmemb, void *userdata) {
         struct smtp_req *q = userdata;
-        size_t n = size * nmemb;
+        size_t n;
 
         /* libcurl asks for message bytes only after the server's 354 to DATA */
         q->body_started = true;
-        if (n > q->len - q->pos)
-                n = q->len - q->pos;
-        memcpy(ptr, q->msg + q->pos, n);
-        q->pos += n;
+        n = request_body_read(ptr, size, nmemb, &q->body);
         /* With CURLOPT_INFILESIZE set, libcurl 7.88 stops calling once it has that many
          * bytes and never asks for the EOF: the last byte handed over is the moment. From
          * here libcurl sends CRLF.CRLF and the server may take the message. */
-        if (q->pos == q->len) {
+        if (q->body.pos == q->body.len) {
                 q->body_done = true;
                 q->phase = PHASE_BODY;
         }
@@ -727,17 +619,27 @@ static int debug_cb(CURL *easy, curl_infotype type, char *data, size_t size, voi
                         q->phase = PHASE_RCPT;
                 else if (cmd_is(data, size, "DATA"))
                         q->phase = PHASE_DATA;
-                else if (cmd_is(data, size, "QUIT"))
+                else if (cmd_is(data, size, "QUIT")) {
+                        q->before_quit = q->phase;
                         q->phase = PHASE_QUIT;
+                }
                 else if (q->phase != PHASE_AUTH)
                         q->phase = PHASE_OTHER;
         } else if (type == CURLINFO_HEADER_IN) {
-                /* one reply line per call; "250-" continues, "250 " or "250" ends a reply.
-                 * The reply to QUIT (libcurl sends it when it closes the connection, also
-                 * after a refusal) says nothing about the message. */
-                if (q->phase != PHASE_QUIT && size >= 3 && isdigit((unsigned char) data[0]) &&
-                    isdigit((unsigned char) data[1]) && isdigit((unsigned char) data[2]) &&
-                    (size == 3 || data[3] != '-')) {
+                /* one reply line per call; "250-" continues, "250 " or "250" ends a reply */
+                bool last_line = size >= 3 && isdigit((unsigned char) data[0]) &&
+                                 isdigit((unsigned char) data[1]) &&
+                                 isdigit((unsigned char) data[2]) && (size == 3 || data[3] != '-');
+
+                /* The reply to QUIT (libcurl sends it when it closes a connection, also
+                 * after a refusal) says nothing about the message. With connections kept
+                 * alive the QUIT may even close another, cached connection, through this
+                 * handle before its own dialogue starts: once it is answered, the next
+                 * reply answers what came before (the greeting). */
+                if (q->phase == PHASE_QUIT) {
+                        if (last_line)
+                                q->phase = q->before_quit;
+                } else if (last_line) {
                         q->reply_code = (data[0] - '0') * 100 + (data[1] - '0') * 10 +
                                         (data[2] - '0');
                         q->reply_phase = q->phase;
@@ -758,10 +660,12 @@ static void req_free(struct smtp_req *q) {
                 curl_easy_setopt(q->easy, CURLOPT_DEBUGDATA, NULL);
                 curl_easy_setopt(q->easy, CURLOPT_READFUNCTION, NULL);
                 curl_easy_setopt(q->easy, CURLOPT_READDATA, NULL);
+                curl_easy_setopt(q->easy, CURLOPT_SEEKFUNCTION, NULL);
+                curl_easy_setopt(q->easy, CURLOPT_SEEKDATA, NULL);
                 curl_easy_setopt(q->easy, CURLOPT_MAIL_RCPT, NULL);
         }
         curl_slist_free_all(q->rcpt);
-        free(q->msg);
+        buf_wipe(&q->msg);
         free(q);
 }
 
@@ -788,8 +692,7 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
                 return -ENOMEM;
         q->phase = PHASE_GREETING;
         make_message_id(s, m->dispatch_id, now, q->message_id, sizeof(q->message_id));
-        q->msg = build_message(s, m, q->message_id, now, &q->len);
-        if (!q->msg || asprintf(&rcpt, "<%s>", m->recipient) < 0 ||
+        if (build_message(s, m, q->message_id, now, &q->msg) < 0 || asprintf(&rcpt, "<%s>", m->recipient) < 0 ||
             asprintf(&from, "<%s>", s->from) < 0) {
                 rcpt = NULL;
                 goto oom;
@@ -798,11 +701,12 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
         if (!q->rcpt)
                 goto oom;
         q->easy = easy;
+        q->body = (RequestBody) { .data = q->msg.data, .len = q->msg.len };
 
 #define SET(opt, val) do { if (c == CURLE_OK) c = curl_easy_setopt(easy, opt, val); } while (0)
         SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
         SET(CURLOPT_URL, s->url);
-        SET(CURLOPT_USE_SSL, (long) (s->tls ? CURLUSESSL_ALL : CURLUSESSL_NONE));
+        SET(CURLOPT_USE_SSL, (long) (s->tls_mode == TLS_REQUIRED ? CURLUSESSL_ALL : CURLUSESSL_NONE));
         if (s->username) {
                 SET(CURLOPT_USERNAME, s->username);
                 SET(CURLOPT_PASSWORD, s->password);
@@ -814,8 +718,11 @@ static int smtp_prepare(void *state, const struct dunnd_message *m, dunnd_curl_e
         SET(CURLOPT_UPLOAD, 1L);
         SET(CURLOPT_READFUNCTION, read_cb);
         SET(CURLOPT_READDATA, q);
+        /* never a second copy of the message: see smtp_properties() */
+        SET(CURLOPT_SEEKFUNCTION, request_body_seek);
+        SET(CURLOPT_SEEKDATA, &q->body);
         /* lets libcurl announce SIZE= so an oversized message is refused at MAIL FROM */
-        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t) q->len);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t) q->body.len);
         /* the only way to see which command a reply answered; goes nowhere but debug_cb */
         SET(CURLOPT_DEBUGFUNCTION, debug_cb);
         SET(CURLOPT_DEBUGDATA, q);
@@ -988,6 +895,29 @@ static void smtp_finish(void *state, void *req, int curl_code, int request_sent,
         req_free(q);
 }
 
+/*
+ * Whether the host may keep an SMTP session open for the next message. libcurl's silent
+ * re-send (Curl_retry_request in lib/transfer.c, the same in 7.88 as today) begins with
+ *
+ *     if(data->set.upload &&                     (data->state.upload in later versions)
+ *        !(conn->handler->protocol&(PROTO_FAMILY_HTTP|CURLPROTO_RTSP)))
+ *       return CURLE_OK;
+ *
+ * and an SMTP message is an upload (CURLOPT_UPLOAD): libcurl never sends it again by
+ * itself, whatever happens to a reused connection. Should a later libcurl try, it would
+ * have to rewind the message, and the seek callback refuses, as http's does. So a session that died between messages costs the next message a failure before
+ * its data went out (transient: retried on a fresh session) or, when it died after the
+ * whole message was handed over, an unknown outcome, exactly as on a fresh connection.
+ * test-plugin-smtp.c (test_keep_alive_*) and test-smtp-carrier.sh show it with servers
+ * that drop a reused session after MAIL FROM, after the data, and between messages.
+ * What it saves: the TCP connect, greeting, EHLO, STARTTLS with its TLS handshake, EHLO
+ * again and AUTH for every message after the first, and a relay's per-login limits.
+ */
+static uint32_t smtp_properties(void *state) {
+        (void) state;
+        return DUNND_CARRIER_REUSE_SAFE;
+}
+
 EXPORT const struct dunnd_carrier dunnd_carrier = {
         .abi = DUNND_CARRIER_ABI,
         .size = sizeof(struct dunnd_carrier),
@@ -997,4 +927,5 @@ EXPORT const struct dunnd_carrier dunnd_carrier = {
         .prepare = smtp_prepare,
         .finish = smtp_finish,
         .close = smtp_close,
+        .properties = smtp_properties,
 };

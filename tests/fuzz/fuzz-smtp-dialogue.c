@@ -14,6 +14,7 @@
  *   '>' command   CURLINFO_HEADER_OUT, the chunk after the '>'
  *   '#'           the read callback asked for the whole message (end of data handed over)
  *   '%'           the read callback asked for 64 bytes (in the middle of the message)
+ *   '@'           libcurl asked to rewind the message (it must be refused)
  *   '*' text      CURLINFO_TEXT
  *   anything else CURLINFO_HEADER_IN (a reply line), '<' stripped if it starts with one
  * Every reply chunk is also fed to scrub_reply() with exactly sized heap buffers.
@@ -27,26 +28,12 @@
  *     CARRIER_FAILURE or (the message was handed over) UNKNOWN. */
 
 #include "../../plugins/smtp.c"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz-carrier.h"
 
 #define RCPT "zhang.san@example.com"
 #define RCPT_LOCAL "zhang.san@"
 
 static void *state;
-
-static void quiet(void *host_data, enum dunnd_log_level level, const char *fmt, ...) {
-        (void) host_data;
-        (void) level;
-        (void) fmt;
-}
-
-static const struct dunnd_host host = {
-        .abi = DUNND_CARRIER_ABI,
-        .size = sizeof(struct dunnd_host),
-        .log = quiet,
-};
 
 static const struct dunnd_option opts[] = {
         { "url", "smtp://127.0.0.1:1" },
@@ -84,17 +71,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
         (void) argc;
         (void) argv;
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-                abort();
-        if (smtp_open(opts, sizeof(opts) / sizeof(opts[0]), &host, &state, err, sizeof(err)) < 0) {
+        fuzz_curl_init();
+        if (smtp_open(opts, ELEMENTSOF(opts), &fuzz_host, &state, err, sizeof(err)) < 0) {
                 fprintf(stderr, "fuzz-smtp-dialogue: open: %s\n", err);
                 abort();
         }
         return 0;
-}
-
-static bool terminated(const char *a, size_t n) {
-        return memchr(a, 0, n) != NULL;
 }
 
 /* scrub_reply() must stay inside `len` bytes and leave a NUL-terminated string. */
@@ -107,7 +89,7 @@ static void check_scrub(const char *line, size_t n) {
                 if (!out)
                         return;
                 scrub_reply(line, n, out, sizes[i]);
-                if (!terminated(out, sizes[i]) || strstr(out, RCPT_LOCAL))
+                if (!fuzz_terminated(out, sizes[i]) || strstr(out, RCPT_LOCAL))
                         abort();
                 free(out);
         }
@@ -120,7 +102,7 @@ static void feed(struct smtp_req *q, CURL *easy, const uint8_t *p, size_t n) {
         switch (p[0]) {
         case '#':
         case '%': {
-                size_t want = p[0] == '#' ? q->len + 1 : 64;
+                size_t want = p[0] == '#' ? q->msg.len + 1 : 64;
                 char *buf = malloc(want);
 
                 if (!buf)
@@ -130,6 +112,11 @@ static void feed(struct smtp_req *q, CURL *easy, const uint8_t *p, size_t n) {
                 free(buf);
                 return;
         }
+        case '@':
+                /* libcurl wanting the message again: never granted */
+                if (request_body_seek(&q->body, 0, SEEK_SET) != CURL_SEEKFUNC_FAIL)
+                        abort();
+                return;
         case '>':
                 type = CURLINFO_HEADER_OUT;
                 p++, n--;
@@ -190,8 +177,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if ((int) out.klass < 0 || out.klass >= _DUNND_OUTCOME_MAX || out.retry_after_ms != 0)
                 abort();
-        if (!terminated(out.error, sizeof(out.error)) ||
-            !terminated(out.message_id, sizeof(out.message_id)))
+        if (!fuzz_terminated(out.error, sizeof(out.error)) ||
+            !fuzz_terminated(out.message_id, sizeof(out.message_id)))
                 abort();
         if (strstr(out.error, RCPT_LOCAL)) {
                 fprintf(stderr, "unmasked recipient in \"%s\"\n", out.error);

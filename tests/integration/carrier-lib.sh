@@ -31,3 +31,27 @@ q() { sqlite3 "$1.db" "$2"; }
 final_states_ok() {     # every row in exactly one final state, nothing pending or sending
         test "$(q "$1" "SELECT COUNT(*) FROM dispatches WHERE status IN ('pending','sending','retry')")" = 0
 }
+# start_peer NAME PEER [ARGS...]: runs tests/peers/PEER with --port-file and --log in $T
+# (NAME.port, NAME.log), killed when the test ends; waits until it listens and ends the
+# test with a failure if it dies or does not listen within 10 s. Sets PORT_NAME.
+start_peer() {
+        local name=$1 peer=$2 pid i
+        shift 2
+        /usr/bin/python3 "$TOP/tests/peers/$peer" --port-file "$T/$name.port" --log "$T/$name.log" "$@" &
+        pid=$!
+        on_exit "kill $pid"
+        for i in $(seq 200); do
+                [ -s "$T/$name.port" ] && break
+                kill -0 "$pid" 2>/dev/null || { nok "$peer ($name) starts"; exit 1; }
+                sleep 0.05
+        done
+        [ -s "$T/$name.port" ] || { nok "$peer ($name) listens within 10 s"; exit 1; }
+        printf -v "PORT_$name" '%s' "$(cat "$T/$name.port")"
+}
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS; its last status
+wait_for() {
+        local d=$((SECONDS + $1))
+        shift
+        while [ $SECONDS -lt $d ]; do "$@" && return 0; sleep 0.2; done
+        "$@"
+}

@@ -171,39 +171,42 @@ for v in $(c_array "$SRC/template.c" 'template_variables\[\] = {'); do
         is_entry "{{$v}}" || missing+=" $v"
 done
 check_eq "dunnd.conf.5 has an entry for every template variable" "" "${missing# }"
-missing=""
-for o in $(grep -oE 'strcmp\(k, "[a-z_]+"\)' "$TOP/plugins/file.c" | grep -oE '"[a-z_]+"' | tr -d '"'); do
+# A plugin's options are its OptionSpec table (lib/options.h): one ".key = "name"" per
+# option, ".numbered = N" (a number or a #define of the file) for a family key2..keyN.
+table_options() {       # plugin.c -> the option names of its table, a family as key2 keyN
+        local src=$1
+        awk '/^static const OptionSpec [a-z_]+\[\] = \{/ { on = 1 } on { print } on && /^\};/ { exit }' "$src" |
+                tr '\n' ' ' | sed 's/},/}\n/g' | while IFS= read -r row; do
+                        key=$(sed -nE 's/.*\.key = "([a-z][a-z0-9_]*)".*/\1/p' <<<"$row")
+                        [ -n "$key" ] || continue
+                        echo "$key"
+                        n=$(sed -nE 's/.*\.numbered = ([A-Za-z0-9_]+).*/\1/p' <<<"$row")
+                        [ -n "$n" ] || continue
+                        [[ $n =~ ^[0-9]+$ ]] || n=$(sed -nE "s/^#define $n ([0-9]+).*/\1/p" "$src")
+                        echo "${key}2"
+                        echo "$key$n"
+                done
+}
+missing="" n=0
+for o in $(table_options "$TOP/plugins/file.c"); do
+        n=$((n + 1))
         is_entry "$o" || missing+=" $o"
 done
+[ "$n" -gt 0 ] || missing="(no options found in plugins/file.c)"
 check_eq "dunnd.conf.5 has an entry for every file carrier option" "" "${missing# }"
 
-# The network carriers: every option a plugin's open() accepts is an entry (.TP) of its
-# subsection "The NAME carrier", and every option-like entry there is one it accepts. The
-# names come from three places in open(), so a new option is caught whichever way it is
-# parsed: the keys compared with strcmp/strncmp (http.c, kannel.c), the strings of a key
-# table "keys[] = { ... };" (smtp.c), and the list of the "unknown option" error message
-# ("it knows url method ..."). A numbered family (strncmp(k, "header", 6) with
-# k[6] >= '2' && k[6] <= '9', "header2..header9" in the message) must name its first and
-# last member in an entry.
-plugin_open() {         # plugin.c -> the body of its NAME_open()
-        awk '/^static int [a-z_]+_open\(/ { on = 1 } on { print } on && /^}/ { exit }' "$1"
-}
-parser_options() {      # plugin.c -> the option names its parser compares or tabulates
-        local body
-        body=$(plugin_open "$1")
-        grep -oE 'strn?cmp\((k|key|options\[i\]\.key), "[a-z][a-z0-9_]*"' <<<"$body" |
-                grep -oE '"[^"]+"' | tr -d '"'
-        awk '/\[\] = \{/ { on = 1 } on { print } on && /\};/ { exit }' <<<"$body" |
-                grep -oE '"[^"]*"' | tr -d '"'
-        # numbered families: both ends of the range
-        tr '\n' ' ' <<<"$body" | tr -s ' ' |
-                grep -oE "strncmp\(k, \"[a-z_]+\", [0-9]+\) == 0 && k\[[0-9]+\] >= '[0-9]' && k\[[0-9]+\] <= '[0-9]'" |
-                sed -E "s/.*\"([a-z_]+)\".*>= '([0-9])'.*<= '([0-9])'/\1\2 \1\3/" | tr ' ' '\n'
-}
-message_options() {     # plugin.c -> the names listed by its "unknown option" message
-        plugin_open "$1" | grep -oE '"([^"\\]|\\.)*"' | sed -E 's/^"//; s/"$//' | tr -d '\n' |
-                sed -nE 's/.*\(it knows ([^)]*)\).*/\1/p' | tr ', ' '\n\n' |
-                sed -E 's/\.\./\n/g' | grep -vxE 'and|'
+# The network carriers: every option in a plugin's table is an entry (.TP) of its
+# subsection "The NAME carrier", and every option-like entry there is one it accepts. What
+# the plugin itself says it knows (its "unknown option" error, from `dunnctl check-config`
+# with a key no carrier has) must be the table: the list is generated from it, and this
+# catches a table the extraction above misreads. A numbered family ('header2'..'header9')
+# must name its first and last member in an entry.
+said_options() {        # plugin -> the names its "unknown option" error lists
+        local conf=$T/unknown-$1.conf
+        printf 'database = "%s";\nplugin_dir = "%s";\ncarriers = ( { name = "x"; plugin = "%s"; channel = "%s"; no_such_option_ = 1; } );\ntemplates = { t = "x"; };\nschedules = ( { name = "s"; template = "t"; channels = ["%s"]; } );\n' \
+                "$T/unknown.db" "$PLUGIN_DIR" "$1" "$2" "$2" >"$conf"
+        "$DUNNCTL" -c "$conf" check-config 2>&1 | sed -nE 's/.*\(it knows (.*)\)$/\1/p' |
+                sed -E 's/ and /, /; s/\.\./, /g' | tr ',' '\n' | tr -d " '" | grep -v '^$'
 }
 for pl in http kannel smtp; do
         src=$TOP/plugins/$pl.c
@@ -214,16 +217,17 @@ for pl in http kannel smtp; do
                 nok "dunnd.conf.5 has a subsection '$heading'"
                 continue
         fi
-        parsed=$(parser_options "$src" | sort -u)
-        listed=$(message_options "$src" | sort -u)
+        parsed=$(table_options "$src" | sort -u)
+        channel=$(sed -nE 's/^[[:space:]]*\.channel = "([a-z]+)",.*/\1/p' "$src")
+        listed=$(said_options "$pl" "${channel:-sms}" | sort -u)
         opts=$(sort -u <<<"$parsed"$'\n'"$listed" | grep -v '^$')
-        # sanity: the extraction found the parser (every network plugin needs a url)
+        # sanity: the extraction found the table (every network plugin needs a url)
         if ! grep -qx url <<<"$parsed"; then
                 nok "options parsed from plugins/$pl.c"
                 echo "#   found: $(tr '\n' ' ' <<<"$parsed")"
                 continue
         fi
-        check_eq "plugins/$pl.c: the option parser and the 'unknown option' message agree" \
+        check_eq "plugins/$pl.c: its option table and its 'unknown option' message agree" \
                 "$(echo $parsed)" "$(echo $listed)"
         E=$(entries "$sub")
         missing=""

@@ -1,8 +1,9 @@
 #!/bin/bash
 # A campaign through the `smtp` plugin into a real SMTP server on loopback (aiosmtpd):
 # each message parsed with Python's MIME parser (recipient, decoded subject and body,
-# Chinese intact); 450 then 250 is retried; 550 marks the address invalid and the household
-# fails over to SMS; STARTTLS with a verified certificate.
+# Chinese intact); one kept-alive session carries several messages, and a server that drops
+# sessions between messages gets each message once; 450 then 250 is retried; 550 marks the
+# address invalid and the household fails over to SMS; STARTTLS with a verified certificate.
 . "$TOP/tests/integration/lib.sh"
 . "$TOP/tests/integration/carrier-lib.sh"
 cd "$T"
@@ -10,13 +11,8 @@ cd "$T"
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || { skip "smtp carrier" "python3-aiosmtpd missing"; exit 0; }
 
 start_smtp() {     # start_smtp NAME [args...]: sets PORT_<NAME>
-        local name=$1; shift
-        mkdir -p "$T/$name.mail"
-        /usr/bin/python3 "$TOP/tests/peers/smtp-sink.py" --maildir "$T/$name.mail" \
-                --port-file "$T/$name.port" --log "$T/$name.log" "$@" &
-        on_exit "kill $!"
-        local i; for i in $(seq 200); do [ -s "$T/$name.port" ] && break; sleep 0.05; done
-        eval "PORT_$name=$(cat "$T/$name.port")"
+        mkdir -p "$T/$1.mail"
+        start_peer "$1" smtp-sink.py --maildir "$T/$1.mail" "${@:2}"
 }
 mkconf() {
         local chans=${4:-'"email"'}      # mkconf NAME PORT EXTRA [CHANNELS]
@@ -68,6 +64,39 @@ check_eq "body decodes to exactly the rendered text" \
         "$(q ok "SELECT text FROM dispatches d JOIN households h ON h.id = d.household_id WHERE h.unit = '9-1-1'")" "$body"
 check_eq "Date, Message-ID, MIME-Version present" "headers-ok" "$hdrs"
 check_contains "Message-ID recorded as the carrier id" "@" "$(q ok "SELECT carrier_message_id FROM dispatches LIMIT 1")"
+
+# sessions MAILDIR: "M S R" — messages, sessions they came in, and recipients that
+# received more than one message (none expected)
+sessions() {
+        /usr/bin/python3 - "$1" <<'PY'
+import collections, glob, json, sys
+metas = [json.load(open(p)) for p in glob.glob(sys.argv[1] + "/*.json")]
+per_rcpt = collections.Counter(r for m in metas for r in m["rcpt_tos"])
+print(len(metas), len({m["session"] for m in metas}), sum(1 for n in per_rcpt.values() if n > 1))
+PY
+}
+
+# --- keep-alive: one SMTP session carries several messages, each once -----------------------
+mkdata dataka 10 1; start_smtp ka
+mkconf ka "$PORT_ka" 'tls = "none"; concurrency = 1;'
+check "keep-alive: run exits 0" run ka
+check_eq "keep-alive: all 10 sent" 10 "$(q ka "SELECT COUNT(*) FROM dispatches WHERE status = 'sent'")"
+check_eq "keep-alive: 10 messages in one session, nobody twice" "10 1 0" "$(sessions ka.mail)"
+
+# --- the server drops the session after every 3 messages: a fresh one, nothing twice -------
+mkdata datadrop 10 1; start_smtp drop --drop-after 3
+mkconf drop "$PORT_drop" 'tls = "none"; concurrency = 1;'
+check "dropped sessions: run exits 0" run drop
+check_eq "dropped sessions: all 10 sent" "sent 10" \
+        "$(q drop "SELECT status || ' ' || COUNT(*) FROM dispatches GROUP BY status")"
+read -r n_msg n_sess n_twice <<<"$(sessions drop.mail)"
+check_eq "dropped sessions: 10 messages, nobody twice" "10 0" "$n_msg $n_twice"
+[ "$n_sess" -ge 4 ] && ok "dropped sessions: a new session after each drop ($n_sess sessions)" ||
+        nok "dropped sessions: a new session after each drop ($n_sess sessions, want >= 4)"
+check_eq "dropped sessions: no session carried more than 3" "" "$(/usr/bin/python3 -c '
+import collections, glob, json, sys
+c = collections.Counter(json.load(open(p))["session"] for p in glob.glob(sys.argv[1] + "/*.json"))
+print(" ".join(str(s) for s, n in c.items() if n > 3))' drop.mail)"
 
 # --- 450 then 250: retried ----------------------------------------------------------------
 mkdata datatmp 2 1; start_smtp tmp --fail-first-rcpt 1

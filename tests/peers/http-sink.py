@@ -7,7 +7,8 @@ answers according to a fault mode that can be changed at runtime.
                [--invalid-recipient NUMBER]...
 
 Modes (see tests/peers/README.md): ok, status:<code>, <code>, 429, hang[:secs], reset,
-truncated, close-after-read-on-reuse, sequence:<m1>,<m2>,... (last repeats), json:<body>.
+truncated, close-after-read-on-reuse, reset-on-reuse, sequence:<m1>,<m2>,... (last repeats),
+json:<body>.
 Runtime control: POST /_control {"mode": "...", "retry_after": n, "hang": s,
 "invalid_recipient": [..]}; GET /_control returns the state. Control requests are
 not logged.
@@ -28,6 +29,7 @@ import urllib.parse
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 RECIPIENT_KEYS = ("to", "phone", "phonenumbers")
+DROP_ON_REUSE = ("close-after-read-on-reuse", "reset-on-reuse")
 
 
 class State:
@@ -87,7 +89,8 @@ def parse_mode(mode):
     else:
         steps = [mode]
     for s in steps:
-        if s in ("ok", "429", "hang", "reset", "truncated", "close-after-read-on-reuse"):
+        if s in ("ok", "429", "hang", "reset", "truncated", "close-after-read-on-reuse",
+                 "reset-on-reuse"):
             continue
         if s.startswith("json:") and not mode.startswith("sequence:"):
             json.loads(s[5:])
@@ -256,6 +259,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             rec["body_b64"] = base64.b64encode(raw).decode()
         bad = [r for r in recipients_of(url.query, body) if r in invalid] if invalid else []
         rec["mode"] = "invalid-recipient" if bad else step
+        if not bad and step in DROP_ON_REUSE and self.n_on_conn > 1:
+            rec["dropped"] = True        # read, then the connection dies without an answer
         st.write(rec)
         if bad:
             self.send(400, {"code": "INVALID_NUMBER", "message": "invalid number " + bad[0]})
@@ -289,11 +294,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self.drop(rst=False)
-        elif step == "close-after-read-on-reuse":
+        elif step in DROP_ON_REUSE:
+            # the first request on a connection is answered, a later one read and dropped:
+            # what a client sees when a kept-alive connection dies under its request
             if self.n_on_conn == 1:
                 self.send(200, ok_body)
             else:
-                self.drop(rst=False)
+                self.drop(rst=step == "reset-on-reuse")
         else:
             code = int(step[7:] if step.startswith("status:") else step)
             self.send(code, {"code": code, "message": "status %d" % code})

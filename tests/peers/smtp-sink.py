@@ -4,15 +4,18 @@
   smtp-sink.py --maildir DIR [--host 127.0.0.1|::1] [--port 0] [--port-file F]
                [--log F] [--fail-first-rcpt N] [--reject ADDR]...
                [--require-auth USER:PASS] [--starttls [--require-starttls]]
-               [--cert-file F]
+               [--cert-file F] [--drop-after N]
 
 Each message is saved as DIR/NNNNNN.eml (raw DATA bytes, dot-unstuffed, exactly as
 received) with DIR/NNNNNN.json beside it: {"mail_from", "rcpt_tos", "peer", "t", "auth",
-"tls", "size"}. The .json is renamed into place before the .eml, so once NNNNNN.eml
-exists both are complete. See tests/peers/README.md.
+"tls", "size", "session"}. "session" numbers the connections (1, 2, ...): messages of one
+session came over one kept-alive connection. The .json is renamed into place before the
+.eml, so once NNNNNN.eml exists both are complete. --drop-after N closes a session right
+after its N-th message was accepted (the 250 goes out first). See tests/peers/README.md.
 """
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -36,7 +39,15 @@ class Sink:
         self.fail_left = args.fail_first_rcpt
         self.reject = {a.lower() for a in (args.reject or [])}
         self.count = 0
+        self.session_ids = itertools.count(1)
         self.log = open(args.log, "a", encoding="utf-8") if args.log else None
+
+    def session_id(self, session):
+        """The connection's number: the first MAIL of a session gives it one."""
+        if not hasattr(session, "dunnd_id"):
+            session.dunnd_id = next(self.session_ids)
+            session.dunnd_messages = 0
+        return session.dunnd_id
 
     def event(self, **kw):
         if self.log is None:
@@ -48,7 +59,8 @@ class Sink:
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
-        self.event(event="mail", address=address, reply="250 OK")
+        self.event(event="mail", address=address, reply="250 OK",
+                   session=self.session_id(session))
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -61,7 +73,7 @@ class Sink:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(rcpt_options)
             reply = "250 OK"
-        self.event(event="rcpt", address=address, reply=reply)
+        self.event(event="rcpt", address=address, reply=reply, session=self.session_id(session))
         return reply
 
     async def handle_DATA(self, server, session, envelope):
@@ -73,14 +85,19 @@ class Sink:
                 "t": round(time.time(), 3),
                 "auth": session.auth_data.login.decode("utf-8", "replace")
                 if isinstance(session.auth_data, LoginPassword) else None,
-                "tls": session.ssl is not None, "size": len(raw)}
+                "tls": session.ssl is not None, "size": len(raw),
+                "session": self.session_id(session)}
         for ext, data in ((".json", (json.dumps(meta, ensure_ascii=False) + "\n").encode()),
                           (".eml", raw)):
             with open(base + ext + ".tmp", "wb") as f:
                 f.write(data)
             os.rename(base + ext + ".tmp", base + ext)
         self.event(event="data", file=base + ".eml", rcpt_tos=meta["rcpt_tos"],
-                   reply="250 Message accepted for delivery")
+                   reply="250 Message accepted for delivery", session=meta["session"])
+        session.dunnd_messages += 1
+        if self.args.drop_after and session.dunnd_messages >= self.args.drop_after:
+            # runs after the reply below is written: the client sees 250, then the FIN
+            asyncio.get_running_loop().call_soon(server.transport.close)
         return "250 Message accepted for delivery"
 
 
@@ -124,6 +141,8 @@ def main():
                     help="offer STARTTLS with a fresh self-signed cert (CN=localhost)")
     ap.add_argument("--require-starttls", action="store_true")
     ap.add_argument("--cert-file", help="where to write the path of the self-signed cert")
+    ap.add_argument("--drop-after", type=int, default=0, metavar="N",
+                    help="close a session after its N-th accepted message")
     ap.add_argument("--tls-dir", help="where to create cert.pem/key.pem (kept); default: "
                     "a private temp dir removed at exit")
     args = ap.parse_args()

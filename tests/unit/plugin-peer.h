@@ -16,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "curl-easy.h"
 #include "dunnd-carrier.h"
 
 enum peer_mode {
@@ -227,6 +229,174 @@ static inline int peer_header_count(const struct peer *p, const char *name) {
         return n;
 }
 
+/* ---- a keep-alive peer: requests over connections that stay open ----
+ *
+ * Answers every request with a 200 keep-alive answer (`body`), except, unless the mode is
+ * REUSE_ANSWER, a request that is not the first on its connection: that one is read and
+ * then the connection is closed (REUSE_CLOSE: FIN) or reset (REUSE_RESET: RST) without an
+ * answer, which is what a client sees when a kept-alive connection dies under its request.
+ * Every request is recorded with its connection; it runs until ka_peer_stop(). */
+
+enum reuse_mode {
+        REUSE_ANSWER,
+        REUSE_CLOSE,
+        REUSE_RESET,
+};
+
+#define KA_MAX_REQUESTS 16
+#define KA_MAX_CONNS 8
+
+struct ka_request {
+        int conn;               /* 1, 2, ... in the order accepted */
+        int on_conn;            /* the n-th request on its connection */
+        bool dropped;           /* read, then the connection died without an answer */
+        char text[4096];        /* headers and body */
+};
+
+struct ka_conn {
+        int fd, id, n;
+        char buf[8192];
+        size_t len;
+};
+
+struct ka_peer {
+        int fd, port;
+        enum reuse_mode mode;
+        char answer[1024];
+        pthread_t thread;
+        atomic_bool stop;
+        int n_conns, n_requests;
+        struct ka_request requests[KA_MAX_REQUESTS];
+        struct ka_conn conns[KA_MAX_CONNS];
+        size_t n_open;
+};
+
+/* The length of the complete request at the start of buf, or 0. */
+static inline size_t ka_request_length(const char *buf, size_t len) {
+        const char *eoh = memmem(buf, len, "\r\n\r\n", 4), *cl;
+        size_t n;
+
+        if (!eoh)
+                return 0;
+        n = (size_t) (eoh + 4 - buf);
+        cl = strcasestr(buf, "\r\nContent-Length:");
+        if (cl && cl < eoh)
+                n += strtoul(cl + 17, NULL, 10);
+        return n <= len ? n : 0;
+}
+
+static inline void ka_conn_close(struct ka_peer *p, size_t i, bool reset) {
+        if (reset) {
+                struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+                (void) setsockopt(p->conns[i].fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+        }
+        close(p->conns[i].fd);
+        p->conns[i] = p->conns[--p->n_open];
+}
+
+/* Serves what connection i has read so far; false when it was closed. */
+static inline bool ka_serve(struct ka_peer *p, size_t i) {
+        struct ka_conn *c = &p->conns[i];
+        size_t n;
+
+        while ((n = ka_request_length(c->buf, c->len)) > 0) {
+                struct ka_request *r = p->n_requests < KA_MAX_REQUESTS ?
+                                       &p->requests[p->n_requests++] : NULL;
+
+                c->n++;
+                if (r) {
+                        *r = (struct ka_request) { .conn = c->id, .on_conn = c->n };
+                        snprintf(r->text, sizeof(r->text), "%.*s", (int) n, c->buf);
+                }
+                if (c->n > 1 && p->mode != REUSE_ANSWER) {
+                        if (r)
+                                r->dropped = true;
+                        ka_conn_close(p, i, p->mode == REUSE_RESET);
+                        return false;
+                }
+                if (write(c->fd, p->answer, strlen(p->answer)) < 0) {
+                        ka_conn_close(p, i, false);
+                        return false;
+                }
+                memmove(c->buf, c->buf + n, c->len - n);
+                c->len -= n;
+        }
+        return true;
+}
+
+static inline void *ka_peer_main(void *arg) {
+        struct ka_peer *p = arg;
+
+        while (!atomic_load(&p->stop)) {
+                struct pollfd pfd[KA_MAX_CONNS + 1] = { { .fd = p->fd, .events = POLLIN } };
+
+                for (size_t i = 0; i < p->n_open; i++)
+                        pfd[i + 1] = (struct pollfd) { .fd = p->conns[i].fd, .events = POLLIN };
+                if (poll(pfd, p->n_open + 1, 50) <= 0)
+                        continue;
+                for (size_t i = p->n_open; i > 0; i--) {
+                        struct ka_conn *c = &p->conns[i - 1];
+                        ssize_t n;
+
+                        if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                                continue;
+                        n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+                        if (n <= 0) {
+                                ka_conn_close(p, i - 1, false);
+                                continue;
+                        }
+                        c->len += (size_t) n;
+                        c->buf[c->len] = 0;
+                        (void) ka_serve(p, i - 1);
+                }
+                if ((pfd[0].revents & POLLIN) && p->n_open < KA_MAX_CONNS) {
+                        int fd = accept(p->fd, NULL, NULL);
+
+                        if (fd >= 0)
+                                p->conns[p->n_open++] = (struct ka_conn) { .fd = fd,
+                                                                           .id = ++p->n_conns };
+                }
+        }
+        while (p->n_open > 0)
+                ka_conn_close(p, 0, false);
+        return NULL;
+}
+
+static inline struct ka_peer *ka_peer_start(enum reuse_mode mode, const char *body) {
+        struct ka_peer *p = calloc(1, sizeof(*p));
+
+        if (!p)
+                return NULL;
+        p->mode = mode;
+        snprintf(p->answer, sizeof(p->answer), "HTTP/1.1 200 OK\r\nContent-Type: application/json"
+                 "\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
+        p->fd = listen_loopback(&p->port);
+        if (p->fd < 0 || pthread_create(&p->thread, NULL, ka_peer_main, p) != 0) {
+                if (p->fd >= 0)
+                        close(p->fd);
+                free(p);
+                return NULL;
+        }
+        return p;
+}
+
+/* Stops the peer; its record stays readable until it is free()d. */
+static inline void ka_peer_stop(struct ka_peer *p) {
+        atomic_store(&p->stop, true);
+        pthread_join(p->thread, NULL);
+        close(p->fd);
+}
+
+/* How many recorded requests contain needle. */
+static inline int ka_count(const struct ka_peer *p, const char *needle) {
+        int n = 0;
+
+        for (int i = 0; i < p->n_requests && i < KA_MAX_REQUESTS; i++)
+                n += strstr(p->requests[i].text, needle) != NULL;
+        return n;
+}
+
 /* ---- the host's side ---- */
 
 struct host_log {
@@ -319,35 +489,72 @@ struct transfer {
         struct dunnd_outcome out;
 };
 
+/* The carrier's properties() as the host reads them (daemon/carrier.c). */
+static inline uint32_t carrier_properties(const struct dunnd_carrier *api, void *state) {
+        if (api->size > offsetof(struct dunnd_carrier, properties) && api->properties)
+                return api->properties(state);
+        return 0;
+}
+
+/* The host's easy-handle defaults (lib/curl-easy.c, the code daemon/dispatch.c calls), with
+ * connections kept alive exactly when the host keeps them alive for this carrier. */
+static inline void host_easy_defaults(CURL *e, const struct dunnd_carrier *api, void *state,
+                                      long timeout_ms) {
+        EasyDefaults d = {
+                .connect_timeout_ms = 2000,
+                .timeout_ms = timeout_ms,
+                .keep_alive = carrier_properties(api, state) &
+                              (DUNND_CARRIER_IDEMPOTENT | DUNND_CARRIER_REUSE_SAFE),
+        };
+
+        if (easy_apply_defaults(e, &d) < 0)
+                abort();
+}
+
+/* Runs the transfer like the host: on `multi` when given (its connection cache outlives the
+ * easy handle, so a later transfer may reuse the connection), else on its own. */
+static inline CURLcode host_perform(CURLM *multi, CURL *e) {
+        CURLcode rc = CURLE_OK;
+        CURLMsg *msg;
+        int running = 1, left;
+
+        if (!multi)
+                return curl_easy_perform(e);
+        if (curl_multi_add_handle(multi, e) != CURLM_OK)
+                abort();
+        while (running) {
+                if (curl_multi_perform(multi, &running) != CURLM_OK)
+                        abort();
+                if (running && curl_multi_poll(multi, NULL, 0, 100, NULL) != CURLM_OK)
+                        abort();
+        }
+        while ((msg = curl_multi_info_read(multi, &left)))
+                if (msg->msg == CURLMSG_DONE && msg->easy_handle == e)
+                        rc = msg->data.result;
+        curl_multi_remove_handle(multi, e);
+        return rc;
+}
+
 /* What the dispatcher does for one message, with short timeouts. */
-static inline struct transfer transfer_timeout(struct plugin *pl, void *state,
-                                               const struct dunnd_message *m, long timeout_ms) {
+static inline struct transfer transfer_on(struct plugin *pl, CURLM *multi, void *state,
+                                          const struct dunnd_message *m, long timeout_ms) {
         struct transfer t = {};
         struct body_buf b = {};
-        uint32_t props = 0;
         CURL *e = curl_easy_init();
         curl_off_t reqsize = 0;
         void *req = NULL;
 
         if (!e)
                 abort();
-        if (pl->api->size > offsetof(struct dunnd_carrier, properties) && pl->api->properties)
-                props = pl->api->properties(state);
-        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+        host_easy_defaults(e, pl->api, state, timeout_ms);
         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, collect_body);
         curl_easy_setopt(e, CURLOPT_WRITEDATA, &b);
-        if (!(props & DUNND_CARRIER_IDEMPOTENT))
-                curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
         t.prepare_r = pl->api->prepare(state, m, e, &req);
         if (t.prepare_r < 0) {
                 curl_easy_cleanup(e);
                 return t;
         }
-        t.curl_code = (int) curl_easy_perform(e);
+        t.curl_code = (int) host_perform(multi, e);
         curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &reqsize);
         t.request_sent = reqsize > 0;
         curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &t.status);
@@ -356,6 +563,11 @@ static inline struct transfer transfer_timeout(struct plugin *pl, void *state,
         curl_easy_cleanup(e);
         free(b.data);
         return t;
+}
+
+static inline struct transfer transfer_timeout(struct plugin *pl, void *state,
+                                               const struct dunnd_message *m, long timeout_ms) {
+        return transfer_on(pl, NULL, state, m, timeout_ms);
 }
 
 static inline struct transfer transfer(struct plugin *pl, void *state,

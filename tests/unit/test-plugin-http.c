@@ -168,22 +168,29 @@ static void test_open_errors(void **state) {
         }
 }
 
+/* What the host keeps alive: a POST (its body cannot be re-sent behind our back) and any
+ * request with an idempotency key; never a GET without one. */
 static void test_properties(void **state) {
+        static const struct {
+                const char *method, *key;
+                uint32_t props;
+        } cases[] = {
+                { "POST", NULL, DUNND_CARRIER_REUSE_SAFE },
+                { "GET", NULL, 0 },
+                { "POST", "Idempotency-Key", DUNND_CARRIER_IDEMPOTENT },
+                { "GET", "Idempotency-Key", DUNND_CARRIER_IDEMPOTENT },
+        };
         char err[256];
         void *s;
 
         (void) state;
-        {
-                const char *kv[] = { "url", "https://127.0.0.1/", NULL };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *kv[] = { "url", "https://127.0.0.1/", "method", cases[i].method,
+                                     cases[i].key ? "idempotency_header" : NULL, cases[i].key,
+                                     NULL };
+
                 assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
-                assert_int_equal(pl.api->properties(s), 0);
-                pl.api->close(s);
-        }
-        {
-                const char *kv[] = { "url", "https://127.0.0.1/", "idempotency_header",
-                                     "Idempotency-Key", NULL };
-                assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
-                assert_int_equal(pl.api->properties(s), DUNND_CARRIER_IDEMPOTENT);
+                assert_int_equal(pl.api->properties(s), cases[i].props);
                 pl.api->close(s);
         }
         /* numbers and booleans arrive as text from libconfig */
@@ -305,6 +312,28 @@ static void test_get_request(void **state) {
                             strlen("GET /send?to=13912345678&msg=" TEXT_FORM "&id=4711 HTTP/1.1\r\n")) == 0);
         assert_string_equal(peer_header(p, "Authorization"), "Basic YWNjdDpzM2NyZXQmeA==");
         assert_null(peer_header(p, "Content-Length"));
+        assert_string_equal(peer_body(p), "");
+        peer_free(p);
+}
+
+/* A POST without a body option sends an empty body, through the same reader. */
+static void test_post_without_body(void **state) {
+        struct peer *p = peer_answer("200 OK", "", "OK");
+        const char *kv[] = { "url", peer_url(p, "/ping?to={{recipient}}"), NULL };
+        struct transfer t;
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_non_null(p);
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        assert_int_equal(pl.api->properties(s), DUNND_CARRIER_REUSE_SAFE);
+        t = transfer(&pl, s, &msg);
+        pl.api->close(s);
+        peer_join(p);
+        assert_int_equal(t.out.klass, DUNND_OUTCOME_SENT);
+        assert_true(strncmp(p->request, "POST /ping?to=13912345678 HTTP/1.1\r\n", 36) == 0);
+        assert_string_equal(peer_header(p, "Content-Length"), "0");
         assert_string_equal(peer_body(p), "");
         peer_free(p);
 }
@@ -504,6 +533,115 @@ static void test_truncated_transfer_unknown(void **state) {
         assert_int_equal(t.out.klass, DUNND_OUTCOME_UNKNOWN);
 }
 
+/* ---- keep-alive: a request that dies on a reused connection is never re-sent ---- */
+
+static struct dunnd_message msg_to(uint64_t id, const char *recipient) {
+        struct dunnd_message m = msg;
+
+        m.dispatch_id = id;
+        m.recipient = recipient;
+        return m;
+}
+
+/* Two messages, one after the other, through the host's multi handle (its connection cache
+ * outlives each easy handle, as the dispatcher's does), into a keep-alive peer. kv are the
+ * carrier's options; an option starting with "{{url}}" starts with the peer's /sms. */
+static struct ka_peer *two_messages(enum reuse_mode mode, const char *const *kv,
+                                    struct transfer t[2]) {
+        struct ka_peer *p = ka_peer_start(mode, "{\"code\":0,\"msgid\":\"m-1\"}");
+        struct dunnd_message m1 = msg_to(101, "13900000101"), m2 = msg_to(102, "13900000102");
+        CURLM *multi = curl_multi_init();
+        const char *opts[32];
+        char url[128], err[256];
+        size_t n = 0;
+        void *s;
+
+        assert_non_null(p);
+        assert_non_null(multi);
+        for (; kv[n] && n < 31; n++) {
+                opts[n] = kv[n];
+                if (strncmp(kv[n], "{{url}}", 7) == 0) {
+                        snprintf(url, sizeof(url), "http://127.0.0.1:%d/sms%s", p->port, kv[n] + 7);
+                        opts[n] = url;
+                }
+        }
+        opts[n] = NULL;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), opts), 0);
+        t[0] = transfer_on(&pl, multi, s, &m1, 5000);
+        t[1] = transfer_on(&pl, multi, s, &m2, 5000);
+        pl.api->close(s);
+        curl_multi_cleanup(multi);
+        ka_peer_stop(p);
+        return p;
+}
+
+static void test_reused_connection_dies_unknown(void **state) {
+        static const char *const kv[] = { FORM_OPTS("{{url}}"), NULL };
+
+        (void) state;
+        for (enum reuse_mode mode = REUSE_CLOSE; mode <= REUSE_RESET; mode++) {
+                struct transfer t[2];
+                struct ka_peer *p = two_messages(mode, kv, t);
+
+                assert_int_equal(t[0].out.klass, DUNND_OUTCOME_SENT);
+                /* libcurl wanted to send it again on a fresh connection; the body refused */
+                assert_int_equal(t[1].curl_code, CURLE_SEND_FAIL_REWIND);
+                assert_int_equal(t[1].out.klass, DUNND_OUTCOME_UNKNOWN);
+                assert_non_null(strstr(t[1].out.error, "re-send was refused (no rewind)"));
+                /* the carrier saw each message exactly once, both on one connection */
+                assert_int_equal(p->n_requests, 2);
+                assert_int_equal(ka_count(p, "mobile=13900000101"), 1);
+                assert_int_equal(ka_count(p, "mobile=13900000102"), 1);
+                assert_int_equal(p->requests[1].conn, p->requests[0].conn);
+                assert_int_equal(p->requests[1].on_conn, 2);
+                assert_true(p->requests[1].dropped);
+                free(p);
+        }
+}
+
+/* With an idempotency key libcurl may rewind: the carrier sees the request again, with the
+ * same key, on a fresh connection, and the message ends sent. */
+static void test_reused_connection_dies_idempotent(void **state) {
+        static const char *const kv[] = { FORM_OPTS("{{url}}"), "idempotency_header",
+                                          "Idempotency-Key", NULL };
+
+        (void) state;
+        for (enum reuse_mode mode = REUSE_CLOSE; mode <= REUSE_RESET; mode++) {
+                struct transfer t[2];
+                struct ka_peer *p = two_messages(mode, kv, t);
+
+                assert_int_equal(t[0].out.klass, DUNND_OUTCOME_SENT);
+                assert_int_equal(t[1].curl_code, CURLE_OK);
+                assert_int_equal(t[1].out.klass, DUNND_OUTCOME_SENT);
+                assert_int_equal(p->n_requests, 3);
+                assert_int_equal(ka_count(p, "Idempotency-Key: dunnd-102"), 2);
+                assert_true(p->requests[1].dropped);
+                assert_non_null(strstr(p->requests[2].text, "Idempotency-Key: dunnd-102"));
+                assert_int_equal(p->requests[2].on_conn, 1);
+                assert_int_not_equal(p->requests[2].conn, p->requests[1].conn);
+                free(p);
+        }
+}
+
+/* A GET has no body to refuse a rewind with, so the host does not keep its connection
+ * alive: each message goes on a connection of its own, and none is dropped. */
+static void test_get_not_kept_alive(void **state) {
+        static const char *const kv[] = { "url", "{{url}}?to={{recipient}}", "method", "GET",
+                                          "success_json", "code=0", NULL };
+        struct transfer t[2];
+        struct ka_peer *p;
+
+        (void) state;
+        p = two_messages(REUSE_CLOSE, kv, t);
+        assert_int_equal(t[0].out.klass, DUNND_OUTCOME_SENT);
+        assert_int_equal(t[1].out.klass, DUNND_OUTCOME_SENT);
+        assert_int_equal(p->n_requests, 2);
+        assert_int_equal(p->requests[0].on_conn, 1);
+        assert_int_equal(p->requests[1].on_conn, 1);
+        assert_int_not_equal(p->requests[1].conn, p->requests[0].conn);
+        free(p);
+}
+
 static void test_success_substring(void **state) {
         const char *kv[] = { "url", "http://127.0.0.1/", "success_substring", "OK:", NULL };
         struct dunnd_outcome o;
@@ -535,7 +673,7 @@ static void test_json_reader(void **state) {
         const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "r.code=0",
                              "message_id_json", "r.id", NULL };
         struct dunnd_outcome o;
-        char err[256], *deep;
+        char err[256];
         void *s;
 
         (void) state;
@@ -584,31 +722,136 @@ static void test_json_reader(void **state) {
                 if (o.klass != DUNND_OUTCOME_UNKNOWN)
                         fail_msg("body '%s' gave class %d, not UNKNOWN", bad[i], o.klass);
         }
-        /* lone surrogates become U+FFFD instead of failing */
-        o = J("{\"r\":{\"code\":0,\"id\":\"\\ud800x\\udc00\"}}");
-        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
-        assert_string_equal(o.message_id, "\xef\xbf\xbdx\xef\xbf\xbd");
         /* never past len: a valid prefix followed by bytes finish() must not see */
         o = json_case(s, "{\"r\":{\"code\":0}}{{{{", 16);
         assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
         o = json_case(s, "{\"r\":{\"code\":0}}", 15);
         assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
 #undef J
+        pl.api->close(s);
+}
 
-        /* depth is bounded (32): deeper answers count as unreadable, not as a crash */
-        {
-                char nest[256];
+/* Where jansson (lib/json.c) reads differently from the hand-written reader it replaced;
+ * each case says what an answer now gives. */
+static void test_json_reader_jansson(void **state) {
+        const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "r.code=0|OK",
+                             "message_id_json", "r.id", NULL };
+        struct dunnd_outcome o;
+        char err[256], nest[8192];
+        void *s;
 
-                snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%.*s%.*s}",
-                         10, "[[[[[[[[[[", 10, "]]]]]]]]]]");
-                o = json_case(s, nest, strlen(nest));
+        (void) state;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+#define J(b) json_case(s, b, strlen(b))
+        /* numbers are read, then written back: integers in decimal ("-0" is 0), reals in
+         * their shortest form with ".0" (1.5e3 is 1500.0), so 0.0 still is not 0 */
+        o = J("{\"r\":{\"code\":-0,\"id\":12345678901234567}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "12345678901234567");
+        o = J("{\"r\":{\"code\":0,\"id\":1.5e3}}");
+        assert_string_equal(o.message_id, "1500.0");
+        o = J("{\"r\":{\"code\":0,\"id\":0.1}}");
+        assert_string_equal(o.message_id, "0.1");
+        o = J("{\"r\":{\"code\":1E2}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        assert_string_equal(o.error, "HTTP 200: r.code=100.0");
+        /* a number beyond 64-bit integers or doubles makes the whole answer unreadable */
+        o = J("{\"r\":{\"code\":0,\"id\":123456789012345678901}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        o = J("{\"r\":{\"code\":0,\"x\":1e400}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+
+        /* lone surrogates: jansson refuses the answer (the old reader made them U+FFFD) */
+        o = J("{\"r\":{\"code\":0,\"id\":\"\\ud800x\\udc00\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+        /* "\u0000" is read, but a value holding it never matches */
+        o = J("{\"r\":{\"code\":\"0\\u0000\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+
+        /* bytes that are not UTF-8 (an answer in GBK) become U+FFFD; the codes still match.
+         * 成功 in GBK is b3 c9 b9 a6, of which c9 b9 happens to be UTF-8 (U+0279) */
+        o = J("{\"r\":{\"code\":\"OK\",\"id\":\"\xb3\xc9\xb9\xa6\"}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        assert_string_equal(o.message_id, "\xef\xbf\xbd\xc9\xb9\xef\xbf\xbd");
+        /* ...but outside a string they are no JSON */
+        o = J("{\"r\":{\"code\":0}}\xb3");
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+
+        /* the last of duplicate keys wins, at any depth */
+        o = J("{\"r\":{\"code\":0},\"r\":{\"code\":1}}");
+        assert_int_equal(o.klass, DUNND_OUTCOME_REJECTED);
+        o = J("{\"r\":{\"code\":1},\"r\":{\"code\":0,\"id\":\"b\"}}");
+        assert_string_equal(o.message_id, "b");
+
+        /* nesting: jansson reads up to 2048 levels (the old reader stopped at 32) */
+        snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%s%s}",
+                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                 "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+        o = J(nest);
+        assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
+        memset(nest, '[', 3000);
+        memcpy(nest + 3000, "{\"r\":{\"code\":0}}", 17);
+        memset(nest + 3017, ']', 3000);
+        o = json_case(s, nest, 6017);
+        assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+#undef J
+        pl.api->close(s);
+}
+
+/* Paths walk objects by key and arrays by index, as a segment ("data.0.sid") or in
+ * brackets ("data[0].sid"), also into nested arrays. */
+static void test_json_paths(void **state) {
+        static const char body[] = "{\"data\":[{\"sid\":\"a\"},[[\"b\",\"c\"]],{\"0\":\"d\"}],"
+                                   "\"01\":\"e\",\"code\":0}";
+        static const struct {
+                const char *path, *id;
+        } cases[] = {
+                { "data.0.sid", "a" }, { "data[0].sid", "a" }, { "data[1][0][1]", "c" },
+                { "data.1.0.0", "b" }, { "data[2].0", "d" }, { "01", "e" },
+                /* not there: a leading zero is no index, an index of an object, past the end,
+                 * an array where a scalar is wanted */
+                { "data.01.sid", "" }, { "data[2][0]", "" }, { "data[3]", "" }, { "data", "" },
+        };
+
+        (void) state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "code=0",
+                                     "message_id_json", cases[i].path, NULL };
+                struct dunnd_outcome o;
+                char err[256];
+                void *s;
+
+                assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+                o = json_case(s, body, strlen(body));
                 assert_int_equal(o.klass, DUNND_OUTCOME_SENT);
-                snprintf(nest, sizeof(nest), "{\"r\":{\"code\":0},\"x\":%s%s}",
-                         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
-                         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
-                o = json_case(s, nest, strlen(nest));
-                assert_int_equal(o.klass, DUNND_OUTCOME_UNKNOWN);
+                if (strcmp(o.message_id, cases[i].id) != 0)
+                        fail_msg("path '%s' found '%s', not '%s'", cases[i].path, o.message_id,
+                                 cases[i].id);
+                pl.api->close(s);
         }
+        /* paths that are not paths */
+        {
+                static const char *const bad[] = { "a.", ".a", "a..b", "a[", "a[]", "a[x]",
+                                                   "a.[0]", "a]", "[0]]", "" };
+
+                for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                        const char *kv[] = { "url", "http://127.0.0.1/", "message_id_json",
+                                             bad[i], NULL };
+
+                        open_fails(kv, "message_id_json");
+                }
+        }
+}
+
+static void test_json_reader_bounds(void **state) {
+        const char *kv[] = { "url", "http://127.0.0.1/", "success_json", "r.code=0",
+                             "message_id_json", "r.id", NULL };
+        struct dunnd_outcome o;
+        char err[256], *deep;
+        void *s;
+
+        (void) state;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
         /* a nesting bomb as big as the host lets a body be (1 MiB) */
         deep = malloc(1u << 20);
         assert_non_null(deep);
@@ -666,6 +909,7 @@ int main(void) {
                 cmocka_unit_test(test_form_request),
                 cmocka_unit_test(test_json_request),
                 cmocka_unit_test(test_get_request),
+                cmocka_unit_test(test_post_without_body),
                 cmocka_unit_test(test_sent),
                 cmocka_unit_test(test_rejected_code),
                 cmocka_unit_test(test_truncated_json_unknown),
@@ -679,8 +923,14 @@ int main(void) {
                 cmocka_unit_test(test_closed_after_read_unknown),
                 cmocka_unit_test(test_timeout_after_send_unknown),
                 cmocka_unit_test(test_truncated_transfer_unknown),
+                cmocka_unit_test(test_reused_connection_dies_unknown),
+                cmocka_unit_test(test_reused_connection_dies_idempotent),
+                cmocka_unit_test(test_get_not_kept_alive),
                 cmocka_unit_test(test_success_substring),
                 cmocka_unit_test(test_json_reader),
+                cmocka_unit_test(test_json_reader_jansson),
+                cmocka_unit_test(test_json_paths),
+                cmocka_unit_test(test_json_reader_bounds),
                 cmocka_unit_test(test_transient_json_and_order),
         };
 

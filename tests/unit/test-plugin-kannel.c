@@ -407,6 +407,49 @@ static void test_error_masks_cut_recipient(void **state) {
         pl.api->close(s);
 }
 
+/* sendsms POSTs the text through a reader libcurl cannot rewind, so the host keeps its
+ * connections alive, and a message whose kept-alive connection dies under it is UNKNOWN,
+ * never sent twice: smsbox sees it once. */
+static void test_keep_alive_never_twice(void **state) {
+        struct ka_peer *p = ka_peer_start(REUSE_CLOSE, "0: Accepted for delivery");
+        struct dunnd_message m1 = msg, m2 = msg;
+        CURLM *multi = curl_multi_init();
+        struct transfer t1, t2;
+        const char *kv[8];
+        char err[256];
+        void *s;
+
+        (void) state;
+        assert_non_null(p);
+        assert_non_null(multi);
+        kv[0] = "url";
+        kv[1] = sendsms_url(p->port);
+        kv[2] = "username";
+        kv[3] = "dunn";
+        kv[4] = "password";
+        kv[5] = "dunn-secret";
+        kv[6] = NULL;
+        assert_int_equal(plugin_open_v(&pl, &s, err, sizeof(err), kv), 0);
+        assert_int_equal(pl.api->properties(s), DUNND_CARRIER_REUSE_SAFE);
+        m1.recipient = "13900000101";
+        m2.recipient = "13900000102";
+        t1 = transfer_on(&pl, multi, s, &m1, 5000);
+        t2 = transfer_on(&pl, multi, s, &m2, 5000);
+        pl.api->close(s);
+        curl_multi_cleanup(multi);
+        ka_peer_stop(p);
+
+        assert_int_equal(t1.out.klass, DUNND_OUTCOME_SENT);
+        assert_int_equal(t2.curl_code, CURLE_SEND_FAIL_REWIND);
+        assert_int_equal(t2.out.klass, DUNND_OUTCOME_UNKNOWN);
+        assert_non_null(strstr(t2.out.error, "re-send was refused (no rewind)"));
+        assert_int_equal(p->n_requests, 2);
+        assert_int_equal(ka_count(p, "X-Kannel-To: 13900000102"), 1);
+        assert_int_equal(p->requests[1].on_conn, 2);
+        assert_true(p->requests[1].dropped);
+        free(p);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_open_errors),
@@ -419,6 +462,7 @@ int main(void) {
                 cmocka_unit_test(test_transport),
                 cmocka_unit_test(test_error_masks_recipient),
                 cmocka_unit_test(test_error_masks_cut_recipient),
+                cmocka_unit_test(test_keep_alive_never_twice),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);

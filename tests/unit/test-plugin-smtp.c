@@ -35,6 +35,8 @@
 
 /* the static functions under test; dunnd_carrier from here is not the one used below */
 #include "smtp.c"
+/* the host side: its easy-handle defaults */
+#include "plugin-peer.h"
 
 #define PYTHON "/usr/bin/python3"
 #define END ((const char *) NULL)      /* ends the variadic option lists */
@@ -266,26 +268,22 @@ static void *open_carrier(const char *url, ...) {
         return st;
 }
 
-static Sent send_one(void *st, const struct dunnd_message *m, long timeout_ms) {
+/* One message the way the host sends it; on multi when given, whose connection cache keeps
+ * the session for the next message. */
+static Sent send_on(CURLM *multi, void *st, const struct dunnd_message *m, long timeout_ms) {
         Sent s = {};
         CURL *c = curl_easy_init();
         void *req = NULL;
         curl_off_t reqsize = 0;
 
         assert_non_null(c);
-        /* the host's defaults */
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-        curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+        host_easy_defaults(c, api, st, timeout_ms);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(c, CURLOPT_PRIVATE, (void *) &s);
-        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
 
         assert_int_equal(api->prepare(st, m, c, &req), 0);
         assert_non_null(req);
-        s.curl_code = (int) curl_easy_perform(c);
+        s.curl_code = (int) host_perform(multi, c);
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &s.status);
         curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &reqsize);
         s.request_sent = reqsize > 0;
@@ -299,6 +297,10 @@ static Sent send_one(void *st, const struct dunnd_message *m, long timeout_ms) {
                 s.curl_code, s.status, s.request_sent, (int) s.out.klass, s.out.error,
                 s.out.message_id);
         return s;
+}
+
+static Sent send_one(void *st, const struct dunnd_message *m, long timeout_ms) {
+        return send_on(NULL, st, m, timeout_ms);
 }
 
 static struct dunnd_message message(const char *rcpt) {
@@ -510,7 +512,7 @@ static void test_rfc2047_encoder(void **state) {
 
         (void) state;
         for (size_t i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
-                struct buf b = {};
+                Buf b = {};
                 int words;
 
                 buf_puts(&b, "Subject: ");
@@ -522,16 +524,16 @@ static void test_rfc2047_encoder(void **state) {
                         assert_true(words > 1);
                 else
                         assert_int_equal(words, 1);
-                free(b.data);
+                buf_free(&b);
         }
 
         /* the research note's verified example, as the first word after "Subject: " */
         {
-                struct buf b = {};
+                Buf b = {};
 
                 rfc2047_encode(&b, "物业费缴费提醒", strlen("Subject: "));
                 assert_string_equal(b.data, "=?UTF-8?B?54mp5Lia6LS557y06LS55o+Q6YaS?=");
-                free(b.data);
+                buf_free(&b);
         }
 }
 
@@ -622,6 +624,7 @@ static void test_build_message(void **state) {
         struct dunnd_message m = message(RCPT);
         char err[256] = "", id[128];
         void *st = NULL;
+        Buf b = {};
         char *msg, *body;
         size_t len;
 
@@ -630,8 +633,9 @@ static void test_build_message(void **state) {
         make_message_id(st, 4711, time(NULL), id, sizeof(id));
         assert_true(strncmp(id, "<dunnd.4711.", 12) == 0);
         assert_non_null(strstr(id, "@wuye.example.com>"));
-        msg = build_message(st, &m, id, time(NULL), &len);
-        assert_non_null(msg);
+        assert_int_equal(build_message(st, &m, id, time(NULL), &b), 0);
+        msg = b.data;
+        len = b.len;
         assert_int_equal(strlen(msg), len);
         assert_true(strncmp(msg, "Date: ", 6) == 0);
         assert_non_null(strstr(msg, "\r\nFrom: =?UTF-8?B?"));
@@ -660,13 +664,13 @@ static void test_build_message(void **state) {
                 assert_true(e - l <= 76 && e - l > 0);
                 l = e + 2;
         }
-        free(msg);
+        buf_free(&b);
 
         /* no subject: the default one */
         m.subject = NULL;
         m.recipient_name = NULL;
-        msg = build_message(st, &m, id, time(NULL), &len);
-        assert_non_null(msg);
+        assert_int_equal(build_message(st, &m, id, time(NULL), &b), 0);
+        msg = b.data;
         assert_non_null(strstr(msg, "\r\nTo: <" RCPT ">\r\n"));
         {
                 char *s = strstr(msg, "\r\nSubject: "), *e;
@@ -677,7 +681,7 @@ static void test_build_message(void **state) {
                 *e = 0;
                 assert_string_equal(decode_header(s + 2, 9, &words), DEFAULT_SUBJECT);
         }
-        free(msg);
+        buf_free(&b);
         smtp_close(st);
 }
 
@@ -705,19 +709,22 @@ static void test_open_options(void **state) {
 
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" },
                                                     { "from", FROM }, { "colour", "red" } }, 3,
-                          "unknown option 'colour' for the smtp carrier (it knows url, tls, "
-                          "username, password, from, from_name, reply_to, ca_file and "
-                          "message_id_domain)");
+                          "unknown option 'colour' for the smtp carrier (it knows 'url', "
+                          "'tls', 'username', 'password', 'from', 'from_name', 'reply_to', "
+                          "'ca_file' and 'message_id_domain')");
         expect_open_error((struct dunnd_option[]) { { "from", FROM } }, 1,
                           "the smtp carrier needs 'url' (smtp://host:587 or smtps://host:465)");
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" } },
                           1, "the smtp carrier needs 'from' (the sender address)");
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" },
                                                     { "from", "wuye.example.com" } }, 2,
-                          "option 'from' of the smtp carrier is not an e-mail address");
+                          "option 'from' must be an e-mail address");
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" },
                                                     { "from", "a@b.example>\r\nBcc: x@y" } }, 2,
-                          "option 'from' of the smtp carrier is not an e-mail address");
+                          "option 'from' must be an e-mail address");
+        expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" },
+                                                    { "from", FROM }, { "reply_to", "x" } }, 3,
+                          "option 'reply_to' must be an e-mail address");
         expect_open_error((struct dunnd_option[]) { { "url", "https://mail.example.com" },
                                                     { "from", FROM } }, 2,
                           "option 'url' of the smtp carrier must start with smtp:// (STARTTLS, "
@@ -728,8 +735,7 @@ static void test_open_options(void **state) {
                           "password: use 'username' and 'password_credential'");
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" },
                                                     { "from", FROM }, { "tls", "try" } }, 3,
-                          "option 'tls' of the smtp carrier must be \"required\" or \"none\", "
-                          "not 'try'");
+                          "option 'tls' must be required or none");
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" },
                                                     { "from", FROM }, { "username", "wuye" } }, 3,
                           "the smtp carrier needs both 'username' and a password "
@@ -741,8 +747,8 @@ static void test_open_options(void **state) {
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:587" },
                                                     { "from", FROM },
                                                     { "ca_file", "/nonexistent/ca.pem" } }, 3,
-                          "option 'ca_file' of the smtp carrier: cannot read "
-                          "'/nonexistent/ca.pem': No such file or directory");
+                          "option 'ca_file': cannot read '/nonexistent/ca.pem': No such file "
+                          "or directory");
 
         /* clear text only to a relay on this machine */
         expect_open_error((struct dunnd_option[]) { { "url", "smtp://mail.example.com:25" },
@@ -784,6 +790,29 @@ static void test_open_options(void **state) {
                 assert_int_equal(api->open(o, 9, NULL, &st, err, sizeof(err)), 0);
                 api->close(st);
         }
+}
+
+/* With sessions kept alive libcurl may QUIT a cached connection through the handle of the
+ * next message, before that message's own greeting: the greeting that follows must still
+ * be read as the greeting (a 554 there refuses the whole session: carrier-wide). */
+static void test_quit_of_another_connection(void **state) {
+        void *st = open_carrier("smtp://127.0.0.1:25", "from", FROM, "tls", "none", END);
+        struct dunnd_message m = message(RCPT);
+        struct dunnd_outcome out = {};
+        CURL *c = curl_easy_init();
+        void *req = NULL;
+        char quit[] = "QUIT\r\n", bye[] = "221 2.0.0 bye\r\n", refused[] = "554 5.7.1 go away\r\n";
+
+        (void) state;
+        assert_int_equal(smtp_prepare(st, &m, c, &req), 0);
+        debug_cb(c, CURLINFO_HEADER_OUT, quit, strlen(quit), req);
+        debug_cb(c, CURLINFO_HEADER_IN, bye, strlen(bye), req);
+        debug_cb(c, CURLINFO_HEADER_IN, refused, strlen(refused), req);
+        smtp_finish(st, req, CURLE_WEIRD_SERVER_REPLY, 0, 554, "", 0, &out);
+        assert_int_equal(out.klass, DUNND_OUTCOME_CARRIER_FAILURE);
+        assert_string_equal(out.error, "greeting refused: 554 5.7.1 go away (curl 8)");
+        curl_easy_cleanup(c);
+        smtp_close(st);
 }
 
 static void test_prepare_refuses_bad_recipient(void **state) {
@@ -1097,7 +1126,40 @@ typedef struct Script {
         const char *greeting, *ehlo, *helo, *mail, *rcpt;
         const char *data;       /* reply to DATA; "" = close */
         const char *eob;        /* reply to the end of data; "" = close, "hang" = none */
+        int sessions;           /* connections to serve one after the other (0: 1) */
+        /* on a session's second and later transaction (a reused connection): close it after
+         * reading MAIL FROM ("mail") or the end of data ("eob"), without a reply */
+        const char *drop_on_reuse;
 } Script;
+
+/* One line per event into DIR/peer.log, for the test to count: "session N", "mail N",
+ * "message N" (a whole message read), with N the session. */
+static void peer_note(const char *dir, const char *what, int session) {
+        char path[96];
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/peer.log", dir);
+        f = fopen(path, "ae");
+        if (!f)
+                _exit(4);
+        fprintf(f, "%s %d\n", what, session);
+        fclose(f);
+}
+
+static int peer_count(const Fixture *f, const char *line) {
+        char path[96], l[64];
+        int n = 0;
+        FILE *p;
+
+        snprintf(path, sizeof(path), "%s/peer.log", f->dir);
+        p = fopen(path, "re");
+        if (!p)
+                return 0;
+        while (fgets(l, sizeof(l), p))
+                n += strncmp(l, line, strlen(line)) == 0 && l[strlen(line)] == '\n';
+        fclose(p);
+        return n;
+}
 
 static void peer_write(int fd, const char *s) {
         size_t n = strlen(s);
@@ -1122,8 +1184,9 @@ static bool peer_line(int fd, char *buf, size_t len) {
         return false;
 }
 
-static void peer_session(int fd, const Script *sc) {
+static void peer_session(int fd, const Script *sc, const char *dir, int session) {
         char line[1024];
+        int transactions = 0;
 
         if (sc->greeting && !*sc->greeting) {
                 sleep(30);              /* never greets: the client gives up first */
@@ -1137,8 +1200,13 @@ static void peer_session(int fd, const Script *sc) {
                         peer_write(fd, sc->ehlo ? sc->ehlo : "250-localhost\r\n250 8BITMIME\r\n");
                 else if (strncasecmp(line, "HELO", 4) == 0)
                         peer_write(fd, sc->helo ? sc->helo : "250 localhost\r\n");
-                else if (strncasecmp(line, "MAIL", 4) == 0)
+                else if (strncasecmp(line, "MAIL", 4) == 0) {
+                        peer_note(dir, "mail", session);
+                        if (++transactions > 1 && sc->drop_on_reuse &&
+                            strcmp(sc->drop_on_reuse, "mail") == 0)
+                                return;
                         peer_write(fd, sc->mail ? sc->mail : "250 OK\r\n");
+                }
                 else if (strncasecmp(line, "RCPT", 4) == 0)
                         peer_write(fd, sc->rcpt ? sc->rcpt : "250 OK\r\n");
                 else if (strncasecmp(line, "DATA", 4) == 0) {
@@ -1149,6 +1217,10 @@ static void peer_session(int fd, const Script *sc) {
                                 continue;
                         while (peer_line(fd, line, sizeof(line)) && strcmp(line, ".\r\n") != 0)
                                 ;
+                        peer_note(dir, "message", session);
+                        if (transactions > 1 && sc->drop_on_reuse &&
+                            strcmp(sc->drop_on_reuse, "eob") == 0)
+                                return;
                         if (!sc->eob)
                                 peer_write(fd, "250 2.0.0 OK queued\r\n");
                         else if (strcmp(sc->eob, "hang") == 0) {
@@ -1180,12 +1252,15 @@ static void start_scripted(Fixture *f, const Script *sc) {
         f->pid = fork();
         assert_true(f->pid >= 0);
         if (f->pid == 0) {
-                int c = accept(fd, NULL, NULL);
+                for (int i = 1; i <= (sc->sessions > 0 ? sc->sessions : 1); i++) {
+                        int c = accept(fd, NULL, NULL);
 
-                if (c < 0)
-                        _exit(2);
-                peer_session(c, sc);
-                close(c);
+                        if (c < 0)
+                                _exit(2);
+                        peer_note(f->dir, "session", i);
+                        peer_session(c, sc, f->dir, i);
+                        close(c);
+                }
                 _exit(0);
         }
         close(fd);
@@ -1323,6 +1398,85 @@ static void test_scripted_timeout_before_data(void **state) {
         assert_int_equal(s.out.klass, DUNND_OUTCOME_TRANSIENT);
 }
 
+/* --- keep-alive: several messages over one session, never one twice --- */
+
+/* Three messages through one multi handle (as the host sends them) to a scripted peer. */
+static void send_three(Fixture *f, const Script *sc, Sent s[3]) {
+        static const char *const rcpts[] = { "a.one@example.com", "b.two@example.com",
+                                             "c.three@example.com" };
+        CURLM *multi = curl_multi_init();
+        char *url;
+        void *st;
+
+        assert_non_null(multi);
+        start_scripted(f, sc);
+        url = url_for("smtp", f->port);
+        st = open_carrier(url, "tls", "none", "from", FROM, END);
+        assert_int_equal(api->properties(st), DUNND_CARRIER_REUSE_SAFE);
+        for (int i = 0; i < 3; i++) {
+                struct dunnd_message m = message(rcpts[i]);
+
+                m.dispatch_id = 4711 + (uint64_t) i;
+                s[i] = send_on(multi, st, &m, 5000);
+        }
+        api->close(st);
+        curl_multi_cleanup(multi);      /* QUITs the kept session */
+        free(url);
+        stop_peer(f);
+}
+
+static void test_keep_alive_one_session(void **state) {
+        Fixture *f = *state;
+        Sent s[3];
+
+        send_three(f, &(Script) { .sessions = 2 }, s);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(s[i].out.klass, DUNND_OUTCOME_SENT);
+                assert_string_equal(s[i].out.error, "");
+        }
+        /* one connection, one greeting, three transactions, three messages */
+        assert_int_equal(peer_count(f, "session 1"), 1);
+        assert_int_equal(peer_count(f, "session 2"), 0);
+        assert_int_equal(peer_count(f, "mail 1"), 3);
+        assert_int_equal(peer_count(f, "message 1"), 3);
+}
+
+/* The server drops the reused session when MAIL FROM arrives (its idle timeout struck as
+ * the next message began): nothing of the message went out, so it is transient, and libcurl
+ * did not send it again by itself: no second session carried it. The host's retry then
+ * opens a fresh session. */
+static void test_keep_alive_dropped_before_data(void **state) {
+        Fixture *f = *state;
+        Sent s[3];
+
+        send_three(f, &(Script) { .sessions = 2, .drop_on_reuse = "mail" }, s);
+        assert_int_equal(s[0].out.klass, DUNND_OUTCOME_SENT);
+        assert_int_not_equal(s[1].curl_code, CURLE_OK);
+        assert_int_equal(s[1].out.klass, DUNND_OUTCOME_TRANSIENT);
+        /* the third message opened the second session and went out there */
+        assert_int_equal(s[2].out.klass, DUNND_OUTCOME_SENT);
+        assert_int_equal(peer_count(f, "mail 1"), 2);
+        assert_int_equal(peer_count(f, "message 1"), 1);
+        assert_int_equal(peer_count(f, "mail 2"), 1);
+        assert_int_equal(peer_count(f, "message 2"), 1);
+}
+
+/* The server takes the whole second message on the reused session and then drops it
+ * without a reply: it may have been accepted, so unknown; and it was not sent again. */
+static void test_keep_alive_dropped_after_data(void **state) {
+        Fixture *f = *state;
+        Sent s[3];
+
+        send_three(f, &(Script) { .sessions = 2, .drop_on_reuse = "eob" }, s);
+        assert_int_equal(s[0].out.klass, DUNND_OUTCOME_SENT);
+        assert_int_equal(s[1].out.klass, DUNND_OUTCOME_UNKNOWN);
+        assert_true(strncmp(s[1].out.error, "no reply to the end of data", 27) == 0);
+        assert_int_equal(s[2].out.klass, DUNND_OUTCOME_SENT);
+        /* two messages in the first session, the third alone in the second: none twice */
+        assert_int_equal(peer_count(f, "message 1"), 2);
+        assert_int_equal(peer_count(f, "message 2"), 1);
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -1335,6 +1489,7 @@ int main(void) {
                 cmocka_unit_test(test_build_message),
                 cmocka_unit_test(test_open_options),
                 cmocka_unit_test(test_prepare_refuses_bad_recipient),
+                cmocka_unit_test(test_quit_of_another_connection),
                 T(test_sink_message),
                 T(test_sink_fail_first_rcpt),
                 T(test_sink_reject),
@@ -1345,6 +1500,9 @@ int main(void) {
                 T(test_scripted_refusals),
                 T(test_scripted_end_of_data),
                 T(test_scripted_timeout_before_data),
+                T(test_keep_alive_one_session),
+                T(test_keep_alive_dropped_before_data),
+                T(test_keep_alive_dropped_after_data),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
