@@ -28,6 +28,7 @@ typedef struct Carrier {
         /* the dispatcher's view of it */
         unsigned in_flight;             /* requests out, not answered yet */
         unsigned answered;              /* answered, outcome not recorded yet */
+        unsigned reuse_deaths;          /* kept-alive connections that died under a request */
         size_t budget;                  /* rows it may still take in the claim being built */
 } Carrier;
 

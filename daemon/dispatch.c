@@ -152,12 +152,25 @@ static void answer(Dispatcher *d, Sent *s, uint64_t now) {
         schedule_pump(d);
 }
 
-static void on_transfer_done(Carrier *c, void *tag, struct dunnd_outcome *o, void *userdata) {
+/* A carrier whose kept-alive connections keep dying under requests (a gateway that closes
+ * idle connections at the wrong moment) leaves an `unknown` each time; after this many it
+ * gets a fresh connection per message instead, which costs a handshake, not a message. */
+#define REUSE_DEATHS_MAX 3
+
+static void on_transfer_done(Carrier *c, void *tag, struct dunnd_outcome *o, bool reuse_died,
+                             void *userdata) {
         Dispatcher *d = userdata;
         Sent *s = tag;
 
         c->in_flight--;
         s->outcome = *o;
+        if (reuse_died && ++c->reuse_deaths == REUSE_DEATHS_MAX &&
+            (c->properties & DUNND_CARRIER_REUSE_SAFE)) {
+                c->properties &= ~DUNND_CARRIER_REUSE_SAFE;
+                log_warning("carrier '%s': %u kept-alive connections died under a request (each "
+                            "left 'unknown'); it gets a fresh connection per message from now on",
+                            c->name, c->reuse_deaths);
+        }
         answer(d, s, now_realtime_usec());
 }
 

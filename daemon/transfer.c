@@ -73,6 +73,14 @@ static void finish(Transfer *t, CURLcode result, struct dunnd_outcome *o) {
                                 t->body.data ? t->body.data : "", t->body.len, o);
         t->req = NULL;
         outcome_sanitize(o);
+        /* The host's own guard, whatever a plugin says: libcurl wanted to send this request
+         * again because the connection died after it went out. It may have arrived. */
+        if (result == CURLE_SEND_FAIL_REWIND && o->klass != DUNND_OUTCOME_UNKNOWN) {
+                o->klass = DUNND_OUTCOME_UNKNOWN;
+                o->retry_after_ms = 0;
+                snprintf(o->error, sizeof(o->error), "may have been sent: the kept-alive connection "
+                         "died after the request went out, and a silent re-send was refused");
+        }
 }
 
 static void unlink_active(TransferPool *p, Transfer *t) {
@@ -119,7 +127,7 @@ static void on_done(CurlGlue *g, CURL *easy, CURLcode result, void *userdata) {
         c = t->carrier;
         tag = t->tag;
         recycle(p, t);
-        p->done(c, tag, &o, p->userdata);
+        p->done(c, tag, &o, result == CURLE_SEND_FAIL_REWIND, p->userdata);
 }
 
 int transfer_pool_new(sd_event *event, transfer_done_t done, void *userdata, TransferPool **ret) {
@@ -155,7 +163,7 @@ void transfer_pool_abort_all(TransferPool *p) {
                 snprintf(o.error, sizeof(o.error), "aborted at shutdown while in flight; it may "
                          "have reached the carrier, so it is not re-sent");
                 recycle(p, t);
-                p->done(c, tag, &o, p->userdata);
+                p->done(c, tag, &o, false, p->userdata);
         }
 }
 

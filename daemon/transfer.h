@@ -13,8 +13,11 @@
 
 typedef struct TransferPool TransferPool;
 
-/* A transfer ended: o is its classified outcome (sanitized), tag what it was started with. */
-typedef void (*transfer_done_t)(Carrier *c, void *tag, struct dunnd_outcome *o, void *userdata);
+/* A transfer ended: o is its classified outcome (sanitized), tag what it was started with;
+ * reuse_died says libcurl found its kept-alive connection dead after sending and was
+ * refused the silent re-send (CURLE_SEND_FAIL_REWIND). */
+typedef void (*transfer_done_t)(Carrier *c, void *tag, struct dunnd_outcome *o, bool reuse_died,
+                                void *userdata);
 
 int transfer_pool_new(sd_event *event, transfer_done_t done, void *userdata, TransferPool **ret);
 /* Aborts what is still in flight first (transfer_pool_abort_all). */

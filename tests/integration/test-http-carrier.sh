@@ -220,6 +220,16 @@ for mode in close-after-read-on-reuse reset-on-reuse; do
         done
 done
 
+# a gateway that keeps killing reused connections: after 3 such deaths (3 unknown rows) the
+# host gives the carrier a fresh connection per message, and everything after goes out
+mkdata datafb 30; start_sink fb --mode close-after-read-on-reuse
+mkconf fb "$URL_fb" "concurrency = 1;"
+out=$(run fb 2>&1)
+check_contains "keep-alive deaths: the carrier falls back to fresh connections" \
+        "fresh connection per message from now on" "$out"
+check_eq "keep-alive deaths: 3 unknown (one per death), the other 27 sent" "sent 27 unknown 3" "$(statuses fb)"
+check_eq "keep-alive deaths: nobody reached the carrier twice" "" "$(dups fb.log)"
+
 # --- keep-alive pays: N messages do not need N connections ------------------------------------
 mkdata dataconn 100; start_sink conn
 mkconf conn "$URL_conn" "concurrency = 4;"
@@ -246,8 +256,11 @@ PY
 echo "# rate: 500 messages in ${dur}s, busiest one-second window $maxwin"
 awk -v d="$dur" 'BEGIN { exit !(d >= 8.5 && d <= 13) }' && ok "rate: 500 at 50/s took about 10 s (${dur}s)" \
         || nok "rate: 500 at 50/s took about 10 s (${dur}s)"
-[ "$maxwin" -le 55 ] && ok "rate: no one-second window above rate + burst ($maxwin <= 55)" \
-        || nok "rate: no one-second window above rate + burst ($maxwin > 55)"
+# arrival times at the sink carry the loopback's scheduling jitter (a request sent late
+# lands next to the one after it): one over is jitter; the send times' exact bound is
+# test-ratelimit's and test-dispatch's
+[ "$maxwin" -le 56 ] && ok "rate: no one-second window above rate + burst at the sink ($maxwin <= 55 + 1)" \
+        || nok "rate: no one-second window above rate + burst at the sink ($maxwin > 56)"
 
 # --- kill -9 of the daemon with requests in flight: unknown, never re-sent -------------------
 # The sink holds every request 30 s; dunnd (catch-up run at start) gets 4 of 10 in flight,
@@ -292,6 +305,8 @@ keep_alive_shown() {    # keep_alive_shown CONF: the keep_alive column of carrie
                 /usr/bin/python3 -c 'import json,sys; print([c["keep_alive"] for c in json.load(sys.stdin) if c["carrier"] == "gw"][0])'
 }
 check_eq "carriers: keep-alive with an idempotency key" "yes" "$(keep_alive_shown kk_close1.conf)"
+check_eq "carriers: keep-alive for a POST carrier (its bodies cannot be silently re-sent)" "yes" \
+        "$(keep_alive_shown ok.conf)"
 sed -e 's|body_type = "form"; body = "[^"]*";|method = "GET";|' ok.conf > get.conf
 check_eq "carriers: no keep-alive for a GET carrier without one" "no" "$(keep_alive_shown get.conf)"
 n0=$(wc -l < ok.log)
