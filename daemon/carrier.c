@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -160,6 +161,7 @@ static void carrier_done(Carrier *c) {
                 c->api->close(c->state);
         if (c->dl)
                 dlclose(c->dl);
+        window_guard_done(&c->window);
         free(c->name);
         free(c->channel);
         free(c->path);
@@ -196,6 +198,12 @@ int carrier_set_open(const Config *cfg, CarrierSet **ret, ConfigErrors *errors) 
                 token_bucket_init(&c->bucket, cc->rate, cc->burst);
                 breaker_init(&c->breaker, cc->failure_threshold, cc->pause_sec * 1000000ULL);
                 if (!c->name || !c->channel)
+                        return -ENOMEM;
+                /* rate + burst in any second, as the carrier counts them: the margin covers
+                 * the varying time between a send and its arrival */
+                if (cc->rate > 0 &&
+                    window_guard_init(&c->window, (size_t) ceil(cc->rate) + (cc->burst ? cc->burst : 1),
+                                      1000000ULL + CARRIER_WINDOW_MARGIN_USEC) < 0)
                         return -ENOMEM;
                 if (c->api->channel && !streq(c->api->channel, cc->channel)) {
                         (void) config_errors_add(errors, cc->file, cc->line,

@@ -13,6 +13,9 @@
 #include "breaker.h"
 #include "ratelimit.h"
 
+/* What the window guard adds to a second for the time between a send and its arrival. */
+#define CARRIER_WINDOW_MARGIN_USEC 10000ULL
+
 typedef struct Carrier {
         char *name;                     /* the config's name for it: "local" */
         char *channel;
@@ -23,6 +26,7 @@ typedef struct Carrier {
         const ConfigCarrier *config;    /* valid as long as the Config it was opened from */
         struct dunnd_host host;         /* handed to the plugin; lives as long as it does */
         TokenBucket bucket;             /* the config's rate and burst */
+        WindowGuard window;             /* ... and never more than that in one second */
         Breaker breaker;                /* the config's failure_threshold and pause */
         uint32_t properties;            /* DUNND_CARRIER_IDEMPOTENT, ... */
         /* the dispatcher's view of it */

@@ -28,8 +28,13 @@ typedef struct Sent {
         struct dunnd_outcome outcome;
         bool carrier_paused;            /* the breaker was open when the answer came */
         uint64_t paused_until;
-        uint64_t answered_usec;
 } Sent;
+
+/* What the transaction made of an answered row, applied once it committed. */
+typedef struct Recorded {
+        int status;                     /* an OutboxStatus, or -ESTALE: not ours any more */
+        bool failed_over;
+} Recorded;
 
 typedef struct RunChannel {
         char *name;
@@ -138,7 +143,6 @@ static void breaker_account(Sent *s, uint64_t now) {
 static void answer(Dispatcher *d, Sent *s, uint64_t now) {
         Carrier *c = s->carrier;
 
-        s->answered_usec = now;
         s->run->stats.attempted++;
         log_outcome(s);
         breaker_account(s, now);
@@ -180,10 +184,10 @@ static void sent_free(Sent *s) {
 }
 
 /* After the commit: what the recorded outcomes mean for the runs. */
-static void apply_recorded(Dispatcher *d, Sent *s, int status, bool failed_over) {
+static void apply_recorded(Dispatcher *d, Sent *s, const Recorded *rec) {
         DispatchRun *run = s->run;
 
-        switch (status) {
+        switch (rec->status) {
         case OUTBOX_SENT:
                 run->stats.sent++;
                 run->done++;
@@ -208,7 +212,7 @@ static void apply_recorded(Dispatcher *d, Sent *s, int status, bool failed_over)
                 run->done++;
                 break;
         }
-        if (failed_over) {
+        if (rec->failed_over) {
                 run->stats.failovers++;
                 run->total++;
                 run->empty = false;
@@ -217,7 +221,7 @@ static void apply_recorded(Dispatcher *d, Sent *s, int status, bool failed_over)
                 log_info("%s: %s fails over from %s to the next channel", run->key, s->row.unit,
                          s->row.channel);
         }
-        if (status == OUTBOX_RETRY || status == OUTBOX_REQUEUED) {
+        if (rec->status == OUTBOX_RETRY || rec->status == OUTBOX_REQUEUED) {
                 /* it comes back on its channel: look there again */
                 for (size_t i = 0; i < run->n_channels; i++)
                         if (streq(run->channels[i].name, s->row.channel))
@@ -286,6 +290,13 @@ static size_t carrier_budget(Carrier *c, uint64_t now, bool with_answered, Cycle
         tokens = token_bucket_available(&c->bucket, now);
         if (tokens == 0) {
                 cycle_wake_at(cy, now + token_bucket_wait(&c->bucket, now));
+                return 0;
+        }
+        if (tokens < b)
+                b = tokens;
+        tokens = window_guard_room(&c->window, now, &until);
+        if (tokens == 0) {
+                cycle_wake_at(cy, until);
                 return 0;
         }
         return tokens < b ? tokens : b;
@@ -359,7 +370,7 @@ static int plan_claims(Dispatcher *d, uint64_t now, bool with_answered, Cycle *c
 /* Records every answered outcome, claims what the budgets allow, commits. On failure the
  * transaction is rolled back: the outcomes stay in memory for the next try and the claimed
  * rows were never ours. */
-static int commit_cycle(Dispatcher *d, uint64_t now, Cycle *cy, int *ret_status) {
+static int commit_cycle(Dispatcher *d, uint64_t now, Cycle *cy, Recorded *ret) {
         _cleanup_rollback_ Store *tx = NULL;
         int r;
 
@@ -384,12 +395,12 @@ static int commit_cycle(Dispatcher *d, uint64_t now, Cycle *cy, int *ret_status)
                         log_warning("%s: the row for %s was settled by another process meanwhile; "
                                     "its outcome here (%s) is not recorded", s->run->key, s->row.unit,
                                     outcome_class_to_string(s->outcome.klass));
-                        *ret_status++ = -ESTALE;
+                        *ret++ = (Recorded) { .status = -ESTALE };
                         continue;
                 }
                 if (r < 0)
                         return r;
-                *ret_status++ = (int) dec.status | (failed_over ? 0x100 : 0);
+                *ret++ = (Recorded) { .status = (int) dec.status, .failed_over = failed_over };
         }
         for (size_t i = 0; i < cy->n_claims; i++) {
                 Claim *cl = &cy->claims[i];
@@ -438,12 +449,14 @@ static void send_claimed(Dispatcher *d, DispatchRun *run, Carrier *c, OutboxRow 
         run->outstanding++;
         d->sending++;
         if (c->api->deliver) {
+                window_guard_note(&c->window, now_realtime_usec());
                 c->api->deliver(c->state, &m, &s->outcome);
                 outcome_sanitize(&s->outcome);
                 answer(d, s, now_realtime_usec());
                 return;
         }
         c->in_flight++;
+        window_guard_note(&c->window, now_realtime_usec());
         r = transfer_start(d->pool, c, &m, s);
         if (r < 0) {
                 /* the request was never made: nothing reached the carrier. -EINVAL: the
@@ -458,7 +471,7 @@ static void send_claimed(Dispatcher *d, DispatchRun *run, Carrier *c, OutboxRow 
         }
 }
 
-static void after_commit(Dispatcher *d, Cycle *cy, const int *status, uint64_t now) {
+static void after_commit(Dispatcher *d, Cycle *cy, const Recorded *rec, uint64_t now) {
         Sent *s = d->answered;
 
         d->commits.transactions++;
@@ -466,10 +479,10 @@ static void after_commit(Dispatcher *d, Cycle *cy, const int *status, uint64_t n
         d->answered = NULL;
         d->answered_tail = &d->answered;
         d->n_answered = 0;
-        for (const int *st = status; s; st++) {
+        for (; s; rec++) {
                 Sent *next = s->next;
 
-                apply_recorded(d, s, *st < 0 ? -1 : *st & 0xff, *st >= 0 && (*st & 0x100));
+                apply_recorded(d, s, rec);
                 sent_free(s);
                 s = next;
         }
@@ -603,7 +616,7 @@ static bool commit_due(const Dispatcher *d, uint64_t now, uint64_t *ret_at) {
 }
 
 static int on_pump(sd_event_source *source, void *userdata) {
-        _cleanup_free_ int *status = NULL;
+        _cleanup_free_ Recorded *recorded = NULL;
         Dispatcher *d = userdata;
         uint64_t now = now_realtime_usec(), commit_at = 0;
         Cycle cy = {};
@@ -625,18 +638,18 @@ static int on_pump(sd_event_source *source, void *userdata) {
                 goto ended;
         /* the claims go with the commit of the outcomes that freed their slots; claims alone
          * when no outcome waits (a fresh run, a rate-limit tick) */
-        status = calloc(d->n_answered + 1, sizeof(int));
-        if (!status) {
+        recorded = calloc(d->n_answered + 1, sizeof(Recorded));
+        if (!recorded) {
                 r = -ENOMEM;
                 goto fail;
         }
-        r = commit_cycle(d, now, &cy, status);
+        r = commit_cycle(d, now, &cy, recorded);
         if (r < 0)
                 goto fail;
         if (d->store_failing)
                 log_notice("writing to the database works again; %zu outcome(s) recorded", d->n_answered);
         d->store_failing = false;
-        after_commit(d, &cy, status, now);
+        after_commit(d, &cy, recorded, now);
         r = look_ahead(d, &cy, now);
         if (r < 0)
                 log_error_errno(r, "cannot read the outbox (%s); looking again shortly",
@@ -713,7 +726,7 @@ fail:
 /* The last commit: requests still in flight are recorded `unknown` (they may have reached
  * the carrier, so they are never re-sent), with every answer not yet recorded. */
 static void final_commit(Dispatcher *d) {
-        _cleanup_free_ int *status = NULL;
+        _cleanup_free_ Recorded *recorded = NULL;
         Cycle cy = {};
         int r;
 
@@ -722,8 +735,8 @@ static void final_commit(Dispatcher *d) {
         if (d->n_answered == 0)
                 return;
         d->stopping = true;
-        status = calloc(d->n_answered + 1, sizeof(int));
-        r = status ? commit_cycle(d, now_realtime_usec(), &cy, status) : -ENOMEM;
+        recorded = calloc(d->n_answered + 1, sizeof(Recorded));
+        r = recorded ? commit_cycle(d, now_realtime_usec(), &cy, recorded) : -ENOMEM;
         if (r < 0) {
                 log_error_errno(r, "cannot record %zu outcome(s) at exit (%s); their rows stay "
                                 "'sending' and become 'unknown' at the next start", d->n_answered,
@@ -736,7 +749,7 @@ static void final_commit(Dispatcher *d) {
                 d->n_answered = 0;
                 return;
         }
-        after_commit(d, &cy, status, now_realtime_usec());
+        after_commit(d, &cy, recorded, now_realtime_usec());
 }
 
 Dispatcher *dispatcher_free(Dispatcher *d) {

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
+#include <stdlib.h>
+
 #include "ratelimit.h"
 
 void token_bucket_init(TokenBucket *b, double rate, unsigned burst) {
@@ -65,4 +67,56 @@ uint64_t token_bucket_take(TokenBucket *b, uint64_t now_usec) {
         if (wait == 0)
                 token_bucket_consume(b, b->rate > 0 ? 1 : 0);
         return wait;
+}
+
+int window_guard_init(WindowGuard *g, size_t limit, uint64_t window_usec) {
+        *g = (WindowGuard) { .window_usec = window_usec };
+        if (limit == 0 || limit > WINDOW_GUARD_MAX)
+                return 0;
+        g->at = calloc(limit, sizeof(*g->at));
+        if (!g->at)
+                return -ENOMEM;
+        g->limit = limit;
+        return 0;
+}
+
+void window_guard_done(WindowGuard *g) {
+        free(g->at);
+        *g = (WindowGuard) {};
+}
+
+/* The i-th most recent send time (0 = the latest). */
+static uint64_t guard_recent(const WindowGuard *g, size_t i) {
+        return g->at[(g->head + g->limit - 1 - i) % g->limit];
+}
+
+size_t window_guard_room(const WindowGuard *g, uint64_t now, uint64_t *ret_until) {
+        size_t room = 0;
+
+        *ret_until = 0;
+        if (!g->at)
+                return SIZE_MAX;
+        if (g->n < g->limit)
+                room = g->limit - g->n;
+        /* the sends older than the window free their places, oldest first */
+        for (size_t i = g->n; i > 0; i--) {
+                uint64_t t = guard_recent(g, i - 1);
+
+                if (t + g->window_usec > now) {
+                        if (room == 0)
+                                *ret_until = t + g->window_usec + 1;
+                        break;
+                }
+                room++;
+        }
+        return room;
+}
+
+void window_guard_note(WindowGuard *g, uint64_t at) {
+        if (!g->at)
+                return;
+        g->at[g->head] = at;
+        g->head = (g->head + 1) % g->limit;
+        if (g->n < g->limit)
+                g->n++;
 }

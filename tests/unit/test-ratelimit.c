@@ -139,6 +139,73 @@ static void test_late_wakeups_keep_the_rate(void **state) {
         assert_true(n >= (size_t) (RATE * SECONDS * 0.98));
 }
 
+/* The bucket paces the claims; each request then leaves after its claim's commit, 0 to 9 ms
+ * later. The guard keeps what the carrier sees within rate + burst per second anyway. */
+static void test_guard_absorbs_send_jitter(void **state) {
+        enum { RATE = 200, BURST = 1, SECONDS = 20 };
+        static uint64_t sent_at[RATE * SECONDS + 100];
+        TokenBucket b;
+        WindowGuard g;
+        uint64_t t = T0, end = T0 + SECONDS * SEC, lcg = 99, until;
+        size_t n = 0, max_window = 0;
+
+        (void) state;
+        token_bucket_init(&b, RATE, BURST);
+        assert_int_equal(window_guard_init(&g, RATE + BURST, SEC + 10000), 0);
+        while (t < end && n < ELEMENTSOF(sent_at)) {
+                size_t k = token_bucket_available(&b, t), room = window_guard_room(&g, t, &until);
+
+                if (k > 0 && room > 0) {
+                        token_bucket_consume(&b, 1);
+                        lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+                        sent_at[n] = t + (lcg >> 33) % 9000;
+                        window_guard_note(&g, sent_at[n]);
+                        n++;
+                        continue;
+                }
+                t += k == 0 ? token_bucket_wait(&b, t) : until - t;
+        }
+        /* send times are not in order any more: sort them as the carrier sees them */
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0 && sent_at[j - 1] > sent_at[j]; j--) {
+                        uint64_t x = sent_at[j];
+                        sent_at[j] = sent_at[j - 1];
+                        sent_at[j - 1] = x;
+                }
+        for (size_t i = 0, j = 0; i < n; i++) {
+                while (j < n && sent_at[j] < sent_at[i] + SEC)
+                        j++;
+                if (j - i > max_window)
+                        max_window = j - i;
+        }
+        assert_true(max_window <= RATE + BURST);
+        assert_true(n >= (size_t) (RATE * SECONDS * 0.98));
+        window_guard_done(&g);
+}
+
+static void test_guard_room(void **state) {
+        WindowGuard g;
+        uint64_t until;
+
+        (void) state;
+        assert_int_equal(window_guard_init(&g, 3, SEC), 0);
+        assert_int_equal(window_guard_room(&g, T0, &until), 3);
+        window_guard_note(&g, T0);
+        window_guard_note(&g, T0 + 100);
+        assert_int_equal(window_guard_room(&g, T0 + 200, &until), 1);
+        window_guard_note(&g, T0 + 200);
+        assert_int_equal(window_guard_room(&g, T0 + 300, &until), 0);
+        assert_int_equal(until, T0 + SEC + 1);
+        assert_int_equal(window_guard_room(&g, T0 + SEC + 1, &until), 1);
+        assert_int_equal(window_guard_room(&g, T0 + SEC + 201, &until), 3);
+        window_guard_done(&g);
+        /* no limit: no guard */
+        assert_int_equal(window_guard_init(&g, 0, SEC), 0);
+        assert_int_equal(window_guard_room(&g, T0, &until), SIZE_MAX);
+        window_guard_note(&g, T0);
+        window_guard_done(&g);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fresh_bucket_holds_burst),
@@ -147,6 +214,8 @@ int main(void) {
                 cmocka_unit_test(test_unlimited),
                 cmocka_unit_test(test_no_window_above_rate_plus_burst),
                 cmocka_unit_test(test_late_wakeups_keep_the_rate),
+                cmocka_unit_test(test_guard_room),
+                cmocka_unit_test(test_guard_absorbs_send_jitter),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
