@@ -85,6 +85,13 @@ static int read_charges(Store *s, int64_t household_id, ChargeScratch *c, int64_
         return 0;
 }
 
+/* The primary owner's name (an import makes one owner primary), else any owner's. Without
+ * an ORDER BY: that made SQLite build a temporary b-tree for every household. */
+#define OWNER_NAME                                                                       \
+        "COALESCE((SELECT o.name FROM owners o WHERE o.household_id = h.id AND o.is_primary" \
+        "          LIMIT 1),"                                                              \
+        "         (SELECT o.name FROM owners o WHERE o.household_id = h.id LIMIT 1))"
+
 int store_debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void *userdata) {
         _cleanup_reset_ sqlite3_stmt *hh = NULL;
         _cleanup_(scratch_done) ChargeScratch charges = {};
@@ -97,16 +104,14 @@ int store_debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void 
                 r = store_query(s,
                                 "SELECT h.id, h.unit, h.building, h.property_type, h.staff, h.category,"
                                 "       h.promise_date, h.payer_type, h.vacant, h.prepaid_balance,"
-                                "       h.balance, (SELECT o.name FROM owners o WHERE o.household_id = h.id"
-                                "                    ORDER BY o.is_primary DESC, o.id LIMIT 1)"
+                                "       h.balance, " OWNER_NAME
                                 "  FROM households h WHERE h.unit = ?1 AND h.balance > 0",
                                 &hh, &b);
         else
                 r = store_query(s,
                                 "SELECT h.id, h.unit, h.building, h.property_type, h.staff, h.category,"
                                 "       h.promise_date, h.payer_type, h.vacant, h.prepaid_balance,"
-                                "       h.balance, (SELECT o.name FROM owners o WHERE o.household_id = h.id"
-                                "                    ORDER BY o.is_primary DESC, o.id LIMIT 1)"
+                                "       h.balance, " OWNER_NAME
                                 "  FROM households h WHERE h.balance > 0"
                                 " ORDER BY h.unit COLLATE unit, h.id",
                                 &hh, &b);
