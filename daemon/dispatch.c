@@ -539,6 +539,10 @@ static int look_ahead(Dispatcher *d, Cycle *cy, uint64_t now) {
                         RunChannel *ch = &run->channels[i];
                         Carrier *c = carrier_set_find_channel(run->carriers, ch->name);
 
+                        if (!c && ch->next_look > now && ch->next_look != UINT64_MAX) {
+                                all_done = false;       /* it looks again then */
+                                continue;
+                        }
                         if (!c) {
                                 r = store_outbox_count_open(d->store, run->occurrence_id, ch->name, &open);
                                 if (r < 0)
@@ -552,8 +556,7 @@ static int look_ahead(Dispatcher *d, Cycle *cy, uint64_t now) {
                                                   "message(s) wait", run->key, ch->name, open);
                                 ch->warned = true;
                                 run->stats.carrier_paused = true;
-                                if (ch->next_look <= now || ch->next_look == UINT64_MAX)
-                                        ch->next_look = now + NO_CARRIER_RETRY_USEC;
+                                ch->next_look = now + NO_CARRIER_RETRY_USEC;
                                 cycle_wake_at(cy, ch->next_look);
                                 all_done = false;
                                 continue;

@@ -55,3 +55,64 @@ wait_for() {
         while [ $SECONDS -lt $d ]; do "$@" && return 0; sleep 0.2; done
         "$@"
 }
+start_sink() {     # start_sink NAME [args...]: sets URL_<NAME>
+        local name=$1 port
+        shift
+        start_peer "$name" http-sink.py "$@"
+        port=PORT_$name
+        printf -v "URL_$name" 'http://127.0.0.1:%s' "${!port}"
+}
+# sink_stat LOG WHAT: facts from an http-sink log (one JSON line per request)
+#   dups      the "to" values that reached the sink more than once
+#   reused    how many requests came on a connection that had carried one before
+#   dropped   the dispatch ids (ref=) of the requests the sink read and dropped, in order
+#   conns     how many connections carried requests
+#   seen      "D N": the distinct "to" values and the requests in all
+#   times TO  the arrival times of the requests for one "to", a line each
+#   keyed DB  with an Idempotency-Key: "R re-sent, G given up, mismatches: none" — R keys
+#             the sink dropped and saw again; G keys it dropped on all 6 tries libcurl makes
+#             (the first and 5 re-sends); every key's row in DB must say the same: sent
+#             when its last request was answered, unknown when libcurl gave up
+sink_stat() {
+        /usr/bin/python3 - "$@" <<'PY'
+import collections, json, sys, urllib.parse
+log, what = sys.argv[1], sys.argv[2]
+recs = [json.loads(line) for line in open(log)]
+form = lambda r, k: urllib.parse.parse_qs(r["body"]).get(k, ["?"])[0]
+key = lambda r: r["headers"].get("Idempotency-Key")
+if what == "dups":
+    c = collections.Counter(form(r, "to") for r in recs)
+    print(" ".join(sorted(k for k, n in c.items() if n > 1)))
+elif what == "reused":
+    print(sum(1 for r in recs if r["conn_req"] > 1))
+elif what == "dropped":
+    print(" ".join(sorted((form(r, "ref") for r in recs if r.get("dropped")), key=int)))
+elif what == "conns":
+    print(len({r["conn"] for r in recs}))
+elif what == "seen":
+    print(len({form(r, "to") for r in recs}), len(recs))
+elif what == "times":
+    print("\n".join(str(r["t"]) for r in recs if form(r, "to") == sys.argv[3]))
+elif what == "keyed":
+    import sqlite3
+    rows = dict(sqlite3.connect(sys.argv[3]).execute("SELECT id, status FROM dispatches"))
+    tries = collections.defaultdict(list)
+    for r in recs:
+        tries[form(r, "ref")].append(r)
+    resent = given_up = 0
+    bad = []
+    for ref, rs in tries.items():
+        want = "unknown" if rs[-1].get("dropped") else "sent"
+        if len(rs) > 1:
+            resent += 1
+        if want == "unknown":
+            given_up += 1
+            if len(rs) != 6:
+                bad.append("%s dropped %d times" % (ref, len(rs)))
+        if len({key(r) for r in rs}) != 1 or key(rs[0]) != "dunnd-" + ref:
+            bad.append("%s without its one key" % ref)
+        if rows.get(int(ref)) != want:
+            bad.append("%s is %s, not %s" % (ref, rows.get(int(ref)), want))
+    print("%d re-sent, %d given up, mismatches: %s" % (resent, given_up, ", ".join(bad) or "none"))
+PY
+}

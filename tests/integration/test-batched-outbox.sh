@@ -8,13 +8,6 @@
 cd "$T"
 [ -f "$PLUGIN_DIR/http.so" ] || { skip "outbox" "http.so not built"; exit 0; }
 
-sink() {        # sink NAME [args...]: an HTTP peer; sets URL_<NAME>
-        local name=$1; shift
-        /usr/bin/python3 "$TOP/tests/peers/http-sink.py" --port-file "$T/$name.port" --log "$T/$name.log" "$@" &
-        on_exit "kill $!"
-        local i; for i in $(seq 100); do [ -s "$T/$name.port" ] && break; sleep 0.05; done
-        eval "URL_$name=http://127.0.0.1:$(cat "$T/$name.port")"
-}
 conf() {        # conf NAME URL CARRIER-EXTRA
         cat > "$1.conf" <<CONF
 database = "$T/$1.db";
@@ -28,29 +21,11 @@ schedules = ( { name = "s"; template = "t"; channels = ["sms"]; } );
 CONF
         load "$1"
 }
-# times NAME RECIPIENT: the arrival times of the requests for one recipient
-times() {
-        /usr/bin/python3 - "$1.log" "$2" <<'PY'
-import json, sys, urllib.parse
-for line in open(sys.argv[1]):
-    m = json.loads(line)
-    if urllib.parse.parse_qs(m["body"]).get("to", [""])[0] == sys.argv[2]:
-        print(m["t"])
-PY
-}
-recipients_seen() {     # distinct recipients in the sink's log, and the requests in all
-        /usr/bin/python3 - "$1.log" <<'PY'
-import json, sys, urllib.parse
-to = [urllib.parse.parse_qs(json.loads(l)["body"]).get("to", [""])[0] for l in open(sys.argv[1])]
-print(len(set(to)), len(to))
-PY
-}
-
 # --- kill -9 mid-run: at most `concurrency` rows are left 'sending', and they are exactly
 # the requests the carrier had; the rerun settles them unknown and sends the rest once ---
 for conc in 4 8; do
         n=$((conc * 6))
-        mkdata "datak$conc" "$n"; sink "k$conc" --mode hang --hang 30
+        mkdata "datak$conc" "$n"; start_sink "k$conc" --mode hang --hang 30
         conf "k$conc" "$(eval echo \$URL_k$conc)" "concurrency = $conc; timeout = 60;"
         "$DUNNCTL" -c "k$conc.conf" run s --at "2026-12-14 09:30" --quiet > /dev/null 2>&1 &
         pid=$!
@@ -68,23 +43,23 @@ for conc in 4 8; do
                 "$((n - conc)) sent, $conc unknown" \
                 "$(q "k$conc" "SELECT SUM(status = 'sent') || ' sent, ' || SUM(status = 'unknown') || ' unknown' FROM dispatches")"
         check_eq "kill -9 at concurrency $conc: every household reached the carrier once" "$n $n" \
-                "$(recipients_seen "k$conc")"
+                "$(sink_stat "k$conc.log" seen)"
 done
 
 # --- retries keep sub-second precision: Retry-After: 1 and retry_base = 1s come back no
 # earlier than one second later (the retry time used to be cut to the whole second) -----
-mkdata datara 1; sink ra --mode "sequence:429,ok" --retry-after 1
+mkdata datara 1; start_sink ra --mode "sequence:429,ok" --retry-after 1
 conf ra "$URL_ra" "concurrency = 1;"
 run ra > /dev/null 2>&1
-read -r t1 t2 <<< "$(times ra 13900000001 | tr '\n' ' ')"
+read -r t1 t2 <<< "$(sink_stat ra.log times 13900000001 | tr '\n' ' ')"
 gap=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')
 echo "# Retry-After: 1 -> the retry came ${gap}s later"
 awk -v g="$gap" 'BEGIN { exit !(g >= 1.0 && g < 2.0) }' && ok "Retry-After: 1 honoured, not early (${gap}s)" \
         || nok "Retry-After: 1 honoured, not early (${gap}s)"
-mkdata datarb 1; sink rb --mode "sequence:503,ok"
+mkdata datarb 1; start_sink rb --mode "sequence:503,ok"
 conf rb "$URL_rb" 'concurrency = 1; retry_base = "1s";'
 run rb > /dev/null 2>&1
-read -r t1 t2 <<< "$(times rb 13900000001 | tr '\n' ' ')"
+read -r t1 t2 <<< "$(sink_stat rb.log times 13900000001 | tr '\n' ' ')"
 gap=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')
 echo "# retry_base = 1s -> the retry came ${gap}s later"
 awk -v g="$gap" 'BEGIN { exit !(g >= 1.0 && g < 2.0) }' && ok "retry_base = 1s: the retry is not early (${gap}s)" \
@@ -92,7 +67,7 @@ awk -v g="$gap" 'BEGIN { exit !(g >= 1.0 && g < 2.0) }' && ok "retry_base = 1s: 
 check_eq "retries: both end sent" "sent sent" "$(q ra "SELECT status FROM dispatches") $(q rb "SELECT status FROM dispatches")"
 
 # --- a refusal with 8 requests in flight: one ALERT, nobody failed, no attempt counted ---
-mkdata datarf 20; sink rf --mode 401
+mkdata datarf 20; start_sink rf --mode 401
 conf rf "$URL_rf" "concurrency = 8; carrier_failure_status = \"401\";"
 out=$(run rf 2>&1)
 check_eq "refusal at concurrency 8: the ALERT is said once" 1 "$(grep -c 'ALERT carrier' <<< "$out")"
@@ -101,7 +76,7 @@ check_eq "refusal: every household stays pending, no attempt counted" "20 0" \
 
 # --- an outage: the breaker opens after 2 failures; the requests that were in flight and
 # fail after it opened count no attempt, nobody fails, the pause is said once -----------
-mkdata dataou 20; sink ou --mode 503
+mkdata dataou 20; start_sink ou --mode 503
 conf ou "$URL_ou" "concurrency = 4; failure_threshold = 2; pause = 60; max_attempts = 2;"
 "$DUNNCTL" -c ou.conf run s --at "2026-12-14 09:30" --quiet > ou.out 2>&1 &
 pid=$!
@@ -123,7 +98,7 @@ check_eq "outage: nothing left 'sending'" 0 "$(q ou "SELECT COUNT(*) FROM dispat
 # --- the daemon starts an occurrence while another's requests are in flight: crash
 # recovery (which treats this process's own 'sending' rows as a dead predecessor's) must
 # not run then, or the rows in flight would be marked unknown under the requests ---------
-mkdata datatw 4; sink tw --mode hang --hang 3
+mkdata datatw 4; start_sink tw --mode hang --hang 3
 cat > tw.conf <<CONF
 database = "$T/tw.db";
 timezone = "UTC";

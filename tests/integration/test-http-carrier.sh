@@ -10,13 +10,6 @@
 cd "$T"
 [ -f "$PLUGIN_DIR/http.so" ] || { skip "http carrier" "http.so not built"; exit 0; }
 
-start_sink() {     # start_sink NAME [args...]: sets URL_<NAME>
-        local name=$1 port
-        shift
-        start_peer "$name" http-sink.py "$@"
-        port=PORT_$name
-        printf -v "URL_$name" 'http://127.0.0.1:%s' "${!port}"
-}
 # mkconf NAME URL CARRIER-EXTRA [SCHEDULE-CHANNELS]
 mkconf() {
         local chans=${4:-'"sms"'}
@@ -37,54 +30,6 @@ templates = { t = "{{signature}}{{owner}}您好，{{unit}}物业费{{amount}}元
 schedules = ( { name = "s"; template = "t"; channels = [$chans]; } );
 EOF
         load "$1"
-}
-# sink_stat LOG WHAT: facts from an http-sink log (one JSON line per request)
-#   dups      the "to" values that reached the sink more than once
-#   reused    how many requests came on a connection that had carried one before
-#   dropped   the dispatch ids (ref=) of the requests the sink read and dropped, in order
-#   conns     how many connections carried requests
-#   keyed DB  with an Idempotency-Key: "R re-sent, G given up, mismatches: none" — R keys
-#             the sink dropped and saw again; G keys it dropped on all 6 tries libcurl makes
-#             (the first and 5 re-sends); every key's row in DB must say the same: sent
-#             when its last request was answered, unknown when libcurl gave up
-sink_stat() {
-        /usr/bin/python3 - "$@" <<'PY'
-import collections, json, sys, urllib.parse
-log, what = sys.argv[1], sys.argv[2]
-recs = [json.loads(line) for line in open(log)]
-form = lambda r, k: urllib.parse.parse_qs(r["body"]).get(k, ["?"])[0]
-key = lambda r: r["headers"].get("Idempotency-Key")
-if what == "dups":
-    c = collections.Counter(form(r, "to") for r in recs)
-    print(" ".join(sorted(k for k, n in c.items() if n > 1)))
-elif what == "reused":
-    print(sum(1 for r in recs if r["conn_req"] > 1))
-elif what == "dropped":
-    print(" ".join(sorted((form(r, "ref") for r in recs if r.get("dropped")), key=int)))
-elif what == "conns":
-    print(len({r["conn"] for r in recs}))
-elif what == "keyed":
-    import sqlite3
-    rows = dict(sqlite3.connect(sys.argv[3]).execute("SELECT id, status FROM dispatches"))
-    tries = collections.defaultdict(list)
-    for r in recs:
-        tries[form(r, "ref")].append(r)
-    resent = given_up = 0
-    bad = []
-    for ref, rs in tries.items():
-        want = "unknown" if rs[-1].get("dropped") else "sent"
-        if len(rs) > 1:
-            resent += 1
-        if want == "unknown":
-            given_up += 1
-            if len(rs) != 6:
-                bad.append("%s dropped %d times" % (ref, len(rs)))
-        if len({key(r) for r in rs}) != 1 or key(rs[0]) != "dunnd-" + ref:
-            bad.append("%s without its one key" % ref)
-        if rows.get(int(ref)) != want:
-            bad.append("%s is %s, not %s" % (ref, rows.get(int(ref)), want))
-    print("%d re-sent, %d given up, mismatches: %s" % (resent, given_up, ", ".join(bad) or "none"))
-PY
 }
 dups() { sink_stat "$1" dups; }
 statuses() {    # statuses NAME: "status count" per status, one line, e.g. "sent 15 unknown 15"

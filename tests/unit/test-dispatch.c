@@ -22,7 +22,7 @@
 #include "clock.h"
 #include "dispatch.h"
 #include "store-household.h"
-#include "store-internal.h"
+#include "store-peer.h"
 #include "store-ledger.h"
 #include "store-occurrence.h"
 #include "store-outbox.h"
@@ -114,7 +114,7 @@ static int setup(void **state) {
                                  .origin = "test", .channels = "sms",
                          }, NOW, &f->occurrence), 0);
         for (int i = 1; i <= N_ROWS; i++) {
-                char unit[16], phone[16];
+                char unit[32], phone[32];
                 HouseholdRecord h = { .unit = unit, .building = "9", .property_type = "多层",
                                       .owner = "王", .phone = phone };
                 StoreChange c;
@@ -223,21 +223,10 @@ static ConfigCarrier carrier_config(unsigned concurrency) {
                                  .retry_base_sec = 5 };
 }
 
-static int query_int(Fixture *f, const char *sql) {
-        sqlite3_stmt *st = NULL;
-        int v = -1;
-
-        assert_int_equal(sqlite3_prepare_v2(f->store->db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        return v;
-}
-
 static void assert_each_sent_once(Fixture *f) {
         for (int i = 1; i <= N_ROWS; i++)
                 assert_int_equal(f->delivered[i], 1);
-        assert_int_equal(query_int(f, "SELECT COUNT(*) FROM dispatches WHERE status = 'sent'"
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sent'"
                                       " AND carrier_message_id = 'id-' || id"), N_ROWS);
 }
 
@@ -258,7 +247,7 @@ static void test_bound_and_group_commit(void **state) {
         /* N_ROWS / 4 claims, the last commit records the last answers */
         assert_true(k.transactions >= N_ROWS / 4 && k.transactions <= N_ROWS / 4 + 2);
         assert_true(f->progress_calls > 0);
-        assert_int_equal(query_int(f, "SELECT COUNT(*) FROM occurrences"), 1);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM occurrences"), 1);
 }
 
 /* concurrency 1: one row at a time, one commit per message (record + next claim). */
@@ -285,7 +274,7 @@ static void test_locked_store_keeps_outcomes(void **state) {
         assert_true(k.failed >= 1);
         assert_each_sent_once(f);
         assert_true(f->max_sending <= 4);
-        assert_int_equal(query_int(f, "SELECT COUNT(*) FROM dispatches WHERE status != 'sent'"), 0);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status != 'sent'"), 0);
 }
 
 /* rate 100/s, burst 3: the sends are paced, no one-second window above rate + burst. */
@@ -323,11 +312,11 @@ static void test_outage_counts_no_attempts(void **state) {
         assert_true(f->stats.carrier_paused);
         /* two sends, then the pause: nothing more went out */
         assert_int_equal(f->n_delivered, 2);
-        assert_int_equal(query_int(f, "SELECT attempts FROM dispatches WHERE id = 1"), 1);
-        assert_int_equal(query_int(f, "SELECT attempts FROM dispatches WHERE id = 2"), 0);
-        assert_int_equal(query_int(f, "SELECT COUNT(*) FROM dispatches WHERE status = 'retry'"), 2);
-        assert_int_equal(query_int(f, "SELECT COUNT(*) FROM dispatches WHERE status = 'pending'"), N_ROWS - 2);
-        assert_int_equal(query_int(f, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 0);
+        assert_int_equal(store_peer_int(f->store, "SELECT attempts FROM dispatches WHERE id = 1"), 1);
+        assert_int_equal(store_peer_int(f->store, "SELECT attempts FROM dispatches WHERE id = 2"), 0);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'retry'"), 2);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'pending'"), N_ROWS - 2);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 0);
         assert_true(f->stats.stopped);
 }
 
@@ -341,8 +330,35 @@ static void test_refusal_requeues(void **state) {
         (void) run(f, &cc, 0, 300 * 1000ULL);
         assert_true(f->stats.carrier_refused);
         assert_true(f->n_delivered <= 4);
-        assert_int_equal(query_int(f, "SELECT COUNT(*) FROM dispatches WHERE status = 'pending'"
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'pending'"
                                       " AND attempts = 0"), N_ROWS);
+}
+
+/* The occurrence's channels are sms and email, but the carriers serve only sms (a reload
+ * took the e-mail carrier away): the sms rows go, the e-mail rows wait (said once), and the
+ * run does not spin. Without e-mail rows the run just ends. */
+static void test_channel_without_carrier(void **state) {
+        Fixture *f = *state;
+        ConfigCarrier cc = carrier_config(4);
+        DispatchCommits k;
+
+        assert_int_equal(store_exec(f->store, "UPDATE occurrences SET channels = 'sms,email'"), 0);
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET channel = 'email' WHERE id > 50"), 0);
+        k = run(f, &cc, 0, 400 * 1000ULL);
+        assert_int_equal(f->n_delivered, 50);
+        assert_true(f->stats.carrier_paused);
+        assert_true(f->stats.stopped);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'pending'"
+                                                  " AND channel = 'email'"), 10);
+        /* about 50 / 4 commits, not one per loop iteration while it waited */
+        assert_true(k.transactions < 30);
+        /* no e-mail rows: the same run simply ends */
+        assert_int_equal(store_exec(f->store, "DELETE FROM dispatches WHERE channel = 'email'"), 0);
+        f->n_delivered = 0;
+        memset(f->delivered, 0, sizeof(f->delivered));
+        (void) run(f, &cc, 0, 0);
+        assert_int_equal(f->n_delivered, 0);
+        assert_false(f->stats.stopped);
 }
 
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
@@ -355,6 +371,7 @@ int main(void) {
                 T(test_rate),
                 T(test_outage_counts_no_attempts),
                 T(test_refusal_requeues),
+                T(test_channel_without_carrier),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,22 +16,11 @@
 #include <cmocka.h>
 
 #include "store-household.h"
-#include "store-internal.h"
+#include "store-peer.h"
 #include "store-ledger.h"
 #include "timeutil.h"
 
 #define NOW "2026-12-10T01:00:00Z"
-
-static int query_int(Store *s, const char *sql) {
-        sqlite3_stmt *st = NULL;
-        int v = -1;
-
-        assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        return v;
-}
 
 static int setup(void **state) {
         Store *s = NULL;
@@ -114,15 +103,15 @@ static void test_category_changes_with_history(void **state) {
                                                       "又打了一次", "dunnctl", NOW,
                                                       CATEGORY_SET_ALWAYS, &changed), 0);
         assert_true(changed);
-        assert_int_equal(query_int(s, "SELECT COUNT(*) FROM category_history"), 2);
+        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM category_history"), 2);
         /* the 8th passed: the promise is broken, through the same function */
         assert_int_equal(store_household_break_promises(s, day("2026-12-08"), "broken", NOW, &moved), 0);
         assert_int_equal(moved, 0);     /* on the 8th itself it still stands */
         assert_int_equal(store_household_break_promises(s, day("2026-12-09"), "broken", NOW, &moved), 0);
         assert_int_equal(moved, 1);
-        assert_int_equal(query_int(s, "SELECT COUNT(*) FROM households WHERE category = 'unclear'"
+        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM households WHERE category = 'unclear'"
                                       " AND promise_date IS NULL"), 1);
-        assert_int_equal(query_int(s, "SELECT COUNT(*) FROM category_history WHERE category = 'unclear'"
+        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM category_history WHERE category = 'unclear'"
                                       " AND source = 'campaign' AND note = 'broken'"), 1);
         /* notes: an import's duplicate is skipped, staff notes are not */
         bool added;

@@ -18,7 +18,7 @@
 
 #include "outbox.h"
 #include "store-household.h"
-#include "store-internal.h"
+#include "store-peer.h"
 #include "store-ledger.h"
 #include "store-occurrence.h"
 #include "store-outbox.h"
@@ -144,7 +144,7 @@ static int setup(void **state) {
         if (!f || store_open(":memory:", STORE_OPEN_CREATE, &f->store, err, sizeof(err)) < 0)
                 return -1;
         for (int i = 0; i < 8; i++) {
-                char unit[16], phone[16], email[32];
+                char unit[32], phone[32], email[48];
 
                 snprintf(unit, sizeof(unit), "9-1-%d", i + 1);
                 snprintf(phone, sizeof(phone), "1390000%04d", i + 1);
@@ -156,7 +156,7 @@ static int setup(void **state) {
                                  .at = "2026-12-14T09:30", .origin = "test", .channels = "sms,email",
                          }, NOW, &f->occurrence), 0);
         for (int i = 0; i < 8; i++) {
-                char phone[16];
+                char phone[32];
 
                 snprintf(phone, sizeof(phone), "1390000%04d", i + 1);
                 assert_int_equal(store_outbox_add(f->store, &(OutboxPlanned) {
@@ -178,29 +178,6 @@ static int teardown(void **state) {
         store_close(f->store);
         free(f);
         return 0;
-}
-
-static int query_int(Store *s, const char *sql) {
-        sqlite3_stmt *st = NULL;
-        int v = -1;
-
-        assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW)
-                v = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-        return v;
-}
-
-static const char *query_text(Store *s, const char *sql) {
-        static char buf[256];
-        sqlite3_stmt *st = NULL;
-
-        buf[0] = 0;
-        assert_int_equal(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL), SQLITE_OK);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-                snprintf(buf, sizeof(buf), "%s", (const char *) sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-        return buf;
 }
 
 static size_t claim(Fixture *f, const char *channel, uint64_t now, size_t max, OutboxRow *rows,
@@ -247,8 +224,8 @@ static void test_claim_bounds(void **state) {
         assert_string_equal(rows[0].unit, "9-1-1");
         assert_string_equal(rows[0].channel, "sms");
         assert_string_equal(rows[0].recipient, "13900000001");
-        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 3);
-        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 3);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"
                                              " AND carrier = 'c1' AND attempts = 1 AND claimed_by IS NOT NULL"), 3);
         free_rows(rows, n);
         /* the next claim goes on where that one stopped; an e-mail claim finds nothing */
@@ -282,7 +259,7 @@ static void test_claim_cancels_paid(void **state) {
         assert_int_equal(n, 2);
         assert_string_equal(rows[0].unit, "9-1-3");
         assert_string_equal(rows[1].unit, "9-1-4");
-        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'cancelled'"
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'cancelled'"
                                              " AND error = 'paid before the send'"), 2);
         free_rows(rows, n);
 }
@@ -303,16 +280,16 @@ static void test_record_transitions(void **state) {
         assert_int_equal(record(f, &rows[2], OUTBOX_REQUEUED, -1, 0, DUNND_OUTCOME_CARRIER_FAILURE,
                                 &failover), 0);
         assert_int_equal(record(f, &rows[3], OUTBOX_UNKNOWN, 0, 0, DUNND_OUTCOME_UNKNOWN, &failover), 0);
-        assert_string_equal(query_text(f->store, "SELECT status || '|' || outcome || '|' || carrier_message_id"
+        assert_string_equal(store_peer_text(f->store, "SELECT status || '|' || outcome || '|' || carrier_message_id"
                                                  " || '|' || (sent_at IS NOT NULL) FROM dispatches"
                                                  " WHERE id = (SELECT MIN(id) FROM dispatches)"),
                             "sent|sent|m-1|1");
-        assert_string_equal(query_text(f->store, "SELECT status || '|' || attempts || '|' || next_attempt_usec"
+        assert_string_equal(store_peer_text(f->store, "SELECT status || '|' || attempts || '|' || next_attempt_usec"
                                                  " FROM dispatches WHERE id = 2"),
                             "retry|1|1765600001500000");
-        assert_string_equal(query_text(f->store, "SELECT status || '|' || attempts FROM dispatches WHERE id = 3"),
+        assert_string_equal(store_peer_text(f->store, "SELECT status || '|' || attempts FROM dispatches WHERE id = 3"),
                             "pending|0");
-        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 4"), "unknown");
+        assert_string_equal(store_peer_text(f->store, "SELECT status FROM dispatches WHERE id = 4"), "unknown");
         /* recording a row twice: it is not `sending` any more */
         assert_int_equal(record(f, &rows[0], OUTBOX_SENT, 0, 0, DUNND_OUTCOME_SENT, &failover), -ESTALE);
         free_rows(rows, n);
@@ -352,7 +329,7 @@ static void test_failover_once(void **state) {
         assert_int_equal(record(f, &rows[0], OUTBOX_FAILED, 0, 0, DUNND_OUTCOME_INVALID_RECIPIENT,
                                 &failover), 0);
         assert_true(failover);
-        assert_string_equal(query_text(f->store, "SELECT state FROM contacts WHERE channel = 'sms'"
+        assert_string_equal(store_peer_text(f->store, "SELECT state FROM contacts WHERE channel = 'sms'"
                                                  " AND household_id = 1"), "invalid");
         assert_int_equal(store_outbox_count_open(f->store, f->occurrence, "email", &open), 0);
         assert_int_equal(open, 1);
@@ -363,7 +340,7 @@ static void test_failover_once(void **state) {
         assert_int_equal(record(f, &more[0], OUTBOX_FAILED, 0, 0, DUNND_OUTCOME_INVALID_RECIPIENT,
                                 &failover), 0);
         assert_false(failover);
-        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE household_id = 1"), 2);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE household_id = 1"), 2);
         free_rows(rows, 1);
         free_rows(more, 1);
 }
@@ -382,11 +359,11 @@ static void test_recover_interrupted(void **state) {
         assert_int_equal(store_exec(f->store, "UPDATE dispatches SET claimed_by = 2147483000 WHERE id = 1"), 0);
         assert_int_equal(store_exec(f->store, "UPDATE dispatches SET claimed_by = 1 WHERE id = 2"), 0);
         assert_int_equal(store_outbox_recover_interrupted(f->store), 2);
-        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 1"), "unknown");
-        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 2"), "sending");
+        assert_string_equal(store_peer_text(f->store, "SELECT status FROM dispatches WHERE id = 1"), "unknown");
+        assert_string_equal(store_peer_text(f->store, "SELECT status FROM dispatches WHERE id = 2"), "sending");
         /* our own pid: callers recover only before they send, so it is ours from a crash */
-        assert_string_equal(query_text(f->store, "SELECT status FROM dispatches WHERE id = 3"), "unknown");
-        assert_non_null(strstr(query_text(f->store, "SELECT error FROM dispatches WHERE id = 1"),
+        assert_string_equal(store_peer_text(f->store, "SELECT status FROM dispatches WHERE id = 3"), "unknown");
+        assert_non_null(strstr(store_peer_text(f->store, "SELECT error FROM dispatches WHERE id = 1"),
                                "not re-sent"));
         assert_int_equal(store_outbox_recover_interrupted(f->store), 0);
         assert_int_equal(store_outbox_count_open(f->store, f->occurrence, NULL, &open), 0);
@@ -406,17 +383,17 @@ static void test_receipt_before_the_outcome(void **state) {
         assert_int_equal(store_outbox_apply_receipt(f->store, rows[0].id, "delivered"), 1);
         assert_int_equal(store_outbox_apply_receipt(f->store, rows[1].id, "undelivered"), 1);
         assert_int_equal(store_outbox_apply_receipt(f->store, rows[2].id, "queued"), 1);
-        assert_int_equal(query_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 3);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 3);
         /* the carrier answered 503 for the first: it was delivered all the same */
         assert_int_equal(record(f, &rows[0], OUTBOX_RETRY, 0, T0 + SEC, DUNND_OUTCOME_TRANSIENT,
                                 &failover), 0);
         assert_int_equal(record(f, &rows[1], OUTBOX_UNKNOWN, 0, 0, DUNND_OUTCOME_UNKNOWN, &failover), 0);
         assert_int_equal(record(f, &rows[2], OUTBOX_UNKNOWN, 0, 0, DUNND_OUTCOME_UNKNOWN, &failover), 0);
-        assert_string_equal(query_text(f->store, "SELECT status || '|' || receipt || '|' || (sent_at IS NOT NULL)"
+        assert_string_equal(store_peer_text(f->store, "SELECT status || '|' || receipt || '|' || (sent_at IS NOT NULL)"
                                                  " FROM dispatches WHERE id = 1"), "sent|delivered|1");
-        assert_string_equal(query_text(f->store, "SELECT status || '|' || receipt FROM dispatches WHERE id = 2"),
+        assert_string_equal(store_peer_text(f->store, "SELECT status || '|' || receipt FROM dispatches WHERE id = 2"),
                             "failed|undelivered");
-        assert_string_equal(query_text(f->store, "SELECT status || '|' || receipt FROM dispatches WHERE id = 3"),
+        assert_string_equal(store_peer_text(f->store, "SELECT status || '|' || receipt FROM dispatches WHERE id = 3"),
                             "unknown|queued");
         free_rows(rows, 3);
 }
