@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "variant.h"
 #include "macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -130,8 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         /* a loaded config always has a variant to fall back to */
                         for (int cat = 0; cat < _CATEGORY_MAX; cat++)
                                 for (int prepaid = 0; prepaid < 2; prepaid++)
-                                        if (!config_template_pick(s->template, (Category) cat,
-                                                                  prepaid))
+                                        if (!variant_template(s->template, (Category) cat,
+                                                              prepaid))
                                                 abort();
                 }
                 for (size_t i = 0; i < c->n_templates; i++)

@@ -22,6 +22,7 @@
 
 #include "import.h"
 #include "macro.h"
+#include "store-internal.h"
 #include "store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -122,13 +123,15 @@ static void reset(void) {
 
 static void count_rows(int64_t counts[N_TABLES]) {
         for (size_t i = 0; i < N_TABLES; i++) {
-                _cleanup_(sqlite3_finalizep) sqlite3_stmt *st = NULL;
+                sqlite3_stmt *st = NULL;
                 char sql[128];
 
                 snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM %s", tables[i]);
-                if (store_prepare(store, sql, &st) < 0 || sqlite3_step(st) != SQLITE_ROW)
+                if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK ||
+                    sqlite3_step(st) != SQLITE_ROW)
                         die(sql);
                 counts[i] = sqlite3_column_int64(st, 0);
+                sqlite3_finalize(st);
         }
 }
 
@@ -188,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         r = import_data(store, kind, NAME, copy, size - 1, encoding, dry_run, &rep, &errors);
         count_rows(after);
 
-        if (store->in_transaction) {
+        if (store_in_transaction(store)) {
                 fprintf(stderr, "import_data returned %d with a transaction open\n", r);
                 abort();
         }
