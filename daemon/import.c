@@ -599,37 +599,55 @@ static int payment_conflict(Importer *im, Row *row, int64_t id) {
         return 0;
 }
 
+/* Like charges, a run of one unit's payments is written with one balance update. */
 static int write_payments(Importer *im, ImportReport *rep, const char *now) {
-        for (size_t i = 0; i < im->n_rows; i++) {
-                Row *row = &im->rows[i];
-                bool added;
+        _cleanup_free_ PaymentRecord *recs = NULL;
+        _cleanup_free_ bool *added = NULL;
+        size_t i = 0;
+
+        recs = calloc(im->n_rows + 1, sizeof(*recs));
+        added = calloc(im->n_rows + 1, sizeof(*added));
+        if (!recs || !added)
+                return -ENOMEM;
+        while (i < im->n_rows) {
+                Row *first = &im->rows[i];
+                size_t n = 0, from = i;
                 int64_t id;
                 int r;
 
-                r = lookup_unit(im, row, &id);
-                if (r <= 0) {
+                r = lookup_unit(im, first, &id);
+                if (r < 0)
+                        return r;
+                for (; i < im->n_rows && streq(im->rows[i].value[F_UNIT], first->value[F_UNIT]); i++)
+                        recs[n++] = (PaymentRecord) {
+                                .household_id = id,
+                                .fen = im->rows[i].fen,
+                                .paid_day = im->rows[i].day,
+                                .method = im->rows[i].value[F_METHOD],
+                                .reference = im->rows[i].value[F_REFERENCE],
+                                .dedup_key = im->rows[i].dedup_key,
+                        };
+                if (r == 0) {
+                        /* unknown unit: every row of it is an error (the first one said so) */
+                        for (size_t k = from + 1; k < i; k++)
+                                (void) lookup_unit(im, &im->rows[k], &id);
+                        continue;
+                }
+                r = store_payments_add(im->store, recs, n, now, added);
+                if (r < 0)
+                        return r;
+                for (size_t k = 0; k < n; k++) {
+                        if (added[k]) {
+                                rep->added++;
+                                continue;
+                        }
+                        /* already recorded: the same payment, or a conflicting one under its
+                         * reference, which an import must not silently keep or change */
+                        r = payment_conflict(im, &im->rows[from + k], id);
                         if (r < 0)
                                 return r;
-                        continue;
+                        rep->unchanged++;
                 }
-                r = store_payment_add(im->store, &(PaymentRecord) {
-                                              .household_id = id,
-                                              .fen = row->fen,
-                                              .paid_day = row->day,
-                                              .method = row->value[F_METHOD],
-                                              .reference = row->value[F_REFERENCE],
-                                              .dedup_key = row->dedup_key,
-                                      }, now, &added);
-                if (r < 0)
-                        return r;
-                if (added) {
-                        rep->added++;
-                        continue;
-                }
-                r = payment_conflict(im, row, id);
-                if (r < 0)
-                        return r;
-                rep->unchanged++;
         }
         return 0;
 }

@@ -88,7 +88,7 @@ int store_charge_upsert(Store *s, int64_t household_id, const char *period, int6
         return store_charges_upsert(s, household_id, &c, 1, ret);
 }
 
-int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *ret_added) {
+static int payment_add_one(Store *s, const PaymentRecord *p, const char *now, bool *ret_added) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         char day[DATE_BUFSZ];
         Binder b;
@@ -113,7 +113,29 @@ int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *r
         if (r < 0)
                 return r;
         *ret_added = store_changes(s) > 0;
-        return *ret_added ? balance_add(s, p->household_id, -p->fen) : 0;
+        return 0;
+}
+
+int store_payments_add(Store *s, const PaymentRecord *rows, size_t n, const char *now,
+                       bool *ret_added) {
+        int64_t paid = 0;
+        int r;
+
+        for (size_t i = 0; i < n; i++) {
+                if (rows[i].household_id != rows[0].household_id)
+                        return -EINVAL;
+                r = payment_add_one(s, &rows[i], now, &ret_added[i]);
+                if (r < 0)
+                        return r;
+                if (ret_added[i])
+                        paid += rows[i].fen;
+        }
+        /* one balance update for the household's payments, not one per payment */
+        return n > 0 ? balance_add(s, rows[0].household_id, -paid) : 0;
+}
+
+int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *ret_added) {
+        return store_payments_add(s, p, 1, now, ret_added);
 }
 
 int store_ledger_recount(Store *s) {

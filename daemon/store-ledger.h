@@ -34,8 +34,12 @@ typedef struct PaymentRecord {
         const char *dedup_key;
 } PaymentRecord;
 
-/* The one way a payment is recorded (dunnctl pay and imports). *ret_added is false when a
- * payment with the same dedup key is already there (nothing is written then). */
+/* The one way payments are recorded (dunnctl pay and imports): rows[0..n) of one
+ * household; ret_added[i] is false when a payment with rows[i]'s dedup key is already there
+ * (nothing is written for it then). */
+int store_payments_add(Store *s, const PaymentRecord *rows, size_t n, const char *now,
+                       bool *ret_added);
+/* The same for one payment. */
 int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *ret_added);
 
 /* The recorded payment with this dedup key: 1 with its amount and day, 0 when there is
