@@ -21,11 +21,12 @@
 
 int verb_init(Ctl *ctl, int argc, char *argv[]) {
         _cleanup_(store_closep) Store *s = NULL;
-        int r;
+        int r, corrected;
 
         if (argc > 1 && streq(argv[1], "--help")) {
                 printf("dunnctl init\n\nCreate the database (mode 0600), or migrate an older one "
-                       "forward in one transaction.\n");
+                       "forward in one transaction.\nAlso recounts every household's balance "
+                       "from its charges and payments\n(after changes made with sqlite3).\n");
                 return 0;
         }
         if (argc > 1) {
@@ -42,6 +43,21 @@ int verb_init(Ctl *ctl, int argc, char *argv[]) {
                        STORE_SCHEMA_VERSION);
         else
                 printf("%s is up to date (schema %d)\n", store_path(s), STORE_SCHEMA_VERSION);
+        r = store_begin(s);
+        if (r >= 0)
+                r = store_ledger_recount(s);
+        if (r >= 0) {
+                corrected = r;
+                r = store_commit(s);
+        }
+        if (r < 0) {
+                store_rollback(s);
+                ctl_error("cannot recount the balances: %s", store_errmsg(s));
+                return EXIT_RUNTIME;
+        }
+        if (corrected > 0)
+                printf("%d household balance(s) did not match their charges and payments; "
+                       "corrected\n", corrected);
         return 0;
 }
 

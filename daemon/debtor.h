@@ -15,8 +15,7 @@
 
 typedef struct Debtor {
         int64_t household_id;
-        /* Strings: borrowed from the store for the length of a debtors_each() callback, or
-         * owned by the list debtors_select() returns. */
+        /* Strings: borrowed from the store for the length of a debtors_each() callback. */
         const char *unit;
         const char *building;
         const char *property_type;
@@ -34,7 +33,7 @@ typedef struct Debtor {
         int64_t late_fee;               /* fen accrued on overdue charges */
         int64_t earliest_due_day;       /* due date of the oldest unpaid charge */
         int days_overdue;               /* today - earliest_due_day; negative = not yet due */
-        char *owned;                    /* the strings' memory in a debtors_select() list */
+        char *owned;                    /* the strings' memory when a caller keeps a copy */
 } Debtor;
 
 typedef struct DebtorQuery {
@@ -74,6 +73,3 @@ typedef int (*debtor_each_t)(const Debtor *d, void *userdata);
 /* Every debtor matching q, streamed: memory does not grow with the estate. */
 int debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void *userdata);
 
-/* The same, collected into an array (for tables that align columns). */
-int debtors_select(Store *s, const DebtorQuery *q, Debtor **ret, size_t *ret_n);
-void debtors_free(Debtor *d, size_t n);

@@ -833,10 +833,6 @@ unsigned dispatcher_in_flight(const Dispatcher *d) {
         return transfer_pool_in_flight(d->pool);
 }
 
-bool dispatcher_has_runs(const Dispatcher *d) {
-        return d->runs != NULL;
-}
-
 const DispatchCommits *dispatcher_commits(const Dispatcher *d) {
         return &d->commits;
 }

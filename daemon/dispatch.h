@@ -73,7 +73,6 @@ int dispatcher_start(Dispatcher *d, CarrierSet *carriers, int64_t occurrence_id,
  * and recorded. */
 void dispatcher_stop(Dispatcher *d);
 unsigned dispatcher_in_flight(const Dispatcher *d);
-bool dispatcher_has_runs(const Dispatcher *d);
 const DispatchCommits *dispatcher_commits(const Dispatcher *d);
 
 const DispatchStats *dispatch_run_stats(const DispatchRun *r);

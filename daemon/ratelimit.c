@@ -61,14 +61,6 @@ uint64_t token_bucket_wait(TokenBucket *b, uint64_t now_usec) {
         return (uint64_t) ((1.0 - b->tokens) * 1e6 / b->rate) + 1;
 }
 
-uint64_t token_bucket_take(TokenBucket *b, uint64_t now_usec) {
-        uint64_t wait = token_bucket_wait(b, now_usec);
-
-        if (wait == 0)
-                token_bucket_consume(b, b->rate > 0 ? 1 : 0);
-        return wait;
-}
-
 int window_guard_init(WindowGuard *g, size_t limit, uint64_t window_usec) {
         *g = (WindowGuard) { .window_usec = window_usec };
         if (limit == 0 || limit > WINDOW_GUARD_MAX)

@@ -26,9 +26,6 @@ void token_bucket_consume(TokenBucket *b, size_t n);
 /* µs until the next whole token (0 when one is there). */
 uint64_t token_bucket_wait(TokenBucket *b, uint64_t now_usec);
 
-/* Takes a token if one is there: returns 0. Otherwise takes nothing and returns how many µs
- * until one will be. */
-uint64_t token_bucket_take(TokenBucket *b, uint64_t now_usec);
 
 /* The bucket paces when sends may be claimed; a request leaves after the claim's commit,
  * a little later by a varying amount, which can push more than rate + burst sends into

@@ -318,14 +318,6 @@ int store_contact_pick(Store *s, int64_t household_id, char *const *channels, si
         return 1;
 }
 
-int store_contact_first(Store *s, int64_t household_id, const char *channel,
-                        int64_t *ret_contact_id, char **ret_address) {
-        char *const channels[] = { (char *) channel };
-        size_t k;
-
-        return store_contact_pick(s, household_id, channels, 1, &k, ret_contact_id, ret_address);
-}
-
 int store_contact_mark_invalid(Store *s, int64_t contact_id, const char *reason, const char *now) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         Binder b;

@@ -68,9 +68,6 @@ int store_household_break_promises(Store *s, int64_t today, const char *note, co
  * household. */
 int store_contact_pick(Store *s, int64_t household_id, char *const *channels, size_t n,
                        size_t *ret_channel, int64_t *ret_contact_id, char **ret_address);
-/* The same for one channel. */
-int store_contact_first(Store *s, int64_t household_id, const char *channel,
-                        int64_t *ret_contact_id, char **ret_address);
 
 /* A carrier said the contact is wrong: it is not tried again. */
 int store_contact_mark_invalid(Store *s, int64_t contact_id, const char *reason, const char *now);

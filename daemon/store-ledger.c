@@ -81,13 +81,6 @@ int store_charges_upsert(Store *s, int64_t household_id, const ChargeRecord *row
         return balance_add(s, household_id, delta);
 }
 
-int store_charge_upsert(Store *s, int64_t household_id, const char *period, int64_t fen,
-                        int64_t due_day, StoreChange *ret) {
-        ChargeRecord c = { .period = period, .fen = fen, .due_day = due_day };
-
-        return store_charges_upsert(s, household_id, &c, 1, ret);
-}
-
 static int payment_add_one(Store *s, const PaymentRecord *p, const char *now, bool *ret_added) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         char day[DATE_BUFSZ];
@@ -139,13 +132,15 @@ int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *r
 }
 
 int store_ledger_recount(Store *s) {
-        return store_exec(s,
-                          "UPDATE households SET balance ="
-                          "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
-                          "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0)"
-                          " WHERE balance IS NOT"
-                          "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
-                          "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0)");
+        int r = store_exec(s,
+                           "UPDATE households SET balance ="
+                           "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
+                           "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0)"
+                           " WHERE balance IS NOT"
+                           "  COALESCE((SELECT SUM(amount) FROM charges c WHERE c.household_id = households.id), 0)"
+                           "  - COALESCE((SELECT SUM(amount) FROM payments p WHERE p.household_id = households.id), 0)");
+
+        return r < 0 ? r : store_changes(s);
 }
 
 int store_payment_find(Store *s, int64_t household_id, const char *dedup_key, int64_t *ret_fen,

@@ -20,9 +20,6 @@ typedef struct ChargeRecord {
  * ret[i] tells what happened to rows[i]. Inside a transaction. */
 int store_charges_upsert(Store *s, int64_t household_id, const ChargeRecord *rows, size_t n,
                          StoreChange *ret);
-/* The same for one period. */
-int store_charge_upsert(Store *s, int64_t household_id, const char *period, int64_t fen,
-                        int64_t due_day, StoreChange *ret);
 
 typedef struct PaymentRecord {
         int64_t household_id;
@@ -48,7 +45,7 @@ int store_payment_find(Store *s, int64_t household_id, const char *dedup_key, in
                        int64_t *ret_paid_day);
 
 /* Recomputes every household's balance from its charges and payments (after writes that
- * did not come through this module). */
+ * did not come through this module). Returns how many were wrong, or a negative errno. */
 int store_ledger_recount(Store *s);
 
 /* What the household owes right now (charges − payments, fen; <= 0 when nothing). */

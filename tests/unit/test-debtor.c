@@ -114,6 +114,76 @@ static void payment(Fixture *f, const char *unit, int64_t fen, const char *paid_
         assert_true(added);
 }
 
+/* The debtors collected into an array, to look at them in any order. */
+
+typedef struct DebtorList {
+        Debtor *items;
+        size_t n, cap;
+} DebtorList;
+
+/* One allocation for a debtor's strings, so freeing the list is one free() per debtor. */
+static int debtor_copy(const Debtor *src, Debtor *dst) {
+        const char *fields[] = { src->unit, src->building, src->property_type, src->owner,
+                                 src->staff, src->periods };
+        const char **targets[] = { &dst->unit, &dst->building, &dst->property_type, &dst->owner,
+                                   &dst->staff, &dst->periods };
+        size_t len = 0, o = 0;
+
+        *dst = *src;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+                len += strlen(strempty(fields[i])) + 1;
+        dst->owned = malloc(len);
+        if (!dst->owned)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+                size_t l = strlen(strempty(fields[i])) + 1;
+
+                memcpy(dst->owned + o, strempty(fields[i]), l);
+                *targets[i] = dst->owned + o;
+                o += l;
+        }
+        return 0;
+}
+
+static int collect(const Debtor *d, void *userdata) {
+        DebtorList *l = userdata;
+
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                Debtor *n = realloc(l->items, cap * sizeof(Debtor));
+
+                if (!n)
+                        return -ENOMEM;
+                l->items = n;
+                l->cap = cap;
+        }
+        if (debtor_copy(d, &l->items[l->n]) < 0)
+                return -ENOMEM;
+        l->n++;
+        return 0;
+}
+
+static void debtors_free(Debtor *d, size_t n) {
+        for (size_t i = 0; d && i < n; i++)
+                free(d[i].owned);
+        free(d);
+}
+
+static int debtors_select(Store *s, const DebtorQuery *q, Debtor **ret, size_t *ret_n) {
+        DebtorList l = {};
+        int r;
+
+        r = debtors_each(s, q, collect, &l);
+        if (r < 0) {
+                debtors_free(l.items, l.n);
+                return r;
+        }
+        *ret = l.items;
+        *ret_n = l.n;
+        return 0;
+}
+
+
 static DebtorQuery query(const Fixture *f) {
         return (DebtorQuery) {
                 .today = f->today,

@@ -124,7 +124,7 @@ static int setup(void **state) {
                 snprintf(phone, sizeof(phone), "1390000%04d", i);
                 assert_int_equal(store_household_upsert(f->store, &h, NOW, &c), 0);
                 assert_int_equal(store_household_find(f->store, unit, &id), 0);
-                assert_int_equal(store_charge_upsert(f->store, id, "2026-11", 10620, 20407, &c), 0);
+                assert_int_equal(store_charges_upsert(f->store, id, &(ChargeRecord) { "2026-11", 10620, 20407 }, 1, &c), 0);
                 assert_int_equal(store_outbox_add(f->store, &(OutboxPlanned) {
                                          .occurrence_id = f->occurrence, .household_id = id,
                                          .channel = "sms", .recipient = phone, .recipient_name = "王",

@@ -64,17 +64,19 @@ static void test_household_upsert(void **state) {
         assert_int_equal(c, STORE_UPDATED);
         assert_int_equal(store_household_find(s, "1-1-101", &id), 0);
         {
+                char *sms[] = { (char *) "sms" }, *email[] = { (char *) "email" };
                 int64_t contact;
                 char *address = NULL;
+                size_t k;
 
-                assert_int_equal(store_contact_first(s, id, "sms", &contact, &address), 1);
+                assert_int_equal(store_contact_pick(s, id, sms, 1, &k, &contact, &address), 1);
                 assert_string_equal(address, "13900000002");
                 free(address);
                 assert_int_equal(store_contact_mark_invalid(s, contact, "空号", NOW), 0);
-                assert_int_equal(store_contact_first(s, id, "sms", &contact, &address), 1);
+                assert_int_equal(store_contact_pick(s, id, sms, 1, &k, &contact, &address), 1);
                 assert_string_equal(address, "13900000001");
                 free(address);
-                assert_int_equal(store_contact_first(s, id, "email", &contact, &address), 0);
+                assert_int_equal(store_contact_pick(s, id, email, 1, &k, &contact, &address), 0);
         }
         assert_int_equal(store_household_find(s, "9-9-999", &id), -ENOENT);
 }

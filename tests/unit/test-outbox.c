@@ -133,7 +133,7 @@ static int64_t add_household(Store *s, const char *unit, const char *phone, cons
         assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
         assert_int_equal(store_household_find(s, unit, &id), 0);
         if (owed > 0)
-                assert_int_equal(store_charge_upsert(s, id, "2026-11", owed, 20407, &c), 0);
+                assert_int_equal(store_charges_upsert(s, id, &(ChargeRecord) { "2026-11", owed, 20407 }, 1, &c), 0);
         return id;
 }
 
@@ -318,11 +318,13 @@ static void test_failover_once(void **state) {
         Fixture *f = *state;
         OutboxRow rows[1], more[1];
         unsigned cancelled = 0, open;
+        char *sms[] = { (char *) "sms" };
         int64_t contact;
+        size_t k;
         char *address = NULL;
         bool failover;
 
-        assert_int_equal(store_contact_first(f->store, f->household[0], "sms", &contact, &address), 1);
+        assert_int_equal(store_contact_pick(f->store, f->household[0], sms, 1, &k, &contact, &address), 1);
         free(address);
         assert_int_equal(claim(f, "sms", T0, 1, rows, &cancelled), 1);
         rows[0].contact_id = contact;

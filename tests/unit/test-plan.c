@@ -68,7 +68,7 @@ static void household(Fixture *f, const char *unit, const char *phone, const cha
         assert_int_equal(store_household_find(f->store, unit, &id), 0);
         assert_int_equal(date_parse(due, &day), 0);
         if (owed)
-                assert_int_equal(store_charge_upsert(f->store, id, "2026-11", owed, day, &c), 0);
+                assert_int_equal(store_charges_upsert(f->store, id, &(ChargeRecord) { "2026-11", owed, day }, 1, &c), 0);
 }
 
 static void categorize(Fixture *f, const char *unit, Category c, const char *promise) {

@@ -59,16 +59,17 @@ static void test_idle_does_not_save_up(void **state) {
         assert_int_equal(token_bucket_available(&b, T0 + 100 * SEC), 1);
 }
 
-static void test_take(void **state) {
+static void test_wait(void **state) {
         TokenBucket b;
 
         (void) state;
         token_bucket_init(&b, 2, 1);
-        assert_int_equal(token_bucket_take(&b, T0), 0);
-        assert_int_equal(token_bucket_take(&b, T0), SEC / 2 + 1);
-        /* a refused take takes nothing */
-        assert_int_equal(token_bucket_take(&b, T0 + SEC / 4), SEC / 4 + 1);
-        assert_int_equal(token_bucket_take(&b, T0 + SEC / 2 + 1), 0);
+        assert_int_equal(token_bucket_wait(&b, T0), 0);
+        token_bucket_consume(&b, 1);
+        assert_int_equal(token_bucket_wait(&b, T0), SEC / 2 + 1);
+        /* asking takes nothing */
+        assert_int_equal(token_bucket_wait(&b, T0 + SEC / 4), SEC / 4 + 1);
+        assert_int_equal(token_bucket_available(&b, T0 + SEC / 2 + 1), 1);
 }
 
 static void test_unlimited(void **state) {
@@ -80,7 +81,6 @@ static void test_unlimited(void **state) {
         token_bucket_consume(&b, 1000000);
         assert_int_equal(token_bucket_available(&b, T0), SIZE_MAX);
         assert_int_equal(token_bucket_wait(&b, T0), 0);
-        assert_int_equal(token_bucket_take(&b, T0), 0);
 }
 
 /* A sender that takes every token the moment it is there, for 30 simulated seconds after
@@ -208,7 +208,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_fresh_bucket_holds_burst),
                 cmocka_unit_test(test_idle_does_not_save_up),
-                cmocka_unit_test(test_take),
+                cmocka_unit_test(test_wait),
                 cmocka_unit_test(test_unlimited),
                 cmocka_unit_test(test_no_window_above_rate_plus_burst),
                 cmocka_unit_test(test_late_wakeups_keep_the_rate),
