@@ -26,7 +26,7 @@ int verb_init(Ctl *ctl, int argc, char *argv[]) {
         if (argc > 1 && streq(argv[1], "--help")) {
                 printf("dunnctl init\n\nCreate the database (mode 0600), or migrate an older one "
                        "forward in one transaction.\nAlso recounts every household's balance "
-                       "from its charges and payments\n(after changes made with sqlite3).\n");
+                       "from its charges and payments\n(after changes made outside dunnctl).\n");
                 return 0;
         }
         if (argc > 1) {

@@ -174,7 +174,7 @@ static void test_balance_follows_the_ledger(void **state) {
                                                                  .dedup_key = "z" }, NOW, &added),
                          -EINVAL);
         /* and the balance agrees with a recount */
-        assert_int_equal(store_ledger_recount(s), 0);
+        assert_int_equal(store_ledger_recount(s), 0);     /* nothing was off */
         assert_int_equal(store_household_balance(s, id, &owed), 0);
         assert_int_equal(owed, 18000);
 }
