@@ -18,7 +18,7 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-        { "init", verb_init, "create or migrate the database" },
+        { "init", verb_init, "create or migrate the database, recount balances" },
         { "import", verb_import, "import households|charges|payments|categories from CSV" },
         { "debtors", verb_debtors, "households that owe, with amount, days overdue, category" },
         { "categorize", verb_categorize, "record a household's category (and promise date)" },
