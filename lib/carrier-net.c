@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "answer.h"
@@ -110,6 +111,15 @@ int64_t net_retry_after_ms(CURL *easy) {
                 return 0;
         sec = (int64_t) (t - now);
         return (sec > cap_sec ? cap_sec : sec) * 1000;
+}
+
+int net_check_url(const char *url, bool require_tls, char *err, size_t errlen) {
+        if (strncasecmp(url, "https://", 8) == 0 ||
+            (!require_tls && strncasecmp(url, "http://", 7) == 0))
+                return 0;
+        snprintf(err, errlen, "option 'url' must start with %s",
+                 require_tls ? "https:// (require_tls is on)" : "http:// or https://");
+        return -EINVAL;
 }
 
 void net_free_secret(char *s) {

@@ -66,6 +66,10 @@ bool net_classify_transport(int curl_code, int request_sent, bool rewind_refused
  * broken gateway cannot park a message forever. */
 int64_t net_retry_after_ms(CURL *easy);
 
+/* Checks option 'url' names http:// or https:// (only https:// when require_tls). Returns 0,
+ * or -EINVAL with the reason in err. */
+int net_check_url(const char *url, bool require_tls, char *err, size_t errlen);
+
 /* Frees a string after wiping it (passwords, tokens, bodies); NULL is fine. */
 void net_free_secret(char *s);
 /* Frees a header list after wiping it: lines carry Authorization and X-Kannel-Password. */

@@ -422,12 +422,11 @@ static int default_content_type(struct http_state *s) {
 
 /* The checks that involve several options. */
 static int http_check(const struct http_state *s, char *err, size_t errlen) {
-        if (strncasecmp(s->url, "https://", 8) != 0 &&
-            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
-                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
-                         "https:// (require_tls is on)" : "http:// or https://");
-                return -EINVAL;
-        }
+        int r;
+
+        r = net_check_url(s->url, s->require_tls, err, errlen);
+        if (r < 0)
+                return r;
         if (s->method == METHOD_GET && s->body) {
                 snprintf(err, errlen, "option 'body' needs method POST (a GET sends no body; put "
                          "the parameters into 'url')");

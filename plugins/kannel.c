@@ -57,7 +57,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "answer.h"
 #include "carrier-net.h"
@@ -121,12 +120,11 @@ static void kannel_close(void *state) {
 
 /* The checks that involve several options. */
 static int kannel_check(const struct kannel_state *s, char *err, size_t errlen) {
-        if (strncasecmp(s->url, "https://", 8) != 0 &&
-            (s->require_tls || strncasecmp(s->url, "http://", 7) != 0)) {
-                snprintf(err, errlen, "option 'url' must start with %s", s->require_tls ?
-                         "https:// (require_tls is on)" : "http:// or https://");
-                return -EINVAL;
-        }
+        int r;
+
+        r = net_check_url(s->url, s->require_tls, err, errlen);
+        if (r < 0)
+                return r;
         if ((s->dlr_mask >= 0) != (s->dlr_url != NULL)) {
                 snprintf(err, errlen, "options 'dlr_mask' and 'dlr_url' go together: Kannel "
                          "sends reports only with both");
