@@ -97,11 +97,27 @@ static void test_small_helpers(void **state) {
         net_slist_free(NULL);
 }
 
+/* Both network carriers refuse a url that is not http(s), and plain http under require_tls. */
+static void test_check_url(void **state) {
+        char err[128];
+
+        (void) state;
+        assert_int_equal(net_check_url("http://127.0.0.1/", false, err, sizeof(err)), 0);
+        assert_int_equal(net_check_url("HTTPS://127.0.0.1/", true, err, sizeof(err)), 0);
+        err[0] = 0;
+        assert_int_equal(net_check_url("http://127.0.0.1/", true, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "option 'url' must start with https:// (require_tls is on)");
+        assert_int_equal(net_check_url("ftp://127.0.0.1/", false, err, sizeof(err)), -EINVAL);
+        assert_string_equal(err, "option 'url' must start with http:// or https://");
+        assert_int_equal(net_check_url("http:/", false, err, sizeof(err)), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_transport),
                 cmocka_unit_test(test_finish),
                 cmocka_unit_test(test_small_helpers),
+                cmocka_unit_test(test_check_url),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
