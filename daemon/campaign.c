@@ -58,7 +58,7 @@ static int plan_once(const Config *c, Store *s, const ConfigSchedule *sc, time_t
         _cleanup_rollback_ Store *tx = NULL;
         char now[STORE_TIMESTAMP_BUFSZ], local[32], channels[64];
         PlanWriter w = { .store = s, .schedule = sc, .now = now };
-        unsigned moved;
+        unsigned kept, broken;
         int r;
 
         r = store_begin(s);
@@ -74,10 +74,9 @@ static int plan_once(const Config *c, Store *s, const ConfigSchedule *sc, time_t
                 return 0;
         }
         store_now(now, sizeof(now));
-        /* a promise whose date has passed without payment is broken; the move and the
-         * occurrence it affects commit together */
-        r = store_household_break_promises(s, local_day(at, c->timezone),
-                                           "承诺日期已过，未缴费 (broken promise)", now, &moved);
+        /* a promise whose day passed with the money still owed is broken, one paid is
+         * kept; the moves and the occurrence they affect commit together */
+        r = store_household_close_promises(s, local_day(at, c->timezone), now, &kept, &broken);
         if (r < 0)
                 return r;
         occurrence_local_time(at, c->timezone, local, sizeof(local));
@@ -157,8 +156,15 @@ int campaign_finish(Store *s, CampaignResult *res) {
 }
 
 int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
-                 time_t at, const char *origin, dispatch_progress_t progress, void *userdata,
+                 time_t at, const char *origin, const CampaignRunHooks *hooks,
                  CampaignResult *res) {
+        PlanRefresh refresh = { .config = c, .store = s, .schedule = sc, .at = at };
+        OneShotHooks oh = {
+                .progress = hooks->progress,
+                .userdata = hooks->userdata,
+                .quiet_hours = hooks->quiet_hours ? c : NULL,
+                .refresh = { .render = plan_refresh_render, .userdata = &refresh },
+        };
         DispatchStats stats = {};
         int r;
 
@@ -171,7 +177,7 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
         if (r < 0)
                 return log_error_errno(r, "%s: cannot recover interrupted sends: %s", res->key,
                                        store_errmsg(s));
-        r = oneshot_dispatch(s, carriers, res->occurrence_id, res->key, progress, userdata, &stats);
+        r = oneshot_dispatch(s, carriers, res->occurrence_id, res->key, &oh, &stats);
         if (r < 0)
                 return log_error_errno(r, "%s: dispatch failed: %s", res->key, store_errmsg(s));
         res->carrier_paused = stats.carrier_refused;

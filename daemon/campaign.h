@@ -39,9 +39,17 @@ int campaign_start(const Config *c, Store *s, const ConfigSchedule *sc, time_t a
 int campaign_finish(Store *s, CampaignResult *res);
 
 /* start + recover interrupted rows + dispatch everything on dunnctl's own loop + finish
- * (dunnctl run). Returns 0 or a negative errno. */
+ * (dunnctl run): rows go out rendered for what the household owes at the send; with
+ * quiet_hours the sends wait for the end of the config's quiet hours. Returns 0 or a
+ * negative errno. */
+typedef struct CampaignRunHooks {
+        dispatch_progress_t progress;
+        void *userdata;
+        bool quiet_hours;
+} CampaignRunHooks;
+
 int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
-                 time_t at, const char *origin, dispatch_progress_t progress, void *userdata,
+                 time_t at, const char *origin, const CampaignRunHooks *hooks,
                  CampaignResult *ret);
 
 /* Reads the counts of an occurrence from the store. */

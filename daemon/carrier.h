@@ -50,6 +50,9 @@ int carrier_plugin_load(const char *dir, const char *plugin, void **ret_dl,
 /* Loads and opens every carrier of the config. Problems are added to errors as
  * "FILE:LINE: ..." with the carrier's place in the config; returns -EINVAL then. */
 int carrier_set_open(const Config *c, CarrierSet **ret, ConfigErrors *errors);
+/* The config's carriers, each answering every message as sent without sending anything
+ * (dunnctl run --simulate). */
+int carrier_set_open_simulated(const Config *c, CarrierSet **ret);
 CarrierSet *carrier_set_free(CarrierSet *s);
 
 /* The carriers serving channel, in config order (the first is the primary). */

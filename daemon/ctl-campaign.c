@@ -7,6 +7,8 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sysexits.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "ctl.h"
 #include "mask.h"
 #include "plan.h"
+#include "quiet.h"
 #include "money.h"
 #include "timeutil.h"
 
@@ -227,9 +230,72 @@ static int campaign_print_summary(const CampaignResult *res) {
         return table_print(t, TABLE_FORMAT_TABLE, stdout);
 }
 
+#define RUN_USAGE "dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--simulate FILE]\n" \
+                  "                   [--ignore-quiet-hours|--no-wait] [-q|--quiet]"
+
+/* Where a run for `at` may happen: on the live database only at a time that has come (a
+ * run for the 8th on the 1st would send now, and move categories as if it were the 8th);
+ * on a simulation copy, any time. */
+static int run_target(Ctl *ctl, const char *name, const char *at_s, const char *simulate,
+                      bool *ret_simulated) {
+        _cleanup_(store_closep) Store *live = NULL;
+        char err[512];
+        time_t at;
+        int r;
+
+        *ret_simulated = false;
+        if (simulate) {
+                struct stat st;
+
+                if (stat(simulate, &st) < 0) {
+                        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &live);
+                        if (r != 0)
+                                return r;
+                        r = store_copy_for_simulation(live, simulate, err, sizeof(err));
+                        if (r < 0) {
+                                ctl_error("%s", err);
+                                return EXIT_RUNTIME;
+                        }
+                        fprintf(stderr, "dunnctl: simulating on a copy of %s in %s "
+                                "(nothing is sent; run again with the same --simulate to go on)\n",
+                                store_path(live), simulate);
+                        live = store_close(live);
+                }
+                /* the copy from now on, whatever --db or the config say */
+                ctl->db_path = simulate;
+        }
+        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &live);
+        if (r != 0)
+                return r;
+        if (store_is_simulation(live)) {
+                *ret_simulated = true;
+                return 0;
+        }
+        if (simulate) {
+                ctl_error("'%s' is not a simulation copy made by --simulate; refusing to use it",
+                          simulate);
+                return EXIT_USAGE;
+        }
+        r = ctl_parse_time(ctl, at_s, &at);
+        if (r != 0)
+                return r;
+        /* a minute's grace: cron's "--at $(date)" must not race the clock */
+        if (at_s && at > time(NULL) + 60) {
+                ctl_error("--at %s is in the future: a run sends now, and would change the "
+                          "database as if it were then. See what it would send with "
+                          "'dunnctl preview %s --at \"%s\"', or try it on a copy with "
+                          "'--simulate FILE'", at_s, name, at_s);
+                return EXIT_USAGE;
+        }
+        return 0;
+}
+
 int verb_run(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "at", required_argument, NULL, 'a' },
+                { "simulate", required_argument, NULL, 's' },
+                { "ignore-quiet-hours", no_argument, NULL, 'Q' },
+                { "no-wait", no_argument, NULL, 'W' },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -240,9 +306,10 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
         ConfigErrors errors = {};
         CampaignResult res;
         Progress progress = { .tty = isatty(STDERR_FILENO) };
-        const char *at_s = NULL;
-        bool quiet = false;
-        time_t at;
+        CampaignRunHooks hooks = { .progress = progress_line, .userdata = &progress };
+        const char *at_s = NULL, *simulate = NULL;
+        bool quiet = false, ignore_quiet_hours = false, no_wait = false, simulated;
+        time_t at, quiet_end;
         int c, r;
 
         ctl_reset_getopt();
@@ -251,31 +318,75 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                 case 'a':
                         at_s = optarg;
                         break;
+                case 's':
+                        simulate = optarg;
+                        break;
+                case 'Q':
+                        ignore_quiet_hours = true;
+                        break;
+                case 'W':
+                        no_wait = true;
+                        break;
                 case 'q':
                         quiet = true;
                         break;
                 case 'h':
-                        printf("dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [-q|--quiet]\n\n"
+                        printf(RUN_USAGE "\n\n"
                                "Run one occurrence of SCHEDULE now (what cron calls). The occurrence is\n"
                                "named SCHEDULE@TIME: the schedule's latest calendar elapse within its\n"
-                               "catch_up window, or the current minute (or --at). Running the same\n"
-                               "occurrence again sends nothing new; it only finishes what is pending.\n"
-                               "Shows a progress line on a terminal, nothing under cron. Quiet hours\n"
-                               "are the daemon's: an explicit run sends when it is started.\n"
+                               "catch_up window, or the current minute (or --at, which may not be in\n"
+                               "the future: use 'dunnctl preview --at' to see a future run). Running\n"
+                               "the same occurrence again sends nothing new; it only finishes what is\n"
+                               "pending. Each message names what the household owes when it is sent.\n\n"
+                               "  --simulate FILE       run on a copy of the database in FILE (made on\n"
+                               "                        first use, reused after: drive a month with\n"
+                               "                        --at times); nothing is sent, every message\n"
+                               "                        is recorded as sent by the simulated carrier\n"
+                               "  --ignore-quiet-hours  send now even inside quiet hours\n"
+                               "  --no-wait             inside quiet hours, exit 75 instead of waiting\n\n"
+                               "Inside quiet hours (quiet_hours in dunnd.conf) the run is planned at\n"
+                               "once and its sends wait for the end of the quiet hours, as the\n"
+                               "daemon's do, so a cron line at 03:00 texts owners at 08:00.\n"
+                               "Shows a progress line on a terminal, nothing under cron.\n"
                                "SIGINT/SIGTERM: claim nothing more, wait for requests in flight.\n"
-                               "Exit status 1 when stopped or when a carrier refused to send.\n");
+                               "Exit status 1 when stopped or when a carrier refused to send; 75 for\n"
+                               "--no-wait inside quiet hours.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
                 }
         if (argc - optind != 1) {
-                ctl_error("usage: dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [-q|--quiet]");
+                ctl_error("usage: " RUN_USAGE);
                 return EXIT_USAGE;
         }
+        if (ignore_quiet_hours && no_wait) {
+                ctl_error("--ignore-quiet-hours and --no-wait contradict each other");
+                return EXIT_USAGE;
+        }
+        r = ctl_load_config(ctl, true);
+        if (r != 0)
+                return r;
+        r = run_target(ctl, argv[optind], at_s, simulate, &simulated);
+        if (r != 0)
+                return r;
         r = schedule_and_time(ctl, argv[optind], at_s, &sc, &at);
         if (r != 0)
                 return r;
-        r = carrier_set_open(ctl->config, &carriers, &errors);
+        /* a simulation's clock is --at: the real night does not hold it */
+        quiet_end = simulated || ignore_quiet_hours ? 0 : quiet_hours_end(ctl->config, time(NULL));
+        if (quiet_end && no_wait) {
+                char when[32];
+
+                localtime_format(quiet_end, ctl->config->timezone, "%H:%M", when, sizeof(when));
+                ctl_error("inside quiet hours until %s; nothing planned or sent "
+                          "(--ignore-quiet-hours sends now)", when);
+                return EX_TEMPFAIL;
+        }
+        hooks.quiet_hours = quiet_end != 0;
+        if (simulated)
+                r = carrier_set_open_simulated(ctl->config, &carriers);
+        else
+                r = carrier_set_open(ctl->config, &carriers, &errors);
         for (size_t i = 0; i < errors.n; i++)
                 fprintf(stderr, "%s\n", errors.lines[i]);
         config_errors_clear(&errors);
@@ -290,15 +401,17 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
         /* SIGINT/SIGTERM (handled by the dispatcher): the requests in flight are answered and
          * recorded, the rest stays pending for the next run */
         gettimeofday(&progress.start, NULL);
-        r = campaign_run(ctl->config, s, carriers, sc, at, "dunnctl", progress_line, &progress, &res);
+        r = campaign_run(ctl->config, s, carriers, sc, at, simulated ? "simulated" : "dunnctl",
+                         &hooks, &res);
         if (r < 0)
                 return EXIT_RUNTIME;
         if (progress.tty && res.total.pending)
                 fputc('\n', stderr);
 
         if (!quiet) {
-                printf("%s%s\n", res.key, res.already_planned ? " (already planned by an earlier run: "
-                                                               "nothing new selected)" : "");
+                printf("%s%s%s\n", res.key, simulated ? " (simulated: nothing was sent)" : "",
+                       res.already_planned ? " (already planned by an earlier run: "
+                                             "nothing new selected)" : "");
                 (void) campaign_print_summary(&res);
         }
         if (res.total.unknown)

@@ -410,7 +410,8 @@ static int commit_cycle(Dispatcher *d, uint64_t now, Cycle *cy, Recorded *ret) {
                         continue;
                 cl->asked = budget;
                 r = store_outbox_claim(d->store, cl->run->occurrence_id, cl->channel->name, now,
-                                       cl->carrier->name, budget, cl->rows, &cl->n, &cl->cancelled);
+                                       cl->carrier->name, &cl->run->hooks.refresh, budget, cl->rows,
+                                       &cl->n, &cl->cancelled);
                 if (r < 0)
                         return r;
                 /* what this claim did not use, the next one of the same carrier may */

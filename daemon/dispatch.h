@@ -23,6 +23,7 @@
 
 #include "carrier.h"
 #include "store.h"
+#include "store-outbox.h"
 
 typedef struct Dispatcher Dispatcher;
 typedef struct DispatchRun DispatchRun;
@@ -49,6 +50,8 @@ typedef struct DispatchHooks {
         /* the run ended (drained, or stopped); the run is freed after this returns */
         void (*done)(DispatchRun *run, void *userdata);
         void *userdata;
+        /* renders a claimed row again when its household paid part since the plan */
+        OutboxRefresh refresh;
 } DispatchHooks;
 
 /* The group commit's counters, for the benchmark and the tests. */

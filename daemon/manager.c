@@ -8,6 +8,8 @@
 
 #include "log.h"
 #include "manager.h"
+#include "plan.h"
+#include "quiet.h"
 #include "receipt-server.h"
 #include "store-occurrence.h"
 #include "timeutil.h"
@@ -31,6 +33,7 @@ typedef struct Run {
         Generation *gen;                /* the config and carriers the run started with */
         CampaignResult res;
         DispatchRun *dispatch;          /* the dispatcher's; valid until its done hook */
+        PlanRefresh refresh;            /* renders a row again after a partial payment */
 } Run;
 
 typedef struct ScheduleTimer {
@@ -150,22 +153,6 @@ static bool run_active(Manager *m, const char *key) {
         return false;
 }
 
-/* The end of the quiet hours that contain t, or 0 when t is outside them. */
-static time_t quiet_hours_end(const Config *c, time_t t) {
-        int start = c->quiet_start_min, end = c->quiet_end_min, now_min, wait_min;
-        struct tm tm;
-
-        if (start == end || localtime_in_zone(t, c->timezone, &tm) < 0)
-                return 0;
-        now_min = tm.tm_hour * 60 + tm.tm_min;
-        if (start < end ? (now_min < start || now_min >= end)
-                        : (now_min < start && now_min >= end))
-                return 0;
-        wait_min = (end - now_min + 24 * 60) % (24 * 60);
-        /* to the minute boundary; a DST shift inside the window only moves it by the shift */
-        return t - tm.tm_sec + (time_t) wait_min * 60;
-}
-
 static uint64_t run_hold(DispatchRun *d, void *userdata) {
         Run *run = userdata;
         time_t end = quiet_hours_end(run->gen->config, time(NULL));
@@ -221,8 +208,9 @@ static void run_done(DispatchRun *d, void *userdata) {
                 notify_idle_status(m);
 }
 
-/* Adds a run of an occurrence already planned (or planned now by campaign_start). */
-static int run_add(Manager *m, const CampaignResult *res) {
+/* Adds a run of an occurrence already planned (or planned now by campaign_start) of
+ * schedule sc (NULL when the config no longer has it) standing for `at`. */
+static int run_add(Manager *m, const CampaignResult *res, const ConfigSchedule *sc, time_t at) {
         Run *run, **tail;
         DispatchHooks hooks = { .progress = run_progress, .hold = run_hold, .done = run_done };
         int r;
@@ -236,6 +224,10 @@ static int run_add(Manager *m, const CampaignResult *res) {
         run->res = *res;
         run->gen = generation_ref(m->gen);
         hooks.userdata = run;
+        run->refresh = (PlanRefresh) {
+                .config = run->gen->config, .store = m->store, .schedule = sc, .at = at,
+        };
+        hooks.refresh = (OutboxRefresh) { .render = plan_refresh_render, .userdata = &run->refresh };
         for (tail = &m->runs; *tail; tail = &(*tail)->next)
                 ;
         *tail = run;
@@ -266,7 +258,7 @@ static int start_occurrence(Manager *m, const ConfigSchedule *sc, time_t at, con
         (void) log_full(LOG_INFO, 0, fields, "%s: %s%s: %u households selected, %u to send, %u skipped",
                         res.key, origin, res.already_planned ? " (already planned earlier)" : "",
                         res.total.selected, res.total.pending, res.total.skipped);
-        return run_add(m, &res);
+        return run_add(m, &res, sc, at);
 }
 
 /* ---- schedules ---------------------------------------------------------------------- */
@@ -364,13 +356,19 @@ static void catch_up(Manager *m) {
 }
 
 /* Occurrences a stop or crash left unfinished: their pending rows are sent now. */
-static int resume_one(int64_t id, const char *key, void *userdata) {
+static int resume_one(const OccurrenceRef *o, void *userdata) {
         Manager *m = userdata;
-        CampaignResult res = { .occurrence_id = id, .already_planned = true };
+        CampaignResult res = { .occurrence_id = o->id, .already_planned = true };
+        const Config *c = m->gen->config;
+        const ConfigSchedule *sc = config_find_schedule(c, o->schedule);
+        time_t at = 0;
 
-        snprintf(res.key, sizeof(res.key), "%s", key);
+        snprintf(res.key, sizeof(res.key), "%s", o->key);
         log_info("%s: resuming an unfinished occurrence", res.key);
-        return run_add(m, &res);
+        /* without its schedule (gone from the config) or its time, rows go as planned */
+        if (sc && localtime_parse(o->at, c->timezone, &at) < 0)
+                sc = NULL;
+        return run_add(m, &res, sc, at);
 }
 
 static int resume_unfinished(Manager *m) {

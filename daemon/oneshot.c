@@ -3,27 +3,47 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "oneshot.h"
+#include "quiet.h"
+#include "timeutil.h"
 #include "store-outbox.h"
 
 typedef struct OneShot {
         sd_event *event;
         Dispatcher *dispatcher;
-        dispatch_progress_t progress;
-        void *userdata;
+        const OneShotHooks *hooks;
         DispatchStats stats;
+        time_t announced;               /* the end of quiet hours last announced */
 } OneShot;
 
 static void oneshot_progress(DispatchRun *run, unsigned done, unsigned total, void *userdata) {
         OneShot *o = userdata;
 
-        if (o->progress)
-                o->progress(done, total, o->userdata);
+        if (o->hooks->progress)
+                o->hooks->progress(done, total, o->hooks->userdata);
         /* a carrier that refuses everything will not be fixed while cron waits: stop, leave
          * the rest pending (the daemon instead pauses it and probes again) */
         if (dispatch_run_stats(run)->carrier_refused)
                 dispatcher_stop(o->dispatcher);
+}
+
+static uint64_t oneshot_hold(DispatchRun *run, void *userdata) {
+        OneShot *o = userdata;
+        const Config *c = o->hooks->quiet_hours;
+        time_t end = c ? quiet_hours_end(c, time(NULL)) : 0;
+        char when[32];
+
+        if (!end)
+                return 0;
+        if (end != o->announced) {
+                localtime_format(end, c->timezone, "%Y-%m-%d %H:%M", when, sizeof(when));
+                fprintf(stderr, "%s: inside quiet hours; sending starts at %s "
+                        "(--ignore-quiet-hours sends now)\n", dispatch_run_key(run), when);
+                o->announced = end;
+        }
+        return (uint64_t) end * 1000000ULL;
 }
 
 static void oneshot_done(DispatchRun *run, void *userdata) {
@@ -44,9 +64,10 @@ static int oneshot_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 }
 
 int oneshot_dispatch(Store *s, CarrierSet *carriers, int64_t occurrence_id, const char *key,
-                     dispatch_progress_t progress, void *userdata, DispatchStats *ret) {
-        OneShot o = { .progress = progress, .userdata = userdata };
-        DispatchHooks hooks = { .progress = oneshot_progress, .done = oneshot_done, .userdata = &o };
+                     const OneShotHooks *oh, DispatchStats *ret) {
+        OneShot o = { .hooks = oh };
+        DispatchHooks hooks = { .progress = oneshot_progress, .hold = oneshot_hold,
+                                .done = oneshot_done, .userdata = &o, .refresh = oh->refresh };
         sigset_t mask, old;
         int r;
 
@@ -64,11 +85,11 @@ int oneshot_dispatch(Store *s, CarrierSet *carriers, int64_t occurrence_id, cons
         if (r >= 0)
                 r = dispatcher_new(o.event, s, &o.dispatcher);
         if (r >= 0) {
-                if (progress) {
+                if (oh->progress) {
                         unsigned total = 0;
 
                         (void) store_outbox_count_open(s, occurrence_id, NULL, &total);
-                        progress(0, total, userdata);
+                        oh->progress(0, total, oh->userdata);
                 }
                 r = dispatcher_start(o.dispatcher, carriers, occurrence_id, key, &hooks, NULL);
         }

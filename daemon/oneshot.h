@@ -10,6 +10,13 @@
 #include "dispatch.h"
 #include "store.h"
 
+typedef struct OneShotHooks {
+        dispatch_progress_t progress;   /* NULL: none */
+        void *userdata;
+        /* non-NULL: sends wait while this config's quiet hours last */
+        const Config *quiet_hours;
+        OutboxRefresh refresh;          /* renders a row again after a partial payment */
+} OneShotHooks;
+
 int oneshot_dispatch(Store *s, CarrierSet *carriers, int64_t occurrence_id,
-                     const char *occurrence_key, dispatch_progress_t progress, void *userdata,
-                     DispatchStats *ret);
+                     const char *occurrence_key, const OneShotHooks *hooks, DispatchStats *ret);

@@ -46,12 +46,36 @@ static int pick_contact(Planner *p, const Debtor *d, PlanItem *item, char **ret_
         return 1;
 }
 
+/* The text (and e-mail subject) of the schedule's template for d, as of today. */
+static int render_texts(const Config *c, const ConfigSchedule *sc, const Debtor *d,
+                        int64_t today, TemplateVariant *ret_variant, char **ret_text,
+                        char **ret_subject) {
+        const ConfigTemplate *tpl = sc->template;
+        RenderContext ctx;
+        int r;
+
+        *ret_text = *ret_subject = NULL;
+        render_context_init(&ctx, c, d, today);
+        *ret_variant = variant_pick(tpl, d->category, d->prepaid);
+        r = template_render(tpl->variant[*ret_variant], render_lookup, &ctx, ret_text);
+        if (r < 0)
+                return r;
+        /* rendered for every row: a row that fails over to e-mail needs it */
+        if (tpl->subject) {
+                r = template_render(tpl->subject, render_lookup, &ctx, ret_subject);
+                if (r < 0) {
+                        free(*ret_text);
+                        *ret_text = NULL;
+                        return r;
+                }
+        }
+        return 0;
+}
+
 static int plan_one(const Debtor *d, void *userdata) {
         Planner *p = userdata;
-        const ConfigTemplate *tpl = p->schedule->template;
         _cleanup_free_ char *address = NULL, *text = NULL, *subject = NULL;
         char tname[160];
-        RenderContext ctx;
         PlanItem item = { .debtor = d };
         int r;
 
@@ -60,23 +84,58 @@ static int plan_one(const Debtor *d, void *userdata) {
                 return r;
         if (r == 0)
                 item.skip_reason = "no usable contact on the schedule's channels";
-        render_context_init(&ctx, p->config, d, p->today);
-        item.variant = variant_pick(tpl, d->category, d->prepaid);
-        r = template_render(tpl->variant[item.variant], render_lookup, &ctx, &text);
+        r = render_texts(p->config, p->schedule, d, p->today, &item.variant, &text, &subject);
         if (r < 0)
                 return r;
-        /* rendered for every row: a row that fails over to e-mail needs it */
-        if (tpl->subject) {
-                r = template_render(tpl->subject, render_lookup, &ctx, &subject);
-                if (r < 0)
-                        return r;
-        }
         item.text = text;
         item.subject = subject;
         sms_count(text, &item.sms);
-        snprintf(tname, sizeof(tname), "%s/%s", tpl->name, variant_to_string(item.variant));
+        snprintf(tname, sizeof(tname), "%s/%s", p->schedule->template->name,
+                 variant_to_string(item.variant));
         item.template_name = tname;
         return p->each(&item, p->userdata);
+}
+
+typedef struct Refreshing {
+        const PlanRefresh *refresh;
+        int64_t today;
+        OutboxText *text;
+} Refreshing;
+
+static int refresh_one(const Debtor *d, void *userdata) {
+        Refreshing *f = userdata;
+        TemplateVariant variant;
+        SmsCount sms;
+        int r;
+
+        r = render_texts(f->refresh->config, f->refresh->schedule, d, f->today, &variant,
+                         &f->text->text, &f->text->subject);
+        if (r < 0)
+                return r;
+        sms_count(f->text->text, &sms);
+        f->text->parts = (unsigned) sms.parts;
+        return 0;
+}
+
+int plan_refresh_render(const OutboxRow *row, int64_t balance, OutboxText *ret, void *userdata) {
+        const PlanRefresh *rf = userdata;
+        Refreshing f = {
+                .refresh = rf,
+                .today = local_day(rf->at, rf->config->timezone),
+                .text = ret,
+        };
+        DebtorQuery q = {
+                .today = f.today,
+                .unit = row->unit,
+                .min_overdue_days = INT_MIN,
+                .late_fee_daily_permyriad = rf->config->late_fee_daily_permyriad,
+        };
+
+        (void) balance;         /* the debtor's figures come from the store, as planned */
+        *ret = (OutboxText) {};
+        if (!rf->schedule)
+                return 0;
+        return debtors_each(rf->store, &q, refresh_one, &f);
 }
 
 int plan_each(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, plan_each_t each,

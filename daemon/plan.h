@@ -11,6 +11,7 @@
 #include "config.h"
 #include "debtor.h"
 #include "store.h"
+#include "store-outbox.h"
 #include "template.h"
 
 typedef struct PlanItem {
@@ -34,3 +35,14 @@ typedef int (*plan_each_t)(const PlanItem *item, void *userdata);
  * selected, whatever the schedule says. Returns 0 or a negative errno. */
 int plan_each(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, plan_each_t each,
               void *userdata);
+
+/* The renderer a run's claims use (store-outbox.h): a row whose household paid part since
+ * the plan is rendered again, for the same schedule and day, with what is owed now. */
+typedef struct PlanRefresh {
+        const Config *config;
+        Store *store;
+        const ConfigSchedule *schedule;
+        time_t at;                      /* the time the occurrence stands for */
+} PlanRefresh;
+
+int plan_refresh_render(const OutboxRow *row, int64_t balance, OutboxText *ret, void *userdata);

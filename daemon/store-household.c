@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "promise.h"
 #include "store-household.h"
 #include "store-internal.h"
 #include "timeutil.h"
@@ -168,7 +169,12 @@ int store_household_set_category(Store *s, int64_t id, Category category, int64_
         if (ret_changed)
                 *ret_changed = false;
         r = store_query(s,
-                        "UPDATE households SET category = ?2, promise_date = ?3, updated_at = ?4"
+                        "UPDATE households SET category = ?2, promise_date = ?3, updated_at = ?4,"
+                        /* a promise is of what is owed the moment it is made */
+                        "  promise_owed = CASE WHEN ?2 = 'promised' THEN MAX(balance, 0) END,"
+                        /* a visit is owed to a household no one can reach, and only then */
+                        "  visit_reason = CASE WHEN ?2 = 'unreachable' THEN visit_reason END,"
+                        "  visit_since = CASE WHEN ?2 = 'unreachable' THEN visit_since END"
                         " WHERE id = ?1 AND (?5 OR (category, promise_date) IS NOT (?2, ?3))",
                         &upd, &b);
         if (r < 0)
@@ -226,20 +232,39 @@ int store_household_add_note(Store *s, int64_t id, const char *text, const char 
         return r;
 }
 
-int store_household_break_promises(Store *s, int64_t today, const char *note, const char *now,
-                                   unsigned *ret_moved) {
+typedef struct DuePromise {
+        int64_t id, promise_day, balance, promise_owed;
+} DuePromise;
+
+static int promise_close(Store *s, const DuePromise *p, PromiseVerdict v, const char *now,
+                         bool *ret_changed) {
+        char note[160];
+
+        /* kept: the household is settled, and leaves the promise for the general
+         * reminders; broken: it is reminded every day until it promises again */
+        return store_household_set_category(s, p->id, v == PROMISE_KEPT ? CATEGORY_NEW
+                                                                          : CATEGORY_UNCLEAR,
+                                            -1, promise_note(v, p->promise_day, note, sizeof(note)),
+                                            v == PROMISE_KEPT ? "payment" : "campaign", now,
+                                            CATEGORY_SET_IF_CHANGED, ret_changed);
+}
+
+int store_household_close_promises(Store *s, int64_t today, const char *now, unsigned *ret_kept,
+                                   unsigned *ret_broken) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
-        _cleanup_free_ int64_t *ids = NULL;
+        _cleanup_free_ DuePromise *due = NULL;
         char day[DATE_BUFSZ];
         size_t n = 0, cap = 0;
         Binder b;
         int r;
 
-        *ret_moved = 0;
-        /* collected first: the moves write the rows this walks */
+        *ret_kept = *ret_broken = 0;
+        /* collected first: the moves write the rows this walks. A promise whose day has
+         * not passed is settled by the payment that keeps it (store-ledger.c) */
         r = store_query(s,
-                        "SELECT id FROM households WHERE category = 'promised'"
-                        "   AND promise_date IS NOT NULL AND promise_date < ?1 ORDER BY id",
+                        "SELECT id, promise_date, balance, COALESCE(promise_owed, -1) FROM households"
+                        " WHERE category = 'promised' AND promise_date IS NOT NULL"
+                        "   AND promise_date < ?1 ORDER BY id",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -247,26 +272,76 @@ int store_household_break_promises(Store *s, int64_t today, const char *note, co
         r = bind_end(&b);
         while (r >= 0 && (r = store_step(st)) > 0) {
                 if (n == cap) {
-                        int64_t *nids = realloc(ids, (cap = cap ? cap * 2 : 16) * sizeof(*ids));
-                        if (!nids)
+                        DuePromise *nd = realloc(due, (cap = cap ? cap * 2 : 16) * sizeof(*due));
+                        if (!nd)
                                 return -ENOMEM;
-                        ids = nids;
+                        due = nd;
                 }
-                ids[n++] = sqlite3_column_int64(st, 0);
+                due[n] = (DuePromise) {
+                        .id = sqlite3_column_int64(st, 0),
+                        .balance = sqlite3_column_int64(st, 2),
+                        .promise_owed = sqlite3_column_int64(st, 3),
+                };
+                if (date_parse(column_text(st, 1), &due[n].promise_day) < 0)
+                        due[n].promise_day = -1;
+                n++;
         }
         if (r < 0)
                 return r;
         store_stmt_resetp(&st);
         for (size_t i = 0; i < n; i++) {
+                PromiseVerdict v = promise_verdict(due[i].promise_day, due[i].balance,
+                                                   due[i].promise_owed, today);
                 bool changed;
 
-                r = store_household_set_category(s, ids[i], CATEGORY_UNCLEAR, -1, note, "campaign",
-                                                 now, CATEGORY_SET_IF_CHANGED, &changed);
+                if (v == PROMISE_OPEN)
+                        continue;
+                r = promise_close(s, &due[i], v, now, &changed);
                 if (r < 0)
                         return r;
-                *ret_moved += changed;
+                if (changed)
+                        (*(v == PROMISE_KEPT ? ret_kept : ret_broken))++;
         }
         return 0;
+}
+
+int store_household_settle_promise(Store *s, int64_t id, int64_t paid, const char *now,
+                                   bool *ret_kept) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        DuePromise p = { .id = id };
+        const char *promise_date = NULL;
+        Binder b;
+        int r;
+
+        *ret_kept = false;
+        r = store_query(s,
+                        "UPDATE households SET promise_owed = MAX(promise_owed - ?2, 0)"
+                        " WHERE id = ?1 AND category = 'promised' AND promise_owed IS NOT NULL"
+                        " RETURNING promise_date, balance, promise_owed",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        bind_int64(&b, paid);
+        r = bind_end(&b);
+        if (r >= 0)
+                r = store_step(st);
+        if (r <= 0)
+                return r;
+        promise_date = column_text_or_null(st, 0);
+        if (!promise_date || date_parse(promise_date, &p.promise_day) < 0)
+                p.promise_day = -1;
+        p.balance = sqlite3_column_int64(st, 1);
+        p.promise_owed = sqlite3_column_int64(st, 2);
+        /* every RETURNING row is read before the statement is done with */
+        r = store_step(st);
+        if (r < 0)
+                return r;
+        store_stmt_resetp(&st);
+        /* only a kept promise is decided here: a broken one waits for the day after */
+        if (promise_verdict(p.promise_day, p.balance, p.promise_owed, p.promise_day) != PROMISE_KEPT)
+                return 0;
+        return promise_close(s, &p, PROMISE_KEPT, now, ret_kept);
 }
 
 int store_contact_pick(Store *s, int64_t household_id, char *const *channels, size_t n,

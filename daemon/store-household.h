@@ -55,11 +55,16 @@ int store_household_set_category(Store *s, int64_t id, Category category, int64_
 int store_household_add_note(Store *s, int64_t id, const char *text, const char *source,
                              const char *now, bool skip_duplicate, bool *ret_added);
 
-/* The playbook's rule for broken promises: a household `promised` whose promise date is
- * before today moves to `unclear`, with `note` in its history, through
- * store_household_set_category(). *ret_moved counts them. Inside a transaction. */
-int store_household_break_promises(Store *s, int64_t today, const char *note, const char *now,
-                                   unsigned *ret_moved);
+/* Closes the promises whose day passed before today (promise.h decides): a kept one moves
+ * the household to `new`, a broken one to `unclear`, each with its history line. Counts
+ * the moves. Inside a transaction. */
+int store_household_close_promises(Store *s, int64_t today, const char *now, unsigned *ret_kept,
+                                   unsigned *ret_broken);
+
+/* After paid (fen) came in for a promised household: draws the promise down, and closes it
+ * as kept (*ret_kept) once it is paid or nothing is owed. Inside the payment's transaction. */
+int store_household_settle_promise(Store *s, int64_t id, int64_t paid, const char *now,
+                                   bool *ret_kept);
 
 /* The first usable (not invalid) contact of the household on the first of channels[0..n)
  * that has one — in their order, by priority within a channel: 1 with *ret_channel (its

@@ -112,6 +112,7 @@ static int payment_add_one(Store *s, const PaymentRecord *p, const char *now, bo
 int store_payments_add(Store *s, const PaymentRecord *rows, size_t n, const char *now,
                        bool *ret_added) {
         int64_t paid = 0;
+        bool kept;
         int r;
 
         for (size_t i = 0; i < n; i++) {
@@ -123,8 +124,14 @@ int store_payments_add(Store *s, const PaymentRecord *rows, size_t n, const char
                 if (ret_added[i])
                         paid += rows[i].fen;
         }
+        if (paid == 0)
+                return 0;
         /* one balance update for the household's payments, not one per payment */
-        return n > 0 ? balance_add(s, rows[0].household_id, -paid) : 0;
+        r = balance_add(s, rows[0].household_id, -paid);
+        if (r < 0)
+                return r;
+        /* a payment that pays what was promised keeps the promise, whatever its day */
+        return store_household_settle_promise(s, rows[0].household_id, paid, now, &kept);
 }
 
 int store_payment_add(Store *s, const PaymentRecord *p, const char *now, bool *ret_added) {

@@ -122,14 +122,19 @@ int store_occurrences_unfinished(Store *s, const char *since, occurrence_each_t 
         int r;
 
         r = store_query(s,
-                        "SELECT id, key FROM occurrences WHERE state != 'done' AND created_at >= ?1"
-                        " ORDER BY id",
+                        "SELECT id, key, schedule, at FROM occurrences"
+                        " WHERE state != 'done' AND created_at >= ?1 ORDER BY id",
                         &st, &b);
         if (r < 0)
                 return r;
         bind_text(&b, since);
         r = bind_end(&b);
         while (r >= 0 && (r = store_step(st)) > 0)
-                r = each(sqlite3_column_int64(st, 0), column_text(st, 1), userdata);
+                r = each(&(OccurrenceRef) {
+                                 .id = sqlite3_column_int64(st, 0),
+                                 .key = column_text(st, 1),
+                                 .schedule = column_text(st, 2),
+                                 .at = column_text(st, 3),
+                         }, userdata);
         return r;
 }

@@ -35,8 +35,16 @@ typedef int (*occurrence_count_t)(const char *category, const char *status, unsi
                                   void *userdata);
 int store_occurrence_counts(Store *s, int64_t id, occurrence_count_t each, void *userdata);
 
-/* Calls each(id, key) for occurrences not done that were created since `since` (a store
+/* An occurrence as the daemon resumes it; strings borrowed for the callback. */
+typedef struct OccurrenceRef {
+        int64_t id;
+        const char *key;                /* deadline@2026-12-14T09:30 */
+        const char *schedule;
+        const char *at;                 /* the local time it stands for */
+} OccurrenceRef;
+
+/* Calls each() for occurrences not done that were created since `since` (a store
  * timestamp), oldest first. */
-typedef int (*occurrence_each_t)(int64_t id, const char *key, void *userdata);
+typedef int (*occurrence_each_t)(const OccurrenceRef *o, void *userdata);
 int store_occurrences_unfinished(Store *s, const char *since, occurrence_each_t each,
                                  void *userdata);

@@ -53,8 +53,16 @@ static int dup_text(sqlite3_stmt *st, int i, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* What the claim reads of a row beside the row itself: the household's balance now, and
+ * the amount its text names. */
+typedef struct Owing {
+        int64_t balance;
+        int64_t planned;
+        bool disputed;                  /* a complaint was filed since the plan */
+} Owing;
+
 static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *channel,
-                          OutboxRow *row, int64_t *ret_balance) {
+                          OutboxRow *row, Owing *ret_owing) {
         int r = 0;
 
         *row = (OutboxRow) {
@@ -65,7 +73,11 @@ static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *c
                 .attempts = sqlite3_column_int(st, 3),
                 .created_usec = (uint64_t) sqlite3_column_int64(st, 4) * 1000000ULL,
         };
-        *ret_balance = sqlite3_column_int64(st, 10);
+        *ret_owing = (Owing) {
+                .balance = sqlite3_column_int64(st, 10),
+                .planned = sqlite3_column_int64(st, 11),
+                .disputed = streq(column_text(st, 12), "disputed"),
+        };
         row->channel = strdup(channel);
         if (!row->channel)
                 r = -ENOMEM;
@@ -86,13 +98,13 @@ static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *c
         return r;
 }
 
-static int cancel_paid(Store *s, int64_t id, const char *now) {
+static int cancel_claimed(Store *s, int64_t id, const char *why, const char *now) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         Binder b;
         int r;
 
         r = store_query(s,
-                        "UPDATE dispatches SET status = 'cancelled', error = 'paid before the send',"
+                        "UPDATE dispatches SET status = 'cancelled', error = ?3,"
                         "  claimed_by = NULL, attempts = attempts - 1, updated_at = ?2"
                         " WHERE id = ?1 AND status = 'sending'",
                         &st, &b);
@@ -100,6 +112,7 @@ static int cancel_paid(Store *s, int64_t id, const char *now) {
                 return r;
         bind_int64(&b, id);
         bind_text(&b, now);
+        bind_text(&b, why);
         return bind_exec(&b);
 }
 
@@ -115,7 +128,7 @@ static int row_cmp(const void *a, const void *b) {
  * and come back with what the send needs. */
 static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
                        const char *carrier, const char *now, size_t max, OutboxRow *rows,
-                       int64_t *balances, size_t *ret_n) {
+                       Owing *owing, size_t *ret_n) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         size_t n = 0;
         Binder b;
@@ -137,7 +150,8 @@ static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uin
                         "   CAST(strftime('%s', created_at) AS INTEGER),"
                         "   (SELECT unit FROM households WHERE id = household_id), recipient,"
                         "   recipient_name, subject, text,"
-                        "   (SELECT balance FROM households WHERE id = household_id)",
+                        "   (SELECT balance FROM households WHERE id = household_id), amount,"
+                        "   (SELECT category FROM households WHERE id = household_id)",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -155,7 +169,7 @@ static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uin
                         r = -EOVERFLOW;
                         break;
                 }
-                r = read_candidate(st, occurrence_id, channel, &rows[n], &balances[n]);
+                r = read_candidate(st, occurrence_id, channel, &rows[n], &owing[n]);
                 if (r >= 0)
                         n++;
         }
@@ -168,10 +182,48 @@ static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uin
         return 0;
 }
 
+/* The row goes out naming what the household owes now, and keeps what was planned. */
+static int refresh_text(Store *s, const OutboxRefresh *refresh, OutboxRow *row, const Owing *o,
+                        const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        OutboxText t = {};
+        Binder b;
+        int r;
+
+        r = refresh->render(row, o->balance, &t, refresh->userdata);
+        if (r < 0 || !t.text)
+                goto finish;
+        r = store_query(s,
+                        "UPDATE dispatches SET planned_text = COALESCE(planned_text, text),"
+                        "  planned_amount = COALESCE(planned_amount, amount),"
+                        "  text = ?2, subject = ?3, parts = ?4, amount = ?5, updated_at = ?6"
+                        " WHERE id = ?1",
+                        &st, &b);
+        if (r < 0)
+                goto finish;
+        bind_int64(&b, row->id);
+        bind_text(&b, t.text);
+        bind_text_or_null(&b, t.subject);
+        bind_int(&b, (int) t.parts);
+        bind_int64(&b, o->balance);
+        bind_text(&b, now);
+        r = bind_exec(&b);
+        if (r < 0)
+                goto finish;
+        free(row->text);
+        free(row->subject);
+        row->text = TAKE_PTR(t.text);
+        row->subject = TAKE_PTR(t.subject);
+finish:
+        free(t.text);
+        free(t.subject);
+        return r;
+}
+
 int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
-                       const char *carrier, size_t max, OutboxRow *rows, size_t *ret_n,
-                       unsigned *cancelled) {
-        _cleanup_free_ int64_t *balances = NULL;
+                       const char *carrier, const OutboxRefresh *refresh, size_t max,
+                       OutboxRow *rows, size_t *ret_n, unsigned *cancelled) {
+        _cleanup_free_ Owing *owing = NULL;
         char now[STORE_TIMESTAMP_BUFSZ];
         size_t n = 0;
         int r = 0;
@@ -179,8 +231,8 @@ int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uin
         *ret_n = 0;
         if (max == 0)
                 return 0;
-        balances = calloc(max, sizeof(*balances));
-        if (!balances)
+        owing = calloc(max, sizeof(*owing));
+        if (!owing)
                 return -ENOMEM;
         store_now(now, sizeof(now));
         /* rows cancelled because the household paid leave room: look again, a few times */
@@ -189,19 +241,27 @@ int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uin
                 size_t got = 0, kept = n;
 
                 r = claim_batch(s, occurrence_id, channel, now_usec, carrier, now, max - n, rows + n,
-                                balances, &got);
+                                owing, &got);
                 if (r < 0)
                         break;
                 for (size_t i = 0; i < got; i++) {
                         OutboxRow *row = &rows[n + i];
 
-                        /* a payment recorded before the send means no send */
-                        if (r >= 0 && balances[i] <= 0) {
-                                r = cancel_paid(s, row->id, now);
+                        /* a payment recorded before the send means no send; a complaint
+                         * filed since the plan stops every automatic reminder */
+                        if (r >= 0 && (owing[i].balance <= 0 || owing[i].disputed)) {
+                                r = cancel_claimed(s, row->id,
+                                                   owing[i].disputed ? "disputed before the send"
+                                                                     : "paid before the send",
+                                                   now);
                                 cancelled_now += r >= 0;
                                 outbox_row_done(row);
                                 continue;
                         }
+                        /* part of it: the text names what is owed now */
+                        if (r >= 0 && owing[i].balance != owing[i].planned && refresh &&
+                            refresh->render)
+                                r = refresh_text(s, refresh, row, &owing[i], now);
                         if (r < 0) {
                                 outbox_row_done(row);
                                 continue;

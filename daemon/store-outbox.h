@@ -31,14 +31,35 @@ typedef struct OutboxPlanned {
 
 int store_outbox_add(Store *s, const OutboxPlanned *p, const char *now);
 
+/* A claimed row's text rendered again: its household's balance moved since the plan (a
+ * partial payment between the night's planning and the morning's send). */
+typedef struct OutboxText {
+        char *text;
+        char *subject;                  /* NULL unless the template has one */
+        unsigned parts;
+} OutboxText;
+
+/* Fills *ret (malloc'd strings) for row as it reads with the household owing balance now;
+ * 0 with ret->text NULL sends the row as planned (its schedule is gone from the config). */
+typedef int (*outbox_refresh_t)(const OutboxRow *row, int64_t balance, OutboxText *ret,
+                                void *userdata);
+
+typedef struct OutboxRefresh {
+        outbox_refresh_t render;        /* NULL: rows go out as planned */
+        void *userdata;
+} OutboxRefresh;
+
 /* Claims up to max due rows (pending, or retry whose time came by now_usec) of one channel
  * of an occurrence, oldest first, into rows[]: each becomes `sending` with attempts + 1,
  * claimed_by = our pid and the carrier's name. A due row of a household that no longer
- * owes is `cancelled` instead and counted in *cancelled. *ret_n is how many were claimed.
- * Inside a transaction; the caller commits before it sends any of them. */
+ * owes, or filed a complaint (disputed) since the plan, is `cancelled` instead and counted
+ * in *cancelled; one whose household owes another
+ * amount than planned is rendered again through refresh (when given), and keeps the planned
+ * text and amount beside the ones that go out. *ret_n is how many were claimed. Inside a
+ * transaction; the caller commits before it sends any of them. */
 int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
-                       const char *carrier, size_t max, OutboxRow *rows, size_t *ret_n,
-                       unsigned *cancelled);
+                       const char *carrier, const OutboxRefresh *refresh, size_t max,
+                       OutboxRow *rows, size_t *ret_n, unsigned *cancelled);
 
 /* When the earliest retry of the channel is due (µs), or 0 when none waits. */
 int store_outbox_next_retry(Store *s, int64_t occurrence_id, const char *channel,

@@ -158,10 +158,24 @@ static const char migration_3[] =
         "  WHERE next_attempt_at IS NOT NULL;"
         "ALTER TABLE dispatches DROP COLUMN next_attempt_at;";
 
+/* 4: the playbook. A promise remembers what was owed when it was made (`promise_owed`,
+ * fen, drawn down by payments): it is kept once that much is paid, broken only if its day
+ * passes with it still owed. A row whose household paid part between plan and send is
+ * rendered again: it keeps what was planned beside what went out. A household staff
+ * must visit (every phone dead) says so and why. */
+static const char migration_4[] =
+        "ALTER TABLE households ADD COLUMN promise_owed INTEGER;"
+        "UPDATE households SET promise_owed = MAX(balance, 0) WHERE category = 'promised';"
+        "ALTER TABLE households ADD COLUMN visit_reason TEXT;"
+        "ALTER TABLE households ADD COLUMN visit_since TEXT;"
+        "ALTER TABLE dispatches ADD COLUMN planned_text TEXT;"
+        "ALTER TABLE dispatches ADD COLUMN planned_amount INTEGER;";
+
 const char *const store_migrations[] = {
         migration_1,
         migration_2,
         migration_3,
+        migration_4,
 };
 
 const size_t store_n_migrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

@@ -416,6 +416,57 @@ sqlfail:
         return r < 0 ? r : -EIO;
 }
 
+/* 'DSIM' (1146308941, as the PRAGMA below spells it): the application id of a copy made
+ * for simulated runs; the live database's is 0. */
+#define STORE_SIMULATION_ID 0x4453494d
+
+int store_copy_for_simulation(Store *s, const char *path, char *err, size_t errlen) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        sqlite3 *copy = NULL;
+        int fd, r;
+
+        /* 0600 from the first byte, like the original: VACUUM INTO takes an empty file */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0) {
+                r = -errno;
+                snprintf(err, errlen, "cannot create '%s': %s", path, strerror(-r));
+                return r;
+        }
+        close(fd);
+        r = store_query(s, "VACUUM INTO ?1", &st, &b);
+        if (r >= 0) {
+                bind_text(&b, path);
+                r = bind_exec(&b);
+                store_stmt_resetp(&st);
+        }
+        if (r < 0) {
+                snprintf(err, errlen, "cannot copy '%s' to '%s': %s", s->path, path, store_errmsg(s));
+                goto fail;
+        }
+        r = store_errno(sqlite3_open_v2(path, &copy, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL));
+        if (r >= 0)
+                r = store_errno(sqlite3_exec(copy, "PRAGMA application_id = 1146308941",
+                                             NULL, NULL, NULL));
+        if (r < 0)
+                snprintf(err, errlen, "cannot mark '%s' as a simulation: %s", path,
+                         copy ? sqlite3_errmsg(copy) : "out of memory");
+        sqlite3_close_v2(copy);
+        if (r >= 0)
+                return 0;
+fail:
+        (void) unlink(path);
+        return r;
+}
+
+bool store_is_simulation(Store *s) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+
+        return store_query(s, "PRAGMA application_id", &st, &b) >= 0 && bind_end(&b) >= 0 &&
+               store_step(st) > 0 && sqlite3_column_int64(st, 0) == STORE_SIMULATION_ID;
+}
+
 Store *store_close(Store *s) {
         if (!s)
                 return NULL;

@@ -17,7 +17,7 @@
 
 #include "macro.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 #define STORE_BUSY_TIMEOUT_MS 10000
 
 typedef enum StoreOpenMode {
@@ -35,6 +35,13 @@ int store_open(const char *path, StoreOpenMode mode, Store **ret, char *err, siz
 Store *store_close(Store *s);
 
 const char *store_path(const Store *s);
+
+/* Copies the database into a new file at path (0600), marked as a simulation: what
+ * `dunnctl run --simulate` runs against, so a run for a future time never touches the
+ * live database. */
+int store_copy_for_simulation(Store *s, const char *path, char *err, size_t errlen);
+/* Whether this database is such a copy. */
+bool store_is_simulation(Store *s);
 /* The schema version found in the file before any migration (for `dunnctl init`). */
 int store_file_version(const Store *s);
 

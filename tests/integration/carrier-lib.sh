@@ -26,7 +26,7 @@ load() {
         "$DUNNCTL" -c "$1.conf" import households "data$1/households.csv" >/dev/null &&
         "$DUNNCTL" -c "$1.conf" import charges "data$1/charges.csv" >/dev/null
 }
-run() { "$DUNNCTL" -c "$1.conf" run s --at "2026-12-14 09:30" --quiet; }
+run() { "$DUNNCTL" -c "$1.conf" run s --at "2026-11-20 09:30" --ignore-quiet-hours --quiet; }
 q() { sqlite3 "$1.db" "$2"; }
 final_states_ok() {     # every row in exactly one final state, nothing pending or sending
         test "$(q "$1" "SELECT COUNT(*) FROM dispatches WHERE status IN ('pending','sending','retry')")" = 0

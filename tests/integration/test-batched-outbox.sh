@@ -27,7 +27,7 @@ for conc in 4 8; do
         n=$((conc * 6))
         mkdata "datak$conc" "$n"; start_sink "k$conc" --mode hang --hang 30
         conf "k$conc" "$(eval echo \$URL_k$conc)" "concurrency = $conc; timeout = 60;"
-        "$DUNNCTL" -c "k$conc.conf" run s --at "2026-12-14 09:30" --quiet > /dev/null 2>&1 &
+        "$DUNNCTL" -c "k$conc.conf" run s --at "2026-11-20 09:30" --ignore-quiet-hours --quiet > /dev/null 2>&1 &
         pid=$!
         on_exit "kill -9 $pid"
         for i in $(seq 100); do [ "$(wc -l < "k$conc.log" 2>/dev/null || echo 0)" -ge "$conc" ] && break; sleep 0.1; done
@@ -38,7 +38,7 @@ for conc in 4 8; do
         check_eq "kill -9 at concurrency $conc: the carrier had $conc requests" "$conc" "$seen"
         check_eq "kill -9 at concurrency $conc: exactly those are 'sending' (the bound)" "$conc" "$sending"
         curl -s -d '{"mode":"ok"}' "$(eval echo \$URL_k$conc)/_control" > /dev/null
-        "$DUNNCTL" -c "k$conc.conf" run s --at "2026-12-14 09:30" --quiet > /dev/null 2>&1
+        "$DUNNCTL" -c "k$conc.conf" run s --at "2026-11-20 09:30" --ignore-quiet-hours --quiet > /dev/null 2>&1
         check_eq "kill -9 at concurrency $conc: the rerun settles them unknown, sends the rest" \
                 "$((n - conc)) sent, $conc unknown" \
                 "$(q "k$conc" "SELECT SUM(status = 'sent') || ' sent, ' || SUM(status = 'unknown') || ' unknown' FROM dispatches")"
@@ -78,7 +78,7 @@ check_eq "refusal: every household stays pending, no attempt counted" "20 0" \
 # fail after it opened count no attempt, nobody fails, the pause is said once -----------
 mkdata dataou 20; start_sink ou --mode 503
 conf ou "$URL_ou" "concurrency = 4; failure_threshold = 2; pause = 60; max_attempts = 2;"
-"$DUNNCTL" -c ou.conf run s --at "2026-12-14 09:30" --quiet > ou.out 2>&1 &
+"$DUNNCTL" -c ou.conf run s --at "2026-11-20 09:30" --ignore-quiet-hours --quiet > ou.out 2>&1 &
 pid=$!
 on_exit "kill -9 $pid"
 for i in $(seq 100); do [ "$(wc -l < ou.log 2>/dev/null || echo 0)" -ge 4 ] && break; sleep 0.1; done

@@ -13,12 +13,16 @@ mkconf() {      # mkconf FILE DBFILE OUTDIR
 }
 mkconf c.conf "$T/d.db" "$T"
 D() { "$DUNNCTL" -c "$T/c.conf" "$@"; }
-AT="2026-12-14 09:30"
+# runs stand for times that have come (a run --at the future is refused); the data is as
+# of today, so promises in it are still ahead
+TODAY=$(date +%F)
+AT="$(date -d "$TODAY -2 days" +%F) 09:30"
+AT_KEY="deadline@${AT/ /T}"
 dbsum() { sha256sum "$T/d.db" | cut -d' ' -f1; }
 sms_lines() { if [ -f "$T/outbox-sms.jsonl" ]; then wc -l < "$T/outbox-sms.jsonl"; else echo 0; fi; }
 
-"$TOP/scripts/sample-data" 300 data --seed 7 --today 2026-12-10 2>/dev/null
-"$TOP/scripts/sample-data" 300 gbk --seed 7 --today 2026-12-10 --encoding gbk 2>/dev/null
+"$TOP/scripts/sample-data" 300 data --seed 7 --today "$TODAY" 2>/dev/null
+"$TOP/scripts/sample-data" 300 gbk --seed 7 --today "$TODAY" --encoding gbk 2>/dev/null
 
 # --- init -------------------------------------------------------------------------------
 check "init creates the database" D init
@@ -94,7 +98,7 @@ check_eq "dry run of a bad file also fails" 2 "$rc"
 
 # --- preview writes nothing -------------------------------------------------------------
 out=$(D preview deadline --at "$AT")
-check_contains "preview prints totals" "deadline@2026-12-14T09:30:" "$out"
+check_contains "preview prints totals" "$AT_KEY:" "$out"
 check_contains "preview masks phone numbers" "****" "$out"
 check_eq "preview wrote nothing" "$sum0" "$(dbsum)"
 check_eq "preview sent nothing" 0 "$(sms_lines)"
@@ -116,7 +120,7 @@ check_eq "categorize wrote history" "disputed" \
         "$(sqlite3 d.db "SELECT h.category FROM category_history h JOIN households u ON u.id = h.household_id WHERE u.unit = '$disp_unit' ORDER BY h.id DESC LIMIT 1")"
 
 # --- run --------------------------------------------------------------------------------
-out=$(D run deadline --at "$AT" 2>&1); rc=$?
+out=$(D run deadline --ignore-quiet-hours --at "$AT" 2>&1); rc=$?
 check_eq "run exits 0" 0 "$rc"
 sent=$(sqlite3 d.db "SELECT COUNT(*) FROM dispatches WHERE status = 'sent'")
 outbox=$(cat outbox-*.jsonl | wc -l)
@@ -127,7 +131,7 @@ check_eq "the disputed household got nothing" 0 "$(cat outbox-*.jsonl | grep -c 
 check_eq "no dispatch row for the disputed household" 0 \
         "$(sqlite3 d.db "SELECT COUNT(*) FROM dispatches d JOIN households h ON h.id = d.household_id WHERE h.unit = '$disp_unit'")"
 check_eq "outbox file is 0600" 600 "$(stat -c %a outbox-sms.jsonl)"
-out=$(D run deadline --at "$AT" 2>&1)
+out=$(D run deadline --ignore-quiet-hours --at "$AT" 2>&1)
 check_contains "a second run of the same occurrence is recognised" "already planned" "$out"
 check_eq "a second run sends nothing new" "$outbox" "$(cat outbox-*.jsonl | wc -l)"
 check_eq "each household at most once per channel" "" \
@@ -137,35 +141,36 @@ c=collections.Counter((json.loads(l)["unit"],json.loads(l)["channel"]) for l in 
 print(" ".join(f"{u}/{ch}" for (u,ch),n in c.items() if n>1))')"
 
 # --- concurrent cron runs of one occurrence ---------------------------------------------
-AT2="2026-12-15 09:30"
-for i in 1 2 3; do D run deadline --at "$AT2" --quiet >"run$i.out" 2>&1 & done
+AT2="$(date -d "$TODAY -1 day" +%F) 09:30"
+AT2_KEY="deadline@${AT2/ /T}"
+for i in 1 2 3; do D run deadline --ignore-quiet-hours --at "$AT2" --quiet >"run$i.out" 2>&1 & done
 wait
-n2=$(sqlite3 d.db "SELECT COUNT(*) FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id WHERE o.key = 'deadline@2026-12-15T09:30' AND status = 'sent'")
-lines2=$(cat outbox-*.jsonl | grep -c 'deadline@2026-12-15T09:30')
+n2=$(sqlite3 d.db "SELECT COUNT(*) FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id WHERE o.key = '$AT2_KEY' AND status = 'sent'")
+lines2=$(cat outbox-*.jsonl | grep -c "$AT2_KEY")
 check_eq "three concurrent runs: every sent row written once" "$n2" "$lines2"
 check_eq "three concurrent runs: no dispatch id twice" "" \
-        "$(cat outbox-*.jsonl | grep 'deadline@2026-12-15T09:30' | /usr/bin/python3 -c '
+        "$(cat outbox-*.jsonl | grep "$AT2_KEY" | /usr/bin/python3 -c '
 import json,sys,collections
 c=collections.Counter(json.loads(l)["dispatch_id"] for l in sys.stdin)
 print(" ".join(str(k) for k,n in c.items() if n>1))')"
-check_eq "three concurrent runs: one occurrence" 1 "$(sqlite3 d.db "SELECT COUNT(*) FROM occurrences WHERE key = 'deadline@2026-12-15T09:30'")"
+check_eq "three concurrent runs: one occurrence" 1 "$(sqlite3 d.db "SELECT COUNT(*) FROM occurrences WHERE key = '$AT2_KEY'")"
 
 # --- a send interrupted by a crash becomes unknown, never re-sent ------------------------
 sqlite3 d.db "UPDATE dispatches SET status = 'sending', claimed_by = 2147483000 WHERE id = (SELECT MIN(id) FROM dispatches WHERE status = 'sent')"
 lines_before=$(cat outbox-*.jsonl | wc -l)
-out=$(D run deadline --at "$AT" 2>&1)
+out=$(D run deadline --ignore-quiet-hours --at "$AT" 2>&1)
 check_eq "interrupted row is now unknown" "unknown" \
         "$(sqlite3 d.db "SELECT status FROM dispatches WHERE claimed_by IS NULL AND error LIKE 'interrupted%' LIMIT 1")"
 check_eq "interrupted row was not re-sent" "$lines_before" "$(cat outbox-*.jsonl | wc -l)"
 check_contains "run reports the unknown message" "unknown state" "$out"
 
 # --- log --------------------------------------------------------------------------------
-out=$(D log --occurrence 'deadline@2026-12-14T09:30' --status sent)
+out=$(D log --occurrence "$AT_KEY" --status sent)
 check_contains "log masks numbers" "****" "$out"
 if echo "$out" | grep -Eq '1[3-9][0-9]{9}'; then nok "log shows no full phone number"; else ok "log shows no full phone number"; fi
 out=$(D log --occurrence 'deadline@' --status sent --reveal --format csv)
 if echo "$out" | grep -Eq '1[3-9][0-9]{9}'; then ok "log --reveal shows numbers"; else nok "log --reveal shows numbers"; fi
-n=$(D log --occurrence 'deadline@2026-12-14T09:30' --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+n=$(D log --occurrence "$AT_KEY" --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 check_eq "log json lists every row of the occurrence" "$((selected - 2))" "$n"
 
 # --- check-config -----------------------------------------------------------------------

@@ -86,7 +86,7 @@ static void test_category_changes_with_history(void **state) {
         HouseholdRecord h = { .unit = "1-1-101", .building = "1", .property_type = "多层", .owner = "张三" };
         StoreChange c;
         bool changed;
-        unsigned moved;
+        unsigned kept, broken;
         int64_t id;
 
         assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
@@ -106,15 +106,14 @@ static void test_category_changes_with_history(void **state) {
                                                       CATEGORY_SET_ALWAYS, &changed), 0);
         assert_true(changed);
         assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM category_history"), 2);
-        /* the 8th passed: the promise is broken, through the same function */
-        assert_int_equal(store_household_break_promises(s, day("2026-12-08"), "broken", NOW, &moved), 0);
-        assert_int_equal(moved, 0);     /* on the 8th itself it still stands */
-        assert_int_equal(store_household_break_promises(s, day("2026-12-09"), "broken", NOW, &moved), 0);
-        assert_int_equal(moved, 1);
-        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM households WHERE category = 'unclear'"
-                                      " AND promise_date IS NULL"), 1);
-        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM category_history WHERE category = 'unclear'"
-                                      " AND source = 'campaign' AND note = 'broken'"), 1);
+        /* the 8th passed: nothing was owed when it was made, so nothing is broken */
+        assert_int_equal(store_household_close_promises(s, day("2026-12-09"), NOW, &kept, &broken), 0);
+        assert_int_equal(kept, 1);
+        assert_int_equal(broken, 0);
+        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM households WHERE category = 'new'"
+                                      " AND promise_date IS NULL AND promise_owed IS NULL"), 1);
+        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM category_history WHERE category = 'new'"
+                                      " AND source = 'payment' AND note LIKE '%promise of 2026-12-08 kept%'"), 1);
         /* notes: an import's duplicate is skipped, staff notes are not */
         bool added;
 
@@ -179,6 +178,111 @@ static void test_balance_follows_the_ledger(void **state) {
         assert_int_equal(owed, 18000);
 }
 
+/* A household of 1-1-101 owing 300.00 that promises to pay by the 8th. */
+static int64_t promising_household(Store *s, const char *unit) {
+        HouseholdRecord h = { .unit = unit, .building = "1", .property_type = "多层", .owner = "张三" };
+        ChargeRecord rows[] = {
+                { .period = "2026-10", .fen = 10000, .due_day = day("2026-10-15") },
+                { .period = "2026-11", .fen = 20000, .due_day = day("2026-11-15") },
+        };
+        StoreChange c, changes[2];
+        bool changed;
+        int64_t id;
+
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(store_household_find(s, unit, &id), 0);
+        assert_int_equal(store_charges_upsert(s, id, rows, 2, changes), 0);
+        assert_int_equal(store_household_set_category(s, id, CATEGORY_PROMISED, day("2026-12-08"),
+                                                      "电话: 8号交", "dunnctl", NOW,
+                                                      CATEGORY_SET_ALWAYS, &changed), 0);
+        assert_true(changed);
+        return id;
+}
+
+static void pay(Store *s, int64_t id, int64_t fen, const char *when, const char *ref) {
+        bool added;
+
+        assert_int_equal(store_payment_add(s, &(PaymentRecord) { .household_id = id, .fen = fen,
+                                                                 .paid_day = day(when),
+                                                                 .reference = ref, .dedup_key = ref },
+                                           NOW, &added), 0);
+        assert_true(added);
+}
+
+static int category_is(Store *s, int64_t id, const char *category) {
+        char sql[160];
+
+        snprintf(sql, sizeof(sql), "SELECT category = '%s' FROM households WHERE id = %lld",
+                 category, (long long) id);
+        return store_peer_int(s, sql);
+}
+
+/* Paid in full before the day: kept at once, with a history line, never broken later. */
+static void test_promise_kept_early(void **state) {
+        Store *s = *state;
+        int64_t id = promising_household(s, "1-1-102");
+        unsigned kept, broken;
+
+        assert_int_equal(store_peer_int(s, "SELECT promise_owed FROM households"), 30000);
+        pay(s, id, 30000, "2026-12-05", "W1");
+        assert_true(category_is(s, id, "new"));
+        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM category_history WHERE category = 'new'"
+                                      " AND source = 'payment'"
+                                      " AND note = '承诺 2026-12-08 缴费，已兑现 (promise of 2026-12-08 kept)'"), 1);
+        assert_int_equal(store_household_close_promises(s, day("2026-12-09"), NOW, &kept, &broken), 0);
+        assert_int_equal(kept + broken, 0);
+        assert_true(category_is(s, id, "new"));
+}
+
+/* Part paid, then the rest on the day itself: open after the first, kept after the second. */
+static void test_promise_kept_on_the_day(void **state) {
+        Store *s = *state;
+        int64_t id = promising_household(s, "1-1-103");
+        unsigned kept, broken;
+
+        pay(s, id, 10000, "2026-12-03", "W1");
+        assert_true(category_is(s, id, "promised"));
+        assert_int_equal(store_peer_int(s, "SELECT promise_owed FROM households"), 20000);
+        assert_int_equal(store_household_close_promises(s, day("2026-12-08"), NOW, &kept, &broken), 0);
+        assert_int_equal(kept + broken, 0);     /* the 8th itself: still open */
+        pay(s, id, 20000, "2026-12-08", "W2");
+        assert_true(category_is(s, id, "new"));
+}
+
+/* A new bill after the promise does not break it: what was promised was paid. */
+static void test_promise_kept_despite_a_new_charge(void **state) {
+        Store *s = *state;
+        int64_t id = promising_household(s, "1-1-104");
+        ChargeRecord dec = { .period = "2026-12", .fen = 5000, .due_day = day("2026-12-15") };
+        StoreChange c;
+
+        assert_int_equal(store_charges_upsert(s, id, &dec, 1, &c), 0);
+        pay(s, id, 30000, "2026-12-07", "W1");
+        assert_true(category_is(s, id, "new"));
+        assert_int_equal(store_peer_int(s, "SELECT balance FROM households"), 5000);
+}
+
+/* The day after, with money still owed: broken, to unclear, with the day in the reason. */
+static void test_promise_broken(void **state) {
+        Store *s = *state;
+        int64_t id = promising_household(s, "1-1-105");
+        unsigned kept, broken;
+
+        pay(s, id, 10000, "2026-12-03", "W1");
+        assert_int_equal(store_household_close_promises(s, day("2026-12-09"), NOW, &kept, &broken), 0);
+        assert_int_equal(kept, 0);
+        assert_int_equal(broken, 1);
+        assert_true(category_is(s, id, "unclear"));
+        assert_int_equal(store_peer_int(s, "SELECT COUNT(*) FROM category_history WHERE category = 'unclear'"
+                                      " AND source = 'campaign'"
+                                      " AND note = '承诺 2026-12-08 缴费，未兑现 (promise of 2026-12-08 not kept)'"), 1);
+        /* a late payment no longer touches the category */
+        pay(s, id, 20000, "2026-12-10", "W2");
+        assert_true(category_is(s, id, "unclear"));
+        assert_int_equal(store_household_close_promises(s, day("2026-12-10"), NOW, &kept, &broken), 0);
+        assert_int_equal(kept + broken, 0);
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -186,6 +290,10 @@ int main(void) {
                 T(test_household_upsert),
                 T(test_category_changes_with_history),
                 T(test_balance_follows_the_ledger),
+                T(test_promise_kept_early),
+                T(test_promise_kept_on_the_day),
+                T(test_promise_kept_despite_a_new_charge),
+                T(test_promise_broken),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

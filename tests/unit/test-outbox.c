@@ -121,6 +121,7 @@ typedef struct Fixture {
         Store *store;
         int64_t occurrence;
         int64_t household[8];
+        OutboxRefresh refresh;
 } Fixture;
 
 static int64_t add_household(Store *s, const char *unit, const char *phone, const char *email,
@@ -185,8 +186,8 @@ static size_t claim(Fixture *f, const char *channel, uint64_t now, size_t max, O
         size_t n = SIZE_MAX;
 
         assert_int_equal(store_begin(f->store), 0);
-        assert_int_equal(store_outbox_claim(f->store, f->occurrence, channel, now, "c1", max, rows,
-                                            &n, cancelled), 0);
+        assert_int_equal(store_outbox_claim(f->store, f->occurrence, channel, now, "c1",
+                                            &f->refresh, max, rows, &n, cancelled), 0);
         assert_int_equal(store_commit(f->store), 0);
         return n;
 }
@@ -261,6 +262,64 @@ static void test_claim_cancels_paid(void **state) {
         assert_string_equal(rows[1].unit, "9-1-4");
         assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'cancelled'"
                                              " AND error = 'paid before the send'"), 2);
+        free_rows(rows, n);
+}
+
+/* The renderer the dispatcher would hand in: names the balance, counts its calls. */
+static int render_balance(const OutboxRow *row, int64_t balance, OutboxText *ret, void *userdata) {
+        unsigned *calls = userdata;
+
+        (*calls)++;
+        if (asprintf(&ret->text, "%s 尚欠 %lld 分", row->unit, (long long) balance) < 0)
+                return -ENOMEM;
+        ret->parts = 1;
+        return 0;
+}
+
+/* Part paid between plan and send: the text that goes out names what is owed now, the
+ * planned one is kept beside it; rows whose amount did not move are not rendered again. */
+static void test_claim_renders_a_partial_payment_again(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0, calls = 0;
+        bool added;
+        size_t n;
+
+        f->refresh = (OutboxRefresh) { .render = render_balance, .userdata = &calls };
+        assert_int_equal(store_payment_add(f->store, &(PaymentRecord) {
+                                 .household_id = f->household[1], .fen = 2500, .paid_day = 20435,
+                                 .dedup_key = "r1" }, NOW, &added), 0);
+        n = claim(f, "sms", T0, 3, rows, &cancelled);
+        assert_int_equal(n, 3);
+        assert_int_equal(cancelled, 0);
+        assert_int_equal(calls, 1);
+        assert_string_equal(rows[0].text, "尊敬的业主…");
+        assert_string_equal(rows[1].text, "9-1-2 尚欠 7500 分");
+        assert_string_equal(rows[2].text, "尊敬的业主…");
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE"
+                                             " text = '9-1-2 尚欠 7500 分' AND amount = 7500"
+                                             " AND planned_text = '尊敬的业主…' AND planned_amount = 10000"), 1);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE"
+                                             " planned_text IS NOT NULL"), 1);
+        free_rows(rows, n);
+}
+
+/* Without a renderer (or when it has nothing to say) the row goes out as planned. */
+static void test_claim_without_renderer_sends_as_planned(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0;
+        bool added;
+        size_t n;
+
+        assert_int_equal(store_payment_add(f->store, &(PaymentRecord) {
+                                 .household_id = f->household[0], .fen = 2500, .paid_day = 20435,
+                                 .dedup_key = "r1" }, NOW, &added), 0);
+        n = claim(f, "sms", T0, 1, rows, &cancelled);
+        assert_int_equal(n, 1);
+        assert_string_equal(rows[0].text, "尊敬的业主…");
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE"
+                                             " planned_text IS NOT NULL OR amount != 10000"), 0);
         free_rows(rows, n);
 }
 
@@ -410,6 +469,8 @@ int main(void) {
                 cmocka_unit_test(test_decide_paused_carrier),
                 T(test_claim_bounds),
                 T(test_claim_cancels_paid),
+                T(test_claim_renders_a_partial_payment_again),
+                T(test_claim_without_renderer_sends_as_planned),
                 T(test_record_transitions),
                 T(test_failover_once),
                 T(test_recover_interrupted),
