@@ -98,6 +98,19 @@ static int read_file(const char *path, char **ret, size_t *ret_len) {
         return 0;
 }
 
+static int parse_encoding(const char *s, CsvEncoding *ret) {
+        const char *names[_CSV_ENCODING_MAX + 1] = {};
+        CsvEncoding e = csv_encoding_from_string(s);
+
+        if (e < 0) {
+                for (int i = 0; i < _CSV_ENCODING_MAX; i++)
+                        names[i] = csv_encoding_to_string(i);
+                return ctl_unknown_value("encoding", s, names);
+        }
+        *ret = e;
+        return 0;
+}
+
 static void import_help(void) {
         printf("dunnctl import households|charges|payments|categories FILE [--encoding E] [--dry-run]\n\n"
                "Import a CSV file (RFC 4180) from the billing system. All or nothing: one bad row\n"
@@ -125,19 +138,18 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
         ConfigErrors errors = {};
         ImportReport rep = {};
         bool dry_run = false;
+        const char *file;
         ImportKind kind;
         size_t len = 0;
         int c, r;
 
+        /* options may come before or after KIND and FILE */
         ctl_reset_getopt();
-        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'e':
-                        encoding = csv_encoding_from_string(optarg);
-                        if (encoding < 0) {
-                                ctl_error("unknown encoding '%s' (use utf-8, gbk or gb18030)", optarg);
+                        if (parse_encoding(optarg, &encoding) != 0)
                                 return EXIT_USAGE;
-                        }
                         break;
                 case 'n':
                         dry_run = true;
@@ -148,38 +160,19 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
                 default:
                         return EXIT_USAGE;
                 }
-        /* options may also follow the file name */
-        if (argc - optind < 2) {
+        if (argc - optind != 2) {
                 ctl_error("usage: dunnctl import households|charges|payments|categories FILE");
                 return EXIT_USAGE;
         }
         kind = import_kind_from_string(argv[optind]);
         if (kind < 0) {
-                ctl_error("unknown import kind '%s' (use households, charges, payments or categories)",
-                          argv[optind]);
-                return EXIT_USAGE;
+                const char *kinds[_IMPORT_KIND_MAX + 1] = {};
+
+                for (int k = 0; k < _IMPORT_KIND_MAX; k++)
+                        kinds[k] = import_kind_to_string(k);
+                return ctl_unknown_value("kind", argv[optind], kinds);
         }
-        const char *file = argv[optind + 1];
-        for (int i = optind + 2; i < argc; i++) {
-                if (streq(argv[i], "--dry-run"))
-                        dry_run = true;
-                else if (streq(argv[i], "--encoding") && i + 1 < argc) {
-                        encoding = csv_encoding_from_string(argv[++i]);
-                        if (encoding < 0) {
-                                ctl_error("unknown encoding '%s' (use utf-8, gbk or gb18030)", argv[i]);
-                                return EXIT_USAGE;
-                        }
-                } else if (strncmp(argv[i], "--encoding=", 11) == 0) {
-                        encoding = csv_encoding_from_string(argv[i] + 11);
-                        if (encoding < 0) {
-                                ctl_error("unknown encoding '%s'", argv[i] + 11);
-                                return EXIT_USAGE;
-                        }
-                } else {
-                        ctl_error("unexpected argument '%s'", argv[i]);
-                        return EXIT_USAGE;
-                }
-        }
+        file = argv[optind + 1];
 
         r = read_file(file, &data, &len);
         if (r < 0) {
@@ -249,12 +242,8 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 ctl_error("usage: dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]");
                 return EXIT_USAGE;
         }
-        cat = category_from_string(argv[optind + 1]);
-        if (cat < 0) {
-                ctl_error("unknown category '%s' (new, promised, unclear, unreachable, away, disputed)",
-                          argv[optind + 1]);
+        if (ctl_parse_category(argv[optind + 1], &cat) != 0)
                 return EXIT_USAGE;
-        }
         if (promise_s && date_parse(promise_s, &promise_day) < 0) {
                 ctl_error("invalid promise date '%s' (YYYY-MM-DD)", promise_s);
                 return EXIT_USAGE;

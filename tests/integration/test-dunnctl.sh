@@ -168,6 +168,55 @@ if echo "$out" | grep -Eq '1[3-9][0-9]{9}'; then ok "log --reveal shows numbers"
 n=$(D log --occurrence 'deadline@2026-12-14T09:30' --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 check_eq "log json lists every row of the occurrence" "$((selected - 2))" "$n"
 
+# --- values outside an option's fixed set: exit 2 with the list, never an empty table -----
+# The statuses come from the schema's CHECK, so the list cannot drift from what rows can hold.
+statuses=$(sqlite3 d.db "SELECT sql FROM sqlite_master WHERE name = 'dispatches'" |
+        grep -o "status IN *([^)]*)" | grep -o "'[a-z]*'" | tr -d "'")
+check "the schema names the dispatch statuses" test -n "$statuses"
+bad=""
+for st in $statuses; do D log --status "$st" --format csv >/dev/null 2>&1 || bad+=" $st"; done
+check_eq "log --status takes every status of the schema" "" "${bad# }"
+sum1=$(dbsum)
+unknown_value() {       # description expected-stderr command...
+        local d=$1 want=$2 out err rc
+        shift 2
+        out=$("$@" 2>"$T/uv.err"); rc=$?
+        err=$(cat "$T/uv.err")
+        if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$err" = "$want" ]; then
+                ok "$d"
+        else
+                nok "$d"
+                echo "#   exit $rc, stdout '${out:0:200}'"
+                echo "#   expected: $want"
+                echo "#   actual:   $err"
+        fi
+}
+unknown_value "log --status bogus: exit 2, the statuses listed, no table" \
+        "dunnctl log: unknown status \"bogus\" (one of: $(echo $statuses | sed 's/ /, /g'))" \
+        D log --status bogus
+unknown_value "log --format xml" \
+        'dunnctl log: unknown format "xml" (one of: table, csv, json)' D log --format xml
+cats='new (未分类), promised (近期交纳类), unclear (暂未明确类), unreachable (无法联系类), away (异地出差类), disputed (特殊拒交类)'
+unknown_value "debtors --category rich" \
+        "dunnctl debtors: unknown category \"rich\" (one of: $cats)" D debtors --category rich
+unknown_value "debtors --format yaml" \
+        'dunnctl debtors: unknown format "yaml" (one of: table, csv, json)' D debtors --format yaml
+unknown_value "categorize UNIT rich" \
+        "dunnctl categorize: unknown category \"rich\" (one of: $cats)" D categorize 1-1-101 rich
+unknown_value "import a kind that is none" \
+        'dunnctl import: unknown kind "owners" (one of: households, charges, payments, categories)' \
+        D import owners data/households.csv
+unknown_value "import --encoding latin1" \
+        'dunnctl import: unknown encoding "latin1" (one of: utf-8, gbk, gb18030)' \
+        D import households data/households.csv --encoding latin1
+unknown_value "preview --format xml" \
+        'dunnctl preview: unknown format "xml" (one of: table, csv, json)' \
+        D preview deadline --at "$AT" --format xml
+check_eq "refused values changed nothing" "$sum1" "$(dbsum)"
+n_cn=$(D debtors --category 近期交纳类 --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+n_en=$(D debtors --category promised --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check_eq "a Chinese category name still selects like its key" "$n_en" "$n_cn"
+
 # --- check-config -----------------------------------------------------------------------
 check "check-config accepts the shipped playbook" D check-config
 sed -e 's/^deadline_day = 15;/deadline_day = 15;\ncolour = "red";/' c.conf > bad1.conf
