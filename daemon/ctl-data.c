@@ -112,32 +112,41 @@ static int parse_encoding(const char *s, CsvEncoding *ret) {
 }
 
 static void import_help(void) {
-        printf("dunnctl import households|charges|payments|categories FILE [--encoding E] [--dry-run]\n\n"
+        printf("dunnctl import households|charges|payments|categories FILE [--encoding E] [--dry-run]\n"
+               "               [--strict-columns]\n\n"
                "Import a CSV file (RFC 4180) from the billing system. All or nothing: one bad row\n"
                "aborts the whole import with FILE:LINE:COLUMN: what is wrong, and the database is\n"
                "left unchanged. Importing the same file again changes nothing.\n\n"
                "  --encoding utf-8|gbk|gb18030   the file's encoding (default utf-8; Excel in China\n"
                "                                 writes GBK). A UTF-8 BOM is accepted.\n"
-               "  --dry-run                      check and count, keep nothing\n\n"
-               "Columns (English or Chinese headers, any order):\n");
+               "  --dry-run                      check and count, keep nothing\n"
+               "  --strict-columns               refuse a column the kind does not know, instead of\n"
+               "                                 ignoring it with a warning\n\n"
+               "Columns (English or Chinese headers, any order; spaces, a BOM and full-width\n"
+               "letters in a header do not matter):\n");
         for (int k = 0; k < _IMPORT_KIND_MAX; k++)
                 printf("  %-11s %s\n", import_kind_to_string((ImportKind) k),
                        import_columns_help((ImportKind) k));
+        printf("\nAny other column (联系地址, or 备注 outside categories) is ignored with a warning\n"
+               "naming it, and the import goes on:\n"
+               "  FILE:1:COLUMN: ignoring unknown column \"联系地址\"\n"
+               "A known column given twice (手机 and phone), or with something added\n"
+               "(应收金额(元), 手机2), is an error: rename or remove it.\n");
 }
 
 int verb_import(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "encoding", required_argument, NULL, 'e' },
                 { "dry-run", no_argument, NULL, 'n' },
+                { "strict-columns", no_argument, NULL, 's' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_free_ char *data = NULL;
-        CsvEncoding encoding = CSV_ENCODING_UTF8;
-        ConfigErrors errors = {};
+        ImportOptions opts = { .encoding = CSV_ENCODING_UTF8 };
+        ConfigErrors errors = {}, warnings = {};
         ImportReport rep = {};
-        bool dry_run = false;
         const char *file;
         ImportKind kind;
         size_t len = 0;
@@ -148,11 +157,14 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'e':
-                        if (parse_encoding(optarg, &encoding) != 0)
+                        if (parse_encoding(optarg, &opts.encoding) != 0)
                                 return EXIT_USAGE;
                         break;
                 case 'n':
-                        dry_run = true;
+                        opts.dry_run = true;
+                        break;
+                case 's':
+                        opts.strict_columns = true;
                         break;
                 case 'h':
                         import_help();
@@ -182,9 +194,12 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
-        r = import_data(s, kind, file, data, len, encoding, dry_run, &rep, &errors);
+        r = import_data(s, kind, file, data, len, &opts, &rep, &errors, &warnings);
+        for (size_t i = 0; i < warnings.n; i++)
+                fprintf(stderr, "%s\n", warnings.lines[i]);
         for (size_t i = 0; i < errors.n; i++)
                 fprintf(stderr, "%s\n", errors.lines[i]);
+        config_errors_clear(&warnings);
         config_errors_clear(&errors);
         if (r == -EINVAL) {
                 ctl_error("nothing imported from '%s'", file);
@@ -196,7 +211,7 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
                 return EXIT_RUNTIME;
         }
         printf("%s%s: %zu %s rows: %zu added, %zu updated, %zu unchanged\n",
-               dry_run ? "dry run, nothing kept: " : "", file, rep.rows,
+               opts.dry_run ? "dry run, nothing kept: " : "", file, rep.rows,
                import_kind_to_string(kind), rep.added, rep.updated, rep.unchanged);
         return 0;
 }

@@ -92,6 +92,46 @@ check_eq "all-or-nothing imports left the database unchanged" "$sum0" "$(dbsum)"
 out=$(D import charges dup.csv --dry-run 2>&1); rc=$?
 check_eq "dry run of a bad file also fails" 2 "$rc"
 
+# --- extra columns in real exports -------------------------------------------------------
+# A column the kind does not know is ignored with one warning naming it, the known ones are
+# read from their own cells; --strict-columns refuses it; a known column twice is refused.
+X() { "$DUNNCTL" -c "$T/c.conf" --db "$T/x.db" "$@"; }
+X init >/dev/null
+xsum() { sha256sum "$T/x.db" | cut -d' ' -f1; }
+printf '房号,楼栋,联系地址,物业类型,业主姓名,备注,手机\n1-1-101,1,幸福路1号,多层,张三,老人独居,13800138000\n1-1-102,1,幸福路1号,多层,李四,,13900139000\n' > export.csv
+xs0=$(xsum)
+out=$(X import households export.csv --strict-columns 2>&1); rc=$?
+check_eq "--strict-columns: an unknown column is refused (exit 2)" 2 "$rc"
+check_contains "--strict-columns: FILE:1:COLUMN names it" "export.csv:1:3: unknown column '联系地址'" "$out"
+check_eq "--strict-columns: nothing imported" "$xs0" "$(xsum)"
+X import households export.csv >x.out 2>x.err; rc=$?
+check_eq "unknown columns: the import goes on (exit 0)" 0 "$rc"
+check_eq "unknown columns: one warning each, naming it" \
+        "$(printf 'export.csv:1:3: ignoring unknown column "联系地址"\nexport.csv:1:6: ignoring unknown column "备注"')" \
+        "$(cat x.err)"
+check_contains "unknown columns: both rows imported" "2 households rows: 2 added" "$(cat x.out)"
+check_eq "unknown columns: the known ones read from their own cells" "1-1-101|张三|13800138000,1-1-102|李四|13900139000" \
+        "$(sqlite3 x.db "SELECT group_concat(x, ',') FROM (SELECT h.unit || '|' || o.name || '|' || c.address AS x FROM households h JOIN owners o ON o.household_id = h.id JOIN contacts c ON c.household_id = h.id ORDER BY h.unit)")"
+printf '房号,分类,备注,联系地址\n1-1-101,暂未明确类,老人独居,幸福路1号\n' > cat-export.csv
+err=$(X import categories cat-export.csv 2>&1 >/dev/null)
+check_eq "备注 is a column of categories: read there, only 联系地址 ignored" \
+        'cat-export.csv:1:4: ignoring unknown column "联系地址"' "$err"
+check_eq "... and the note is kept" "老人独居" "$(sqlite3 x.db "SELECT text FROM notes")"
+printf 'unit,building,property_type,owner,phone, 手机\n1-1-103,1,多层,王五,13700137000,13600136000\n' > twice.csv
+xs1=$(xsum)
+out=$(X import households twice.csv 2>&1); rc=$?
+check_eq "a known column twice (phone and 手机): exit 2" 2 "$rc"
+check_contains "... named with both columns" 'twice.csv:1:6: column " 手机" is phone again (as column 5 "phone")' "$out"
+printf 'unit,period,应收金额(元),due_date\n1-1-101,2026-12,100,2026-12-15\n' > yuan.csv
+out=$(X import charges yuan.csv 2>&1); rc=$?
+check_eq "a known name with something added (应收金额(元)): exit 2" 2 "$rc"
+check_contains "... says what it looks like" 'yuan.csv:1:3: column "应收金额(元)" looks like amount (应收金额)' "$out"
+check_eq "refused headers imported nothing" "$xs1" "$(xsum)"
+printf '\xef\xbb\xbf 房号 ,楼栋　,物业类型,ＯＷＮＥＲ\n1-1-104,1,多层,赵六\n' > spaced.csv
+out=$(X import households spaced.csv 2>&1); rc=$?
+check_eq "headers with a BOM, spaces and full-width letters still match (exit 0, no warning)" \
+        "0|spaced.csv: 1 households rows: 1 added, 0 updated, 0 unchanged" "$rc|$out"
+
 # --- preview writes nothing -------------------------------------------------------------
 out=$(D preview deadline --at "$AT")
 check_contains "preview prints totals" "deadline@2026-12-14T09:30:" "$out"
