@@ -113,7 +113,7 @@ static int parse_encoding(const char *s, CsvEncoding *ret) {
 
 static void import_help(void) {
         printf("dunnctl import households|charges|payments|categories FILE [--encoding E] [--dry-run]\n"
-               "               [--strict-columns]\n\n"
+               "               [--strict-columns] [--at YYYY-MM-DD]\n\n"
                "Import a CSV file (RFC 4180) from the billing system. All or nothing: one bad row\n"
                "aborts the whole import with FILE:LINE:COLUMN: what is wrong, and the database is\n"
                "left unchanged. Importing the same file again changes nothing.\n\n"
@@ -121,7 +121,11 @@ static void import_help(void) {
                "                                 writes GBK). A UTF-8 BOM is accepted.\n"
                "  --dry-run                      check and count, keep nothing\n"
                "  --strict-columns               refuse a column the kind does not know, instead of\n"
-               "                                 ignoring it with a warning\n\n"
+               "                                 ignoring it with a warning\n"
+               "  --at YYYY-MM-DD                the day the file speaks for (default today in the\n"
+               "                                 configured timezone): a promise date before it is\n"
+               "                                 an error, unless the household has exactly that\n"
+               "                                 promise already (an old file imported again)\n\n"
                "Columns (English or Chinese headers, any order; spaces, a BOM and full-width\n"
                "letters in a header do not matter):\n");
         for (int k = 0; k < _IMPORT_KIND_MAX; k++)
@@ -139,6 +143,7 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
                 { "encoding", required_argument, NULL, 'e' },
                 { "dry-run", no_argument, NULL, 'n' },
                 { "strict-columns", no_argument, NULL, 's' },
+                { "at", required_argument, NULL, 'a' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -147,7 +152,7 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
         ImportOptions opts = { .encoding = CSV_ENCODING_UTF8 };
         ConfigErrors errors = {}, warnings = {};
         ImportReport rep = {};
-        const char *file;
+        const char *file, *at = NULL;
         ImportKind kind;
         size_t len = 0;
         int c, r;
@@ -165,6 +170,9 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
                         break;
                 case 's':
                         opts.strict_columns = true;
+                        break;
+                case 'a':
+                        at = optarg;
                         break;
                 case 'h':
                         import_help();
@@ -194,6 +202,9 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
+        r = ctl_parse_today(ctl, at, &opts.today);
+        if (r != 0)
+                return r;
         r = import_data(s, kind, file, data, len, &opts, &rep, &errors, &warnings);
         for (size_t i = 0; i < warnings.n; i++)
                 fprintf(stderr, "%s\n", warnings.lines[i]);
@@ -220,14 +231,15 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "promise", required_argument, NULL, 'p' },
                 { "note", required_argument, NULL, 'n' },
+                { "at", required_argument, NULL, 'a' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_rollback_ Store *tx = NULL;
-        const char *promise_s = NULL, *note = NULL;
-        char promise[DATE_BUFSZ], now[32];
-        int64_t id, promise_day = -1;
+        const char *promise_s = NULL, *note = NULL, *at = NULL;
+        char promise[DATE_BUFSZ], today_s[DATE_BUFSZ], now[32];
+        int64_t id, promise_day = -1, today;
         Category cat;
         int c, r;
 
@@ -240,15 +252,21 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 case 'n':
                         note = optarg;
                         break;
+                case 'a':
+                        at = optarg;
+                        break;
                 case 'h':
-                        printf("dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]\n\n"
+                        printf("dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]\n"
+                               "                   [--at YYYY-MM-DD]\n\n"
                                "Record what a call found out. CATEGORY is one of:\n"
                                "  new          未分类      not yet called\n"
                                "  promised     近期交纳类  named a pay date (--promise): reminded the day before\n"
                                "  unclear      暂未明确类  no date yet: reminded every day\n"
                                "  unreachable  无法联系类  number dead: other contacts, door visit\n"
                                "  away         异地出差类  elsewhere: reminders carry the bank details\n"
-                               "  disputed     特殊拒交类  complaint: no automatic reminders\n");
+                               "  disputed     特殊拒交类  complaint: no automatic reminders\n\n"
+                               "The promise date may be today but not before it (today in the configured\n"
+                               "timezone, or the day of --at).\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -274,6 +292,16 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
+        r = ctl_parse_today(ctl, at, &today);
+        if (r != 0)
+                return r;
+        /* the office's day, not UTC's: before 08:00 in Shanghai UTC is still yesterday */
+        if (promise_day >= 0 && promise_day < today) {
+                fprintf(stderr, "dunnctl categorize: promise date %s is before today (%s); "
+                        "nothing changed\n", date_format(promise_day, promise),
+                        date_format(today, today_s));
+                return EXIT_USAGE;
+        }
         r = store_household_find(s, argv[optind], &id);
         if (r == -ENOENT) {
                 ctl_error("unknown unit '%s'", argv[optind]);

@@ -101,6 +101,17 @@ int ctl_unknown_value(const char *what, const char *value, const char *const *ch
         return EXIT_USAGE;
 }
 
+int ctl_parse_today(const Ctl *ctl, const char *at, int64_t *ret) {
+        time_t t;
+
+        if (at && date_parse(at, ret) == 0)
+                return 0;
+        if (ctl_parse_time(ctl, at, &t) != 0)
+                return EXIT_USAGE;
+        *ret = local_day(t, ctl_timezone(ctl));
+        return 0;
+}
+
 int ctl_parse_format(const char *s, TableFormat *ret) {
         const char *names[_TABLE_FORMAT_MAX + 1] = {};
         TableFormat f = table_format_from_string(s);

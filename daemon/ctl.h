@@ -6,6 +6,7 @@
  * input error. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "category.h"
@@ -43,6 +44,10 @@ void ctl_set_verb(const char *verb);
  * `dunnctl VERB: unknown WHAT "VALUE" (one of: a, b, c)` (choices NULL-terminated) and
  * returns EXIT_USAGE. */
 int ctl_unknown_value(const char *what, const char *value, const char *const *choices);
+
+/* The office's today as a day number: that of --at ("YYYY-MM-DD" or a time as for
+ * ctl_parse_time) or of now, in the estate's zone. Load the config first. */
+int ctl_parse_today(const Ctl *ctl, const char *at, int64_t *ret);
 
 /* Parses --format. Returns 0 or EXIT_USAGE (after printing why). */
 int ctl_parse_format(const char *s, TableFormat *ret);

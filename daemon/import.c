@@ -132,6 +132,7 @@ typedef struct Importer {
         ImportKind kind;
         const char *name;
         bool strict_columns;
+        int64_t today;
         ConfigErrors *errors;
         ConfigErrors *warnings;         /* may be NULL */
         Row *rows;
@@ -743,6 +744,17 @@ static int write_categories(Importer *im, ImportReport *rep, const char *now) {
                                                  CATEGORY_SET_IF_CHANGED, &changed);
                 if (r < 0)
                         return r;
+                /* A promise for a day already gone is a typo or a stale file, and would be
+                 * broken at once. One that is stored as it is changes nothing: an old file
+                 * imported again is not an error. The error rolls the write back. */
+                if (changed && row->day >= 0 && row->day < im->today) {
+                        char day[DATE_BUFSZ], today[DATE_BUFSZ];
+
+                        row_error(im, row->line, row->column[F_PROMISE_DATE],
+                                  "promise date %s is before today (%s)",
+                                  date_format(row->day, day), date_format(im->today, today));
+                        continue;
+                }
                 if (has(row, F_NOTE)) {
                         r = store_household_add_note(im->store, id, row->value[F_NOTE], "import",
                                                      now, true, &noted);
@@ -763,7 +775,8 @@ int import_data(Store *s, ImportKind kind, const char *name, const char *data, s
         _cleanup_(csv_reader_freep) CsvReader *reader = NULL;
         _cleanup_rollback_ Store *tx = NULL;
         Importer im = { .store = s, .kind = kind, .name = name,
-                        .strict_columns = opts->strict_columns, .errors = errors,
+                        .strict_columns = opts->strict_columns, .today = opts->today,
+                        .errors = errors,
                         .warnings = warnings };
         ImportReport rep = {};
         size_t errors_before = errors->n;

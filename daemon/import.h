@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "csv.h"
@@ -39,6 +40,10 @@ typedef struct ImportOptions {
         CsvEncoding encoding;
         bool dry_run;           /* check and count everything, then roll back */
         bool strict_columns;    /* a column the kind does not know is an error, not ignored */
+        int64_t today;          /* the office's day number: a promise date before it is an
+                                 * error, unless the household has exactly that promise
+                                 * already (re-importing an old file changes nothing, so it
+                                 * stays no error); 0 (1970-01-01) lets every date through */
 } ImportOptions;
 
 /* Imports data (the file's bytes) named `name` in messages. Problems go to errors

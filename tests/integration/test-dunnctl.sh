@@ -28,11 +28,13 @@ check_contains "init again says up to date" "up to date" "$(D init)"
 # --- import -----------------------------------------------------------------------------
 out=$(D import households data/households.csv)
 check_contains "households import counts 300 added" "300 added" "$out"
+# the sample data speaks for 2026-12-10: its promise dates are after that day, whatever
+# day the test runs on
 for k in charges payments categories; do
-        check "import $k" D import $k data/$k.csv
+        check "import $k" D import $k data/$k.csv --at 2026-12-10
 done
 before=$(sqlite3 d.db 'SELECT COUNT(*) FROM households; SELECT COUNT(*) FROM charges; SELECT COUNT(*) FROM payments; SELECT COUNT(*) FROM category_history' | tr '\n' ' ')
-out=$(D import households data/households.csv; D import charges data/charges.csv; D import payments data/payments.csv; D import categories data/categories.csv)
+out=$(D import households data/households.csv; D import charges data/charges.csv; D import payments data/payments.csv; D import categories data/categories.csv --at 2026-12-10)
 after=$(sqlite3 d.db 'SELECT COUNT(*) FROM households; SELECT COUNT(*) FROM charges; SELECT COUNT(*) FROM payments; SELECT COUNT(*) FROM category_history' | tr '\n' ' ')
 check_eq "re-importing the same files changes nothing (row counts)" "$before" "$after"
 check_contains "re-import reports households unchanged" "0 added, 0 updated, 300 unchanged" "$out"
@@ -131,6 +133,43 @@ printf '\xef\xbb\xbf 房号 ,楼栋　,物业类型,ＯＷＮＥＲ\n1-1-104,1,�
 out=$(X import households spaced.csv 2>&1); rc=$?
 check_eq "headers with a BOM, spaces and full-width letters still match (exit 0, no warning)" \
         "0|spaced.csv: 1 households rows: 1 added, 0 updated, 0 unchanged" "$rc|$out"
+
+# --- promise dates before today -----------------------------------------------------------
+# "today" is the office's day in the configured zone (Asia/Shanghai), or that of --at.
+office_day() { TZ=Asia/Shanghai date +%F "$@"; }
+xs2=$(xsum)
+t0=$(office_day); yesterday=$(office_day -d "$t0 -1 day")
+out=$(X categorize 1-1-101 promised --promise "$yesterday" 2>&1); rc=$?
+if [ "$t0" != "$(office_day)" ]; then
+        skip "categorize: a promise for yesterday is refused" "midnight passed during the test"
+else
+        check_eq "categorize: a promise for yesterday is refused (exit 2), naming both days" \
+                "2|dunnctl categorize: promise date $yesterday is before today ($t0); nothing changed" "$rc|$out"
+fi
+check_eq "categorize: the refused promise changed nothing" "$xs2" "$(xsum)"
+out=$(X categorize 1-1-101 promised --promise "$t0" 2>&1); rc=$?
+[ "$t0" = "$(office_day)" ] || rc=0     # passed midnight: today's promise became yesterday's
+check_eq "categorize: a promise for today is fine" 0 "$rc"
+out=$(X categorize 1-1-101 promised --promise 2026-12-09 --at 2026-12-10 2>&1); rc=$?
+check_eq "categorize --at: today is that day" \
+        "2|dunnctl categorize: promise date 2026-12-09 is before today (2026-12-10); nothing changed" "$rc|$out"
+check "categorize --at: a promise for that day is fine" X categorize 1-1-101 promised --promise 2026-12-10 --at 2026-12-10
+printf 'unit,category,promise_date,note\n1-1-101,promised,2026-12-05,\n1-1-102,promised,2026/11/2,说过月底\n' > past.csv
+xs3=$(xsum)
+out=$(X import categories past.csv --at '2026-12-01 08:30' 2>&1); rc=$?
+check_eq "import: a past promise date: exit 2" 2 "$rc"
+check_contains "import: FILE:LINE:COLUMN: the date and today" \
+        "past.csv:3:3: promise date 2026-11-02 is before today (2026-12-01)" "$out"
+check_contains "import: nothing imported" "nothing imported from 'past.csv'" "$out"
+check_eq "import: the good row before it was not kept either" "$xs3" "$(xsum)"
+check "import: the same file as of 2026-11-01 is fine" X import categories past.csv --at 2026-11-01
+out=$(X import categories past.csv --at 2026-12-20 2>&1); rc=$?
+check_eq "import: re-importing the old file later changes nothing and is no error" \
+        "0|past.csv: 2 categories rows: 0 added, 0 updated, 2 unchanged" "$rc|$out"
+check_eq "... and the promises are as they were" "1-1-101|2026-12-05,1-1-102|2026-11-02" \
+        "$(sqlite3 x.db "SELECT group_concat(unit || '|' || promise_date, ',') FROM (SELECT unit, promise_date FROM households WHERE unit IN ('1-1-101', '1-1-102') ORDER BY unit)")"
+out=$(X import categories past.csv --at 2026-13-01 2>&1); rc=$?
+check_eq "import --at: a date that is none is a usage error" 2 "$rc"
 
 # --- preview writes nothing -------------------------------------------------------------
 out=$(D preview deadline --at "$AT")

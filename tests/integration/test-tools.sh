@@ -23,7 +23,7 @@ if command -v valgrind >/dev/null && [[ "$DUNNCTL" != *build-asan* ]]; then
         VG="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
         $VG "$DUNNCTL" -c c.conf init >/dev/null 2>vg.log; rc=$?
         for k in households charges payments categories; do
-                $VG "$DUNNCTL" -c c.conf import $k data/$k.csv >/dev/null 2>>vg.log || rc=$?
+                $VG "$DUNNCTL" -c c.conf import $k data/$k.csv --at 2026-12-10 >/dev/null 2>>vg.log || rc=$?
         done
         check_eq "valgrind: init and imports run clean" 0 "$rc"
         $VG "$DUNNCTL" -c c.conf run deadline --at "2026-12-14 09:30" --quiet >/dev/null 2>vg-run.log; rc=$?
@@ -43,7 +43,7 @@ fi
 
 if command -v script >/dev/null; then
         rm -f d.db; "$DUNNCTL" -c c.conf init >/dev/null
-        for k in households charges payments categories; do "$DUNNCTL" -c c.conf import $k data/$k.csv >/dev/null; done
+        for k in households charges payments categories; do "$DUNNCTL" -c c.conf import $k data/$k.csv --at 2026-12-10 >/dev/null; done
         script -qec "$DUNNCTL -c c.conf run deadline --at '2026-12-15 09:30' --quiet" /dev/null > tty.out 2>&1
         check "on a terminal: a live progress line (sent / total, rate, ETA)" grep -Eq 'sent [0-9]+/[0-9]+ +[0-9.]+/s +ETA' tty.out
         "$DUNNCTL" -c c.conf run deadline --at '2026-12-14 09:30' > cron.out 2>&1

@@ -15,6 +15,7 @@
 
 #include "import.h"
 #include "store-internal.h"
+#include "timeutil.h"
 
 typedef struct Fixture {
         char dir[64];
@@ -24,6 +25,7 @@ typedef struct Fixture {
         ConfigErrors warnings;
         ImportReport report;
         bool strict_columns;            /* for the next imports */
+        int64_t today;                  /* for the next imports; 0 checks no promise date */
 } Fixture;
 
 static int setup(void **state) {
@@ -72,7 +74,8 @@ static int import_enc(Fixture *f, ImportKind kind, const char *name, const char 
         memset(&f->report, 0xff, sizeof(f->report));
         return import_data(f->store, kind, name, csv, len,
                            &(ImportOptions) { .encoding = enc, .dry_run = dry_run,
-                                              .strict_columns = f->strict_columns },
+                                              .strict_columns = f->strict_columns,
+                                              .today = f->today },
                            &f->report, &f->errors, &f->warnings);
 }
 
@@ -845,6 +848,52 @@ static void test_header_variants(void **state) {
                      "h.csv:1:6: ignoring unknown column \"手机备用\"");
 }
 
+static void test_promise_in_the_past(void **state) {
+        Fixture *f = *state;
+        const int64_t dec1 = days_from_civil(2026, 12, 1);
+
+        import_ok(f, IMPORT_HOUSEHOLDS, "households.csv", households_en);
+        f->today = dec1;
+        /* one past date spoils the file; the date is named as the office writes it */
+        expect_errors(f, IMPORT_CATEGORIES, "categories.csv",
+                      "unit,category,promise_date\n"
+                      "1-1-101,promised,2026-12-01\n"
+                      "1-1-102,promised,2026/11/2\n",
+                      "categories.csv:3:3: promise date 2026-11-02 is before today (2026-12-01)");
+        /* today itself is a promise the office can still remind about (on the day) */
+        import_ok(f, IMPORT_CATEGORIES, "categories.csv",
+                  "unit,category,promise_date\n"
+                  "1-1-101,promised,2026-12-01\n");
+        expect_report(f, 1, 0, 1, 0);
+
+        /* an old file imported again: what it says is stored already, so it changes nothing
+         * and is no error; a note it adds is still kept */
+        f->today = dec1 - 30;
+        import_ok(f, IMPORT_CATEGORIES, "old.csv",
+                  "unit,category,promise_date\n"
+                  "1-1-102,promised,2026-11-02\n");
+        f->today = dec1;
+        import_ok(f, IMPORT_CATEGORIES, "old.csv",
+                  "unit,category,promise_date\n"
+                  "1-1-102,promised,2026-11-02\n");
+        expect_report(f, 1, 0, 0, 1);
+        import_ok(f, IMPORT_CATEGORIES, "old.csv",
+                  "unit,category,promise_date,note\n"
+                  "1-1-102,promised,2026-11-02,又打了一次\n");
+        expect_report(f, 1, 0, 1, 0);
+        assert_int_equal(query_int(f, "SELECT count(*) FROM category_history h JOIN households u"
+                                      " ON u.id = h.household_id WHERE u.unit = '1-1-102'"), 1);
+        /* but moving a stored promise to another past day is refused, as is a new one */
+        expect_errors(f, IMPORT_CATEGORIES, "old.csv",
+                      "unit,category,promise_date\n"
+                      "1-1-102,promised,2026-11-03\n"
+                      "2-1-201,promised,2026-11-30\n",
+                      "old.csv:2:3: promise date 2026-11-03 is before today (2026-12-01)",
+                      "old.csv:3:3: promise date 2026-11-30 is before today (2026-12-01)");
+        assert_string_equal(query_text(f, "SELECT promise_date FROM households WHERE unit = '1-1-102'"),
+                            "2026-11-02");
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -868,6 +917,7 @@ int main(void) {
                 T(test_promise_date_error_column),
                 T(test_unknown_columns),
                 T(test_header_variants),
+                T(test_promise_in_the_past),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
