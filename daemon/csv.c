@@ -13,6 +13,7 @@
 
 #include "csv.h"
 #include "macro.h"
+#include "utf8.h"
 
 /* Limits against hostile or broken input: a real household list has a dozen columns and
  * short fields, so anything near these is garbage rather than data, and without them one
@@ -544,4 +545,43 @@ int csv_reader_next(CsvReader *r, const CsvRecord **ret_record, CsvError *err) {
         r->record.fields = r->fields;
         *ret_record = &r->record;
         return 1;
+}
+
+/* Space-like and invisible code points: none of them can be what a header means. */
+static bool header_ignorable(uint32_t cp) {
+        return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == '\v' || cp == '\f' ||
+               cp == 0x00A0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200D) ||
+               cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x2060 ||
+               cp == 0x3000 || cp == 0xFEFF;
+}
+
+char *csv_header_fold(const char *cell) {
+        size_t len = strlen(cell);
+        char *out, *o;
+
+        /* never longer: dropped code points shrink it, full-width forms go from 3 bytes to 1 */
+        out = o = malloc(len + 1);
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len;) {
+                uint32_t cp;
+                int n = utf8_decode(cell + i, len - i, &cp);
+
+                if (n < 0) {
+                        /* the reader hands out valid UTF-8; keep a stray byte as it is anyway */
+                        *o++ = cell[i++];
+                        continue;
+                }
+                if (cp >= 0xFF01 && cp <= 0xFF5E)
+                        cp -= 0xFEE0;
+                if (cp < 0x80 && !header_ignorable(cp))
+                        *o++ = (char) (cp >= 'A' && cp <= 'Z' ? cp - 'A' + 'a' : cp);
+                else if (!header_ignorable(cp)) {
+                        memcpy(o, cell + i, (size_t) n);
+                        o += n;
+                }
+                i += (size_t) n;
+        }
+        *o = 0;
+        return out;
 }

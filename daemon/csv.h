@@ -46,6 +46,14 @@ CsvReader *csv_reader_free(CsvReader *r);
  * (no characters at all) are skipped. */
 int csv_reader_next(CsvReader *r, const CsvRecord **ret_record, CsvError *err);
 
+/* A header cell in the form import compares it in, so that what Excel and billing
+ * systems make of a header still names its column: every space-like code point (ASCII
+ * white space, U+00A0, U+3000 ideographic space, U+2000..U+200A, ...) and every invisible
+ * one (a BOM left inside the file, U+200B..U+200D, U+2060) dropped wherever it is,
+ * full-width ASCII (U+FF01..U+FF5E: "ｐｈｏｎｅ", "（") made ASCII, ASCII letters lower case.
+ * "　手机 " -> "手机", "\uFEFFUnit" -> "unit". Returns a new string, NULL on OOM. */
+char *csv_header_fold(const char *cell);
+
 static inline void csv_reader_freep(CsvReader **r) {
         if (*r)
                 csv_reader_free(*r);

@@ -12,21 +12,19 @@
 #include "ctl.h"
 #include "calendar.h"
 #include "macro.h"
-#include "tz.h"
-
 
 static void help(void) {
         printf("Usage: dunnctl calendar EXPR [OPTIONS]\n\n"
                "Show the normalized form of a calendar expression (systemd OnCalendar= syntax)\n"
                "and when it elapses next.\n\n"
                "  --base-time='YYYY-MM-DD HH:MM:SS'  compute elapses after this time instead of now\n"
-               "                                     (in the expression's or the configured zone)\n"
+               "                                     (local time: $TZ, else the machine's zone)\n"
                "  --iterations=N                     show N elapses (default 1)\n"
-               "  --help                             show this help\n");
+               "  --help                             show this help\n\n"
+               "Like systemd-analyze calendar, the base time is read and the elapses are printed in\n"
+               "the local zone, whatever zone the expression names; an expression that names none\n"
+               "elapses in the configured timezone (without a configuration, the local zone).\n");
 }
-
-/* $TZ points at the zone the schedule runs in while the verb runs, so that the base time is
- * read and the elapses are printed (with the zone's abbreviation) in that zone. */
 
 /* Reads "YYYY-MM-DD[ HH:MM[:SS]]" as local time, or "@SECONDS". A local time that occurs twice is
  * taken at its first instance. */
@@ -83,8 +81,11 @@ static int parse_base_time(const char *s, usec_t *ret) {
 
 /* `dunnctl calendar EXPR [--base-time 'YYYY-MM-DD HH:MM:SS'] [--iterations N]`: prints the
  * normalized form of a calendar expression and its next elapses, like `systemd-analyze
- * calendar`. Times (the base time and the output) are in the expression's zone, else the
- * config's timezone, else the local zone. */
+ * calendar`. The expression elapses in the zone it names, else the config's timezone, else
+ * the local one; the base time and the output are always local time, as in
+ * systemd-analyze, so the two can be compared line by line. Reading the base time in the
+ * expression's zone instead made '*-*-14 09:30 America/New_York' from a Shanghai base time
+ * disagree with systemd-analyze by the zones' offset. */
 int verb_calendar(Ctl *ctl, int argc, char *argv[]) {
         enum { ARG_BASE_TIME = 0x100, ARG_ITERATIONS };
         static const struct option options[] = {
@@ -98,7 +99,6 @@ int verb_calendar(Ctl *ctl, int argc, char *argv[]) {
         const char *base_time = NULL, *expr;
         unsigned long iterations = 1;
         char err[256];
-        TzSwitch z;
         usec_t next;
         const char *default_tz;
         int c, r;
@@ -159,16 +159,9 @@ int verb_calendar(Ctl *ctl, int argc, char *argv[]) {
                 return 1;
         }
 
-        r = tz_enter(&z, calendar_spec_timezone(spec) ?: default_tz);
-        if (r < 0) {
-                fprintf(stderr, "dunnctl: cannot switch time zone: %s\n", strerror(-r));
-                return 1;
-        }
-
         if (base_time) {
                 r = parse_base_time(base_time, &next);
                 if (r < 0) {
-                        tz_leave(&z);
                         fprintf(stderr, "dunnctl: calendar: invalid --base-time '%s' "
                                 "(expected 'YYYY-MM-DD HH:MM:SS')\n", base_time);
                         return EXIT_USAGE;
@@ -190,7 +183,6 @@ int verb_calendar(Ctl *ctl, int argc, char *argv[]) {
                 if (r == -ENOENT)
                         break;
                 if (r < 0) {
-                        tz_leave(&z);
                         fprintf(stderr, "dunnctl: calendar: cannot compute the next elapse: %s\n",
                                 strerror(-r));
                         return 1;
@@ -201,7 +193,6 @@ int verb_calendar(Ctl *ctl, int argc, char *argv[]) {
                         continue;
                 printf("%s\n", buf);
         }
-        tz_leave(&z);
 
         return fflush(stdout) == 0 ? 0 : 1;
 }

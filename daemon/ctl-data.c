@@ -98,49 +98,81 @@ static int read_file(const char *path, char **ret, size_t *ret_len) {
         return 0;
 }
 
+static int parse_encoding(const char *s, CsvEncoding *ret) {
+        const char *names[_CSV_ENCODING_MAX + 1] = {};
+        CsvEncoding e = csv_encoding_from_string(s);
+
+        if (e < 0) {
+                for (int i = 0; i < _CSV_ENCODING_MAX; i++)
+                        names[i] = csv_encoding_to_string(i);
+                return ctl_unknown_value("encoding", s, names);
+        }
+        *ret = e;
+        return 0;
+}
+
 static void import_help(void) {
-        printf("dunnctl import households|charges|payments|categories FILE [--encoding E] [--dry-run]\n\n"
+        printf("dunnctl import households|charges|payments|categories FILE [--encoding E] [--dry-run]\n"
+               "               [--strict-columns] [--at YYYY-MM-DD]\n\n"
                "Import a CSV file (RFC 4180) from the billing system. All or nothing: one bad row\n"
                "aborts the whole import with FILE:LINE:COLUMN: what is wrong, and the database is\n"
                "left unchanged. Importing the same file again changes nothing.\n\n"
                "  --encoding utf-8|gbk|gb18030   the file's encoding (default utf-8; Excel in China\n"
                "                                 writes GBK). A UTF-8 BOM is accepted.\n"
-               "  --dry-run                      check and count, keep nothing\n\n"
-               "Columns (English or Chinese headers, any order):\n");
+               "  --dry-run                      check and count, keep nothing\n"
+               "  --strict-columns               refuse a column the kind does not know, instead of\n"
+               "                                 ignoring it with a warning\n"
+               "  --at YYYY-MM-DD                the day the file speaks for (default today in the\n"
+               "                                 configured timezone): a promise date before it is\n"
+               "                                 an error, unless the household has exactly that\n"
+               "                                 promise already (an old file imported again)\n\n"
+               "Columns (English or Chinese headers, any order; spaces, a BOM and full-width\n"
+               "letters in a header do not matter):\n");
         for (int k = 0; k < _IMPORT_KIND_MAX; k++)
                 printf("  %-11s %s\n", import_kind_to_string((ImportKind) k),
                        import_columns_help((ImportKind) k));
+        printf("\nAny other column (联系地址, or 备注 outside categories) is ignored with a warning\n"
+               "naming it, and the import goes on:\n"
+               "  FILE:1:COLUMN: ignoring unknown column \"联系地址\"\n"
+               "A known column given twice (手机 and phone), or with something added\n"
+               "(应收金额(元), 手机2), is an error: rename or remove it.\n");
 }
 
 int verb_import(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "encoding", required_argument, NULL, 'e' },
                 { "dry-run", no_argument, NULL, 'n' },
+                { "strict-columns", no_argument, NULL, 's' },
+                { "at", required_argument, NULL, 'a' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_free_ char *data = NULL;
-        CsvEncoding encoding = CSV_ENCODING_UTF8;
-        ConfigErrors errors = {};
+        ImportOptions opts = { .encoding = CSV_ENCODING_UTF8 };
+        ConfigErrors errors = {}, warnings = {};
         ImportReport rep = {};
-        bool dry_run = false;
+        const char *file, *at = NULL;
         ImportKind kind;
         size_t len = 0;
         int c, r;
 
+        /* options may come before or after KIND and FILE */
         ctl_reset_getopt();
-        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'e':
-                        encoding = csv_encoding_from_string(optarg);
-                        if (encoding < 0) {
-                                ctl_error("unknown encoding '%s' (use utf-8, gbk or gb18030)", optarg);
+                        if (parse_encoding(optarg, &opts.encoding) != 0)
                                 return EXIT_USAGE;
-                        }
                         break;
                 case 'n':
-                        dry_run = true;
+                        opts.dry_run = true;
+                        break;
+                case 's':
+                        opts.strict_columns = true;
+                        break;
+                case 'a':
+                        at = optarg;
                         break;
                 case 'h':
                         import_help();
@@ -148,38 +180,19 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
                 default:
                         return EXIT_USAGE;
                 }
-        /* options may also follow the file name */
-        if (argc - optind < 2) {
+        if (argc - optind != 2) {
                 ctl_error("usage: dunnctl import households|charges|payments|categories FILE");
                 return EXIT_USAGE;
         }
         kind = import_kind_from_string(argv[optind]);
         if (kind < 0) {
-                ctl_error("unknown import kind '%s' (use households, charges, payments or categories)",
-                          argv[optind]);
-                return EXIT_USAGE;
+                const char *kinds[_IMPORT_KIND_MAX + 1] = {};
+
+                for (int k = 0; k < _IMPORT_KIND_MAX; k++)
+                        kinds[k] = import_kind_to_string(k);
+                return ctl_unknown_value("kind", argv[optind], kinds);
         }
-        const char *file = argv[optind + 1];
-        for (int i = optind + 2; i < argc; i++) {
-                if (streq(argv[i], "--dry-run"))
-                        dry_run = true;
-                else if (streq(argv[i], "--encoding") && i + 1 < argc) {
-                        encoding = csv_encoding_from_string(argv[++i]);
-                        if (encoding < 0) {
-                                ctl_error("unknown encoding '%s' (use utf-8, gbk or gb18030)", argv[i]);
-                                return EXIT_USAGE;
-                        }
-                } else if (strncmp(argv[i], "--encoding=", 11) == 0) {
-                        encoding = csv_encoding_from_string(argv[i] + 11);
-                        if (encoding < 0) {
-                                ctl_error("unknown encoding '%s'", argv[i] + 11);
-                                return EXIT_USAGE;
-                        }
-                } else {
-                        ctl_error("unexpected argument '%s'", argv[i]);
-                        return EXIT_USAGE;
-                }
-        }
+        file = argv[optind + 1];
 
         r = read_file(file, &data, &len);
         if (r < 0) {
@@ -189,9 +202,15 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
-        r = import_data(s, kind, file, data, len, encoding, dry_run, &rep, &errors);
+        r = ctl_parse_today(ctl, at, &opts.today);
+        if (r != 0)
+                return r;
+        r = import_data(s, kind, file, data, len, &opts, &rep, &errors, &warnings);
+        for (size_t i = 0; i < warnings.n; i++)
+                fprintf(stderr, "%s\n", warnings.lines[i]);
         for (size_t i = 0; i < errors.n; i++)
                 fprintf(stderr, "%s\n", errors.lines[i]);
+        config_errors_clear(&warnings);
         config_errors_clear(&errors);
         if (r == -EINVAL) {
                 ctl_error("nothing imported from '%s'", file);
@@ -203,7 +222,7 @@ int verb_import(Ctl *ctl, int argc, char *argv[]) {
                 return EXIT_RUNTIME;
         }
         printf("%s%s: %zu %s rows: %zu added, %zu updated, %zu unchanged\n",
-               dry_run ? "dry run, nothing kept: " : "", file, rep.rows,
+               opts.dry_run ? "dry run, nothing kept: " : "", file, rep.rows,
                import_kind_to_string(kind), rep.added, rep.updated, rep.unchanged);
         return 0;
 }
@@ -212,14 +231,15 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "promise", required_argument, NULL, 'p' },
                 { "note", required_argument, NULL, 'n' },
+                { "at", required_argument, NULL, 'a' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_rollback_ Store *tx = NULL;
-        const char *promise_s = NULL, *note = NULL;
-        char promise[DATE_BUFSZ], now[32];
-        int64_t id, promise_day = -1;
+        const char *promise_s = NULL, *note = NULL, *at = NULL;
+        char promise[DATE_BUFSZ], today_s[DATE_BUFSZ], now[32];
+        int64_t id, promise_day = -1, today;
         Category cat;
         int c, r;
 
@@ -232,15 +252,21 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 case 'n':
                         note = optarg;
                         break;
+                case 'a':
+                        at = optarg;
+                        break;
                 case 'h':
-                        printf("dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]\n\n"
+                        printf("dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]\n"
+                               "                   [--at YYYY-MM-DD]\n\n"
                                "Record what a call found out. CATEGORY is one of:\n"
                                "  new          未分类      not yet called\n"
                                "  promised     近期交纳类  named a pay date (--promise): reminded the day before\n"
                                "  unclear      暂未明确类  no date yet: reminded every day\n"
                                "  unreachable  无法联系类  number dead: other contacts, door visit\n"
                                "  away         异地出差类  elsewhere: reminders carry the bank details\n"
-                               "  disputed     特殊拒交类  complaint: no automatic reminders\n");
+                               "  disputed     特殊拒交类  complaint: no automatic reminders\n\n"
+                               "The promise date may be today but not before it (today in the configured\n"
+                               "timezone, or the day of --at).\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -249,12 +275,8 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 ctl_error("usage: dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]");
                 return EXIT_USAGE;
         }
-        cat = category_from_string(argv[optind + 1]);
-        if (cat < 0) {
-                ctl_error("unknown category '%s' (new, promised, unclear, unreachable, away, disputed)",
-                          argv[optind + 1]);
+        if (ctl_parse_category(argv[optind + 1], &cat) != 0)
                 return EXIT_USAGE;
-        }
         if (promise_s && date_parse(promise_s, &promise_day) < 0) {
                 ctl_error("invalid promise date '%s' (YYYY-MM-DD)", promise_s);
                 return EXIT_USAGE;
@@ -270,6 +292,16 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
+        r = ctl_parse_today(ctl, at, &today);
+        if (r != 0)
+                return r;
+        /* the office's day, not UTC's: before 08:00 in Shanghai UTC is still yesterday */
+        if (promise_day >= 0 && promise_day < today) {
+                fprintf(stderr, "dunnctl categorize: promise date %s is before today (%s); "
+                        "nothing changed\n", date_format(promise_day, promise),
+                        date_format(today, today_s));
+                return EXIT_USAGE;
+        }
         r = store_household_find(s, argv[optind], &id);
         if (r == -ENOENT) {
                 ctl_error("unknown unit '%s'", argv[optind]);

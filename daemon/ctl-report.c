@@ -68,11 +68,10 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
         while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 switch (c) {
                 case 'c': {
-                        Category cat = category_from_string(optarg);
-                        if (cat < 0) {
-                                ctl_error("unknown category '%s'", optarg);
+                        Category cat;
+
+                        if (ctl_parse_category(optarg, &cat) != 0)
                                 return EXIT_USAGE;
-                        }
                         q.categories |= 1u << cat;
                         break;
                 }
@@ -200,11 +199,8 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                         occurrence = optarg;
                         break;
                 case 's':
-                        if (!store_log_status_is_valid(optarg)) {
-                                ctl_error("unknown status '%s' (pending, sending, retry, sent, failed, "
-                                          "unknown, cancelled, skipped)", optarg);
-                                return EXIT_USAGE;
-                        }
+                        if (!store_log_status_is_valid(optarg))
+                                return ctl_unknown_value("status", optarg, store_log_statuses);
                         status = optarg;
                         break;
                 case 'u':
@@ -228,10 +224,14 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                                "            [--format table|csv|json] [--reveal] [--text]\n\n"
                                "The dispatch log: one row per occurrence, household and channel.\n"
                                "  --occurrence  a key like deadline@2026-12-14T09:30, or a prefix 'deadline@'\n"
-                               "  --status      pending sending retry sent failed unknown cancelled skipped\n"
+                               "  --status      one of:");
+                        for (size_t i = 0; store_log_statuses[i]; i++)
+                                printf(" %s", store_log_statuses[i]);
+                        printf("\n"
                                "  --since       'YYYY-MM-DD[ HH:MM]' (local time): rows changed since then\n"
                                "  --reveal      show names and recipients unmasked\n"
-                               "  --text        include the rendered message (always in csv/json)\n");
+                               "  --text        include the rendered message (always in csv/json)\n"
+                               "An unknown --status or --format is an error (exit 2), not an empty table.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;

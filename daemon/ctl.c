@@ -9,6 +9,13 @@
 #include "ctl.h"
 #include "timeutil.h"
 
+/* the subcommand running, for messages that name it ("dunnctl log: ...") */
+static const char *current_verb;
+
+void ctl_set_verb(const char *verb) {
+        current_verb = verb;
+}
+
 void ctl_error(const char *fmt, ...) {
         va_list ap;
 
@@ -85,13 +92,53 @@ int ctl_parse_time(const Ctl *ctl, const char *s, time_t *ret) {
         return 0;
 }
 
+int ctl_unknown_value(const char *what, const char *value, const char *const *choices) {
+        fprintf(stderr, "dunnctl%s%s: unknown %s \"%s\" (one of: ", current_verb ? " " : "",
+                strempty(current_verb), what, value);
+        for (size_t i = 0; choices[i]; i++)
+                fprintf(stderr, "%s%s", i > 0 ? ", " : "", choices[i]);
+        fputs(")\n", stderr);
+        return EXIT_USAGE;
+}
+
+int ctl_parse_today(const Ctl *ctl, const char *at, int64_t *ret) {
+        time_t t;
+
+        if (at && date_parse(at, ret) == 0)
+                return 0;
+        if (ctl_parse_time(ctl, at, &t) != 0)
+                return EXIT_USAGE;
+        *ret = local_day(t, ctl_timezone(ctl));
+        return 0;
+}
+
 int ctl_parse_format(const char *s, TableFormat *ret) {
+        const char *names[_TABLE_FORMAT_MAX + 1] = {};
         TableFormat f = table_format_from_string(s);
 
         if (f < 0) {
-                ctl_error("unknown format '%s' (use table, csv or json)", s);
-                return EXIT_USAGE;
+                for (int i = 0; i < _TABLE_FORMAT_MAX; i++)
+                        names[i] = table_format_to_string(i);
+                return ctl_unknown_value("format", s, names);
         }
         *ret = f;
+        return 0;
+}
+
+int ctl_parse_category(const char *s, Category *ret) {
+        char labels[_CATEGORY_MAX][64];
+        const char *names[_CATEGORY_MAX + 1] = {};
+        Category c = category_from_string(s);
+
+        if (c < 0) {
+                /* staff know the categories by their Chinese names */
+                for (int i = 0; i < _CATEGORY_MAX; i++) {
+                        snprintf(labels[i], sizeof(labels[i]), "%s (%s)", category_to_string(i),
+                                 category_to_chinese(i));
+                        names[i] = labels[i];
+                }
+                return ctl_unknown_value("category", s, names);
+        }
+        *ret = c;
         return 0;
 }

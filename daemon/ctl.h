@@ -6,8 +6,10 @@
  * input error. */
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
+#include "category.h"
 #include "config.h"
 #include "store.h"
 #include "table.h"
@@ -35,8 +37,23 @@ const char *ctl_timezone(const Ctl *ctl);
 /* Parses --at: "YYYY-MM-DD HH:MM[:SS]" in the estate's zone; NULL = now. */
 int ctl_parse_time(const Ctl *ctl, const char *s, time_t *ret);
 
+/* Names the running subcommand in the messages below. */
+void ctl_set_verb(const char *verb);
+
+/* An option or argument that takes one of a fixed set of values got another: prints
+ * `dunnctl VERB: unknown WHAT "VALUE" (one of: a, b, c)` (choices NULL-terminated) and
+ * returns EXIT_USAGE. */
+int ctl_unknown_value(const char *what, const char *value, const char *const *choices);
+
+/* The office's today as a day number: that of --at ("YYYY-MM-DD" or a time as for
+ * ctl_parse_time) or of now, in the estate's zone. Load the config first. */
+int ctl_parse_today(const Ctl *ctl, const char *at, int64_t *ret);
+
 /* Parses --format. Returns 0 or EXIT_USAGE (after printing why). */
 int ctl_parse_format(const char *s, TableFormat *ret);
+
+/* A category key or Chinese name. Returns 0 or EXIT_USAGE (after listing them). */
+int ctl_parse_category(const char *s, Category *ret);
 
 /* Prints "dunnctl: msg" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

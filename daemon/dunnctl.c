@@ -95,6 +95,7 @@ int main(int argc, char *argv[]) {
         }
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 if (streq(argv[optind], verbs[i].name)) {
+                        ctl_set_verb(verbs[i].name);
                         r = verbs[i].run(&ctl, argc - optind, argv + optind);
                         config_free(ctl.config);
                         return r;

@@ -131,7 +131,10 @@ typedef struct Importer {
         Store *store;
         ImportKind kind;
         const char *name;
+        bool strict_columns;
+        int64_t today;
         ConfigErrors *errors;
+        ConfigErrors *warnings;         /* may be NULL */
         Row *rows;
         size_t n_rows;
         int col_of[_F_MAX];             /* CSV field index of each field, -1 if absent */
@@ -153,6 +156,19 @@ _printf_(4, 5) static void row_error(Importer *im, unsigned line, unsigned colum
                                          "too many errors, stopping here");
 }
 
+_printf_(4, 5) static void row_warning(Importer *im, unsigned line, unsigned column,
+                                        const char *fmt, ...) {
+        char msg[512];
+        va_list ap;
+
+        if (!im->warnings || im->warnings->n >= IMPORT_MAX_ERRORS)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        (void) config_errors_add_at(im->warnings, im->name, (int) line, column, "%s", msg);
+}
+
 static void row_done(Row *r) {
         for (int f = 0; f < _F_MAX; f++)
                 free(r->value[f]);
@@ -170,15 +186,60 @@ static char *trim_dup(const char *s) {
         return strndup(s, (size_t) (e - s));
 }
 
-static bool header_matches(const char *cell, const ColumnSpec *c) {
-        _cleanup_free_ char *t = trim_dup(cell);
+typedef enum HeaderMatch {
+        HEADER_UNKNOWN,
+        HEADER_KNOWN,
+        HEADER_LOOKALIKE,       /* a known name with something added */
+} HeaderMatch;
 
-        if (!t)
+/* What may follow a known name in a header that is that column with a unit, a number or a
+ * remark added: "应收金额(元)", "面积（㎡）" (full-width brackets are folded to ASCII), "手机2",
+ * "phone_2", "金额【元】". */
+static bool starts_with(const char *s, const char *prefix) {
+        return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static bool is_decoration(const char *rest) {
+        if (rest[0] == 0)
                 return false;
-        for (int i = 0; c->names[i]; i++)
-                if (strcasecmp(t, c->names[i]) == 0)
-                        return true;
-        return false;
+        return strchr("([{</-_.:#", rest[0]) || (rest[0] >= '0' && rest[0] <= '9') ||
+               starts_with(rest, "【") || starts_with(rest, "〔");
+}
+
+/* folded: a header cell after csv_header_fold(). *ret_spec and *ret_name: the column and the
+ * name it matched. */
+static HeaderMatch match_header(const ColumnSpec *specs, const char *folded,
+                                const ColumnSpec **ret_spec, const char **ret_name) {
+        for (const ColumnSpec *c = specs; c->field >= 0; c++)
+                for (int i = 0; c->names[i]; i++)
+                        if (streq(folded, c->names[i])) {
+                                *ret_spec = c;
+                                *ret_name = c->names[i];
+                                return HEADER_KNOWN;
+                        }
+        for (const ColumnSpec *c = specs; c->field >= 0; c++)
+                for (int i = 0; c->names[i]; i++)
+                        if (starts_with(folded, c->names[i]) &&
+                            is_decoration(folded + strlen(c->names[i]))) {
+                                *ret_spec = c;
+                                *ret_name = c->names[i];
+                                return HEADER_LOOKALIKE;
+                        }
+        return HEADER_UNKNOWN;
+}
+
+static void unknown_column(Importer *im, const CsvRecord *h, size_t i, bool unnamed) {
+        unsigned column = (unsigned) i + 1;
+
+        if (im->strict_columns && unnamed)
+                row_error(im, h->line, column, "column without a header (--strict-columns)");
+        else if (im->strict_columns)
+                row_error(im, h->line, column, "unknown column '%s' for a %s file (expected: %s)",
+                          h->fields[i], kind_names[im->kind], import_columns_help(im->kind));
+        else if (unnamed)
+                row_warning(im, h->line, column, "ignoring a column without a header");
+        else
+                row_warning(im, h->line, column, "ignoring unknown column \"%s\"", h->fields[i]);
 }
 
 static int map_header(Importer *im, const CsvRecord *h) {
@@ -188,23 +249,35 @@ static int map_header(Importer *im, const CsvRecord *h) {
         for (int f = 0; f < _F_MAX; f++)
                 im->col_of[f] = -1;
         for (size_t i = 0; i < h->n_fields; i++) {
-                const ColumnSpec *c;
+                _cleanup_free_ char *folded = csv_header_fold(h->fields[i]);
+                const ColumnSpec *c = NULL;
+                const char *name = NULL;
+                unsigned column = (unsigned) i + 1;
+                int first;
 
-                for (c = specs; c->field >= 0; c++)
-                        if (header_matches(h->fields[i], c))
+                if (!folded)
+                        return -ENOMEM;
+                switch (match_header(specs, folded, &c, &name)) {
+                case HEADER_UNKNOWN:
+                        unknown_column(im, h, i, folded[0] == 0);
+                        break;
+                case HEADER_LOOKALIKE:
+                        row_error(im, h->line, column, "column \"%s\" looks like %s (%s) with "
+                                  "something added: if it is that column, name it %s or %s; "
+                                  "otherwise rename or remove it", h->fields[i], c->names[0],
+                                  name, c->names[0], c->names[1]);
+                        break;
+                case HEADER_KNOWN:
+                        first = im->col_of[c->field];
+                        if (first >= 0) {
+                                row_error(im, h->line, column, "column \"%s\" is %s again (as "
+                                          "column %d \"%s\"): keep one of them", h->fields[i],
+                                          c->names[0], first + 1, h->fields[first]);
                                 break;
-                if (c->field < 0) {
-                        row_error(im, h->line, (unsigned) i + 1,
-                                  "unknown column '%s' for a %s file (expected: %s)", h->fields[i],
-                                  kind_names[im->kind], import_columns_help(im->kind));
-                        continue;
+                        }
+                        im->col_of[c->field] = (int) i;
+                        break;
                 }
-                if (im->col_of[c->field] >= 0) {
-                        row_error(im, h->line, (unsigned) i + 1, "column '%s' appears twice",
-                                  h->fields[i]);
-                        continue;
-                }
-                im->col_of[c->field] = (int) i;
         }
         for (const ColumnSpec *c = specs; c->field >= 0; c++)
                 if (c->required && im->col_of[c->field] < 0)
@@ -671,6 +744,17 @@ static int write_categories(Importer *im, ImportReport *rep, const char *now) {
                                                  CATEGORY_SET_IF_CHANGED, &changed);
                 if (r < 0)
                         return r;
+                /* A promise for a day already gone is a typo or a stale file, and would be
+                 * broken at once. One that is stored as it is changes nothing: an old file
+                 * imported again is not an error. The error rolls the write back. */
+                if (changed && row->day >= 0 && row->day < im->today) {
+                        char day[DATE_BUFSZ], today[DATE_BUFSZ];
+
+                        row_error(im, row->line, row->column[F_PROMISE_DATE],
+                                  "promise date %s is before today (%s)",
+                                  date_format(row->day, day), date_format(im->today, today));
+                        continue;
+                }
                 if (has(row, F_NOTE)) {
                         r = store_household_add_note(im->store, id, row->value[F_NOTE], "import",
                                                      now, true, &noted);
@@ -686,10 +770,14 @@ static int write_categories(Importer *im, ImportReport *rep, const char *now) {
 }
 
 int import_data(Store *s, ImportKind kind, const char *name, const char *data, size_t len,
-                CsvEncoding encoding, bool dry_run, ImportReport *ret, ConfigErrors *errors) {
+                const ImportOptions *opts, ImportReport *ret, ConfigErrors *errors,
+                ConfigErrors *warnings) {
         _cleanup_(csv_reader_freep) CsvReader *reader = NULL;
         _cleanup_rollback_ Store *tx = NULL;
-        Importer im = { .store = s, .kind = kind, .name = name, .errors = errors };
+        Importer im = { .store = s, .kind = kind, .name = name,
+                        .strict_columns = opts->strict_columns, .today = opts->today,
+                        .errors = errors,
+                        .warnings = warnings };
         ImportReport rep = {};
         size_t errors_before = errors->n;
         CsvError err = {};
@@ -698,7 +786,7 @@ int import_data(Store *s, ImportKind kind, const char *name, const char *data, s
 
         if (kind < 0 || kind >= _IMPORT_KIND_MAX)
                 return -EINVAL;
-        r = csv_reader_new(data, len, encoding, &reader, &err);
+        r = csv_reader_new(data, len, opts->encoding, &reader, &err);
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
@@ -734,7 +822,7 @@ int import_data(Store *s, ImportKind kind, const char *name, const char *data, s
         default:
                 r = -EINVAL;
         }
-        if (r < 0 || errors->n > errors_before || dry_run)
+        if (r < 0 || errors->n > errors_before || opts->dry_run)
                 goto done;      /* the cleanup rolls back */
         r = store_commit(s);
         tx = NULL;

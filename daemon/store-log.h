@@ -25,5 +25,6 @@ typedef int (*log_row_t)(const char *const cells[_LOG_COLUMN_MAX], void *userdat
 /* Calls each once per matching row, oldest first. */
 int store_log_each(Store *s, const LogQuery *q, log_row_t each, void *userdata);
 
-/* The statuses a row can have, for checking --status. */
+/* The statuses a row can have (NULL-terminated), for checking and listing --status. */
+extern const char *const store_log_statuses[];
 bool store_log_status_is_valid(const char *status);

@@ -43,6 +43,10 @@ TableFormat table_format_from_string(const char *s) {
         return -EINVAL;
 }
 
+const char *table_format_to_string(TableFormat f) {
+        return f >= 0 && f < _TABLE_FORMAT_MAX ? table_format_table[f] : NULL;
+}
+
 Table *table_new(const char *const *columns) {
         _cleanup_(table_freep) Table *t = NULL;
         size_t n = 0;

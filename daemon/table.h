@@ -21,6 +21,7 @@ typedef struct Table Table;
 
 /* "table", "csv", "json" -> format, or -EINVAL. */
 TableFormat table_format_from_string(const char *s);
+const char *table_format_to_string(TableFormat f);
 
 /* columns: NULL-terminated list of header names. Returns NULL on OOM. */
 Table *table_new(const char *const *columns);

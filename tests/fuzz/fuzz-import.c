@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 
 /* The first byte picks what to import — kind = bits 0-1 (households, charges, payments,
- * categories), encoding = bits 2-3 (utf-8, gbk, gb18030), dry run = bit 4 — the rest is the
- * CSV file. One store per process, on a temp file (on /dev/shm when there is one); before
+ * categories), encoding = bits 2-3 (utf-8, gbk, gb18030), dry run = bit 4, strict columns =
+ * bit 5 — the rest is the CSV file. One store per process, on a temp file (on /dev/shm when
+ * there is one); before
  * each input it holds the same few households with charges, payments and categories, so
  * every input runs against the same data (it is reset after an import that committed; a
  * failed import or a dry run must have left it as it was). Besides the sanitizers, checks import.h's
@@ -114,7 +115,8 @@ static void reset(void) {
                 die("reset");
         for (size_t i = 0; i < ELEMENTSOF(seed); i++)
                 if (import_data(store, seed[i].kind, "seed.csv", seed[i].csv, strlen(seed[i].csv),
-                                CSV_ENCODING_UTF8, false, &rep, &errors) != 0) {
+                                &(ImportOptions) { .encoding = CSV_ENCODING_UTF8 }, &rep, &errors,
+                                NULL) != 0) {
                         for (size_t j = 0; j < errors.n; j++)
                                 fprintf(stderr, "  %s\n", errors.lines[j]);
                         die("seed import");
@@ -162,12 +164,12 @@ static bool error_line_ok(const char *line) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_free_ char *copy = NULL;
-        ConfigErrors errors = {};
+        ConfigErrors errors = {}, warnings = {};
         ImportReport rep = { .rows = SIZE_MAX };
         int64_t before[N_TABLES], after[N_TABLES];
         ImportKind kind;
         CsvEncoding encoding;
-        bool dry_run, failed = false;
+        bool dry_run, strict_columns, failed = false;
         int r;
 
         if (size < 1)
@@ -180,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         kind = (ImportKind) (data[0] & 3);
         encoding = (CsvEncoding) (((data[0] >> 2) & 3) % _CSV_ENCODING_MAX);
         dry_run = data[0] & 0x10;
+        strict_columns = data[0] & 0x20;
 
         /* exactly the right size, so ASan sees overreads */
         copy = malloc(size - 1 + 1);
@@ -188,7 +191,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         memcpy(copy, data + 1, size - 1);
 
         count_rows(before);
-        r = import_data(store, kind, NAME, copy, size - 1, encoding, dry_run, &rep, &errors);
+        r = import_data(store, kind, NAME, copy, size - 1,
+                        &(ImportOptions) { .encoding = encoding, .dry_run = dry_run,
+                                           .strict_columns = strict_columns },
+                        &rep, &errors, &warnings);
+        config_errors_clear(&warnings);
         count_rows(after);
 
         if (store_in_transaction(store)) {

@@ -4,9 +4,9 @@
 # must be identical, line by line. Invalid expressions must exit 2 with a message, and systemd
 # must reject them too.
 #
-# dunnctl reads the base time and prints elapses in the expression's zone (else the configured
-# one, else local); systemd-analyze uses $TZ for both. So for an expression that names a zone the
-# reference runs with TZ set to that zone, which makes the two directly comparable.
+# Both read the base time and print the elapses in the local zone ($TZ), whatever zone the
+# expression names, so the reference runs under the same TZ as dunnctl. (dunnctl used to read
+# the base time in the expression's zone, which disagreed with systemd-analyze.)
 . "$TOP/tests/integration/lib.sh"
 
 have_sd=false
@@ -35,7 +35,7 @@ well_formed() {
 }
 
 compare() {             # tz base expr
-        local tz=$1 base=$2 expr=$3 ours theirs rc zone otz
+        local tz=$1 base=$2 expr=$3 ours theirs rc
         ours=$(TZ=$tz "$DUNNCTL" calendar --base-time="$base" --iterations=5 "$expr" 2>&1)
         rc=$?
         if [ $rc -ne 0 ] || ! well_formed "$ours"; then
@@ -47,13 +47,7 @@ compare() {             # tz base expr
                 skip "TZ=$tz '$expr' from $base" "systemd-analyze not installed"
                 return
         fi
-        # The zone the expression names is the last word of the normalized form, unless that is
-        # the time.
-        zone=${ours%%$'\n'*}
-        zone=${zone##* }
-        otz=$tz
-        [[ $zone == *:* ]] || otz=$zone
-        theirs=$(sd_calendar "$otz" "$base" "$expr")
+        theirs=$(sd_calendar "$tz" "$base" "$expr")
         if [ "$ours" = "$theirs" ]; then
                 ok "TZ=$tz '$expr' from $base"
         else
@@ -154,6 +148,52 @@ BERLIN=(
 )
 for c in "${BERLIN[@]}"; do
         compare Europe/Berlin "${c%%|*}" "${c#*|}"
+done
+
+# An expression naming another zone than the local one: the base time is local time. The
+# base times sit where reading them in the expression's zone would give another answer (a
+# Shanghai evening is the New York morning of the same day), and across DST changes that the
+# two zones make on different dates.
+OTHER_ZONE=(
+        "Asia/Shanghai|2026-12-01 10:00:00|*-*-14 09:30 America/New_York"
+        "Asia/Shanghai|2026-12-13 23:00:00|*-*-14 09:30 America/New_York"
+        "Asia/Shanghai|2026-12-14 21:00:00|*-*-14 09:30 America/New_York"
+        "Asia/Shanghai|2026-12-14 23:00:00|*-*-14 09:30 America/New_York"
+        "Asia/Shanghai|2026-02-27 10:15:00|*-*-14,15 09:30 Europe/Berlin"
+        "Asia/Shanghai|2026-03-07 20:00:00|*-*-* 02:30 America/New_York"
+        "Europe/Berlin|2026-03-20 12:00:00|*-*-* 09:30 America/New_York"
+        "Europe/Berlin|2026-10-30 12:00:00|Mon..Fri 09:30 America/New_York"
+        "America/New_York|2026-10-24 20:00:00|*-*-* 01..03:00,30 Europe/Berlin"
+        "America/New_York|2026-12-13 20:00:00|*-*-14 09:30 Asia/Shanghai"
+        "UTC|2026-12-14 01:00:00|*-*-14 09:30 Asia/Shanghai"
+        "UTC|2026-12-14 02:00:00|*-*-14 09:30 Asia/Shanghai"
+)
+for c in "${OTHER_ZONE[@]}"; do
+        IFS='|' read -r tz base expr <<<"$c"
+        compare "$tz" "$base" "$expr"
+done
+
+# With a configuration, an expression that names no zone elapses in its timezone (the
+# estate's), and the base time and elapses stay local: the same as systemd-analyze given the
+# expression with the configured zone appended.
+sed -e "s|^database = .*|database = \"$T/d.db\";|" \
+    -e "s|^timezone = .*|timezone = \"Asia/Shanghai\";|" \
+    -e "s|^# plugin_dir = .*|plugin_dir = \"$PLUGIN_DIR\";|" "$TOP/etc/dunnd.conf" >"$T/c.conf"
+for c in "Europe/Berlin|2026-12-14 02:00:00|*-*-14,15 09:30" \
+         "America/New_York|2026-12-13 20:00:00|*-*-14,15 09:30" \
+         "UTC|2026-03-28 12:00:00|Mon..Fri 08:00"; do
+        IFS='|' read -r tz base expr <<<"$c"
+        ours=$(TZ=$tz "$DUNNCTL" -c "$T/c.conf" calendar --base-time="$base" --iterations=5 "$expr" 2>&1)
+        rc=$?
+        if [ $rc -ne 0 ] || ! well_formed "$ours"; then
+                nok "config zone, TZ=$tz '$expr' from $base: exit $rc"
+                echo "$ours" | sed 's/^/#   /'
+        elif ! $have_sd; then
+                skip "config zone, TZ=$tz '$expr' from $base" "systemd-analyze not installed"
+        else
+                theirs=$(sd_calendar "$tz" "$base" "$expr Asia/Shanghai" | tail -n +2)
+                check_eq "config zone, TZ=$tz '$expr' from $base" "$theirs" "$(tail -n +2 <<<"$ours")"
+        fi
 done
 
 INVALID=(

@@ -32,11 +32,13 @@ check_contains "init again says up to date" "up to date" "$(D init)"
 # --- import -----------------------------------------------------------------------------
 out=$(D import households data/households.csv)
 check_contains "households import counts 300 added" "300 added" "$out"
+# the sample data speaks for 2026-12-10: its promise dates are after that day, whatever
+# day the test runs on
 for k in charges payments categories; do
-        check "import $k" D import $k data/$k.csv
+        check "import $k" D import $k data/$k.csv --at "$TODAY"
 done
 before=$(sqlite3 d.db 'SELECT COUNT(*) FROM households; SELECT COUNT(*) FROM charges; SELECT COUNT(*) FROM payments; SELECT COUNT(*) FROM category_history' | tr '\n' ' ')
-out=$(D import households data/households.csv; D import charges data/charges.csv; D import payments data/payments.csv; D import categories data/categories.csv)
+out=$(D import households data/households.csv; D import charges data/charges.csv; D import payments data/payments.csv; D import categories data/categories.csv --at "$TODAY")
 after=$(sqlite3 d.db 'SELECT COUNT(*) FROM households; SELECT COUNT(*) FROM charges; SELECT COUNT(*) FROM payments; SELECT COUNT(*) FROM category_history' | tr '\n' ' ')
 check_eq "re-importing the same files changes nothing (row counts)" "$before" "$after"
 check_contains "re-import reports households unchanged" "0 added, 0 updated, 300 unchanged" "$out"
@@ -95,6 +97,83 @@ check_contains "duplicate key names both lines" "dup.csv:3:1: duplicate: the sam
 check_eq "all-or-nothing imports left the database unchanged" "$sum0" "$(dbsum)"
 out=$(D import charges dup.csv --dry-run 2>&1); rc=$?
 check_eq "dry run of a bad file also fails" 2 "$rc"
+
+# --- extra columns in real exports -------------------------------------------------------
+# A column the kind does not know is ignored with one warning naming it, the known ones are
+# read from their own cells; --strict-columns refuses it; a known column twice is refused.
+X() { "$DUNNCTL" -c "$T/c.conf" --db "$T/x.db" "$@"; }
+X init >/dev/null
+xsum() { sha256sum "$T/x.db" | cut -d' ' -f1; }
+printf '房号,楼栋,联系地址,物业类型,业主姓名,备注,手机\n1-1-101,1,幸福路1号,多层,张三,老人独居,13800138000\n1-1-102,1,幸福路1号,多层,李四,,13900139000\n' > export.csv
+xs0=$(xsum)
+out=$(X import households export.csv --strict-columns 2>&1); rc=$?
+check_eq "--strict-columns: an unknown column is refused (exit 2)" 2 "$rc"
+check_contains "--strict-columns: FILE:1:COLUMN names it" "export.csv:1:3: unknown column '联系地址'" "$out"
+check_eq "--strict-columns: nothing imported" "$xs0" "$(xsum)"
+X import households export.csv >x.out 2>x.err; rc=$?
+check_eq "unknown columns: the import goes on (exit 0)" 0 "$rc"
+check_eq "unknown columns: one warning each, naming it" \
+        "$(printf 'export.csv:1:3: ignoring unknown column "联系地址"\nexport.csv:1:6: ignoring unknown column "备注"')" \
+        "$(cat x.err)"
+check_contains "unknown columns: both rows imported" "2 households rows: 2 added" "$(cat x.out)"
+check_eq "unknown columns: the known ones read from their own cells" "1-1-101|张三|13800138000,1-1-102|李四|13900139000" \
+        "$(sqlite3 x.db "SELECT group_concat(x, ',') FROM (SELECT h.unit || '|' || o.name || '|' || c.address AS x FROM households h JOIN owners o ON o.household_id = h.id JOIN contacts c ON c.household_id = h.id ORDER BY h.unit)")"
+printf '房号,分类,备注,联系地址\n1-1-101,暂未明确类,老人独居,幸福路1号\n' > cat-export.csv
+err=$(X import categories cat-export.csv 2>&1 >/dev/null)
+check_eq "备注 is a column of categories: read there, only 联系地址 ignored" \
+        'cat-export.csv:1:4: ignoring unknown column "联系地址"' "$err"
+check_eq "... and the note is kept" "老人独居" "$(sqlite3 x.db "SELECT text FROM notes")"
+printf 'unit,building,property_type,owner,phone, 手机\n1-1-103,1,多层,王五,13700137000,13600136000\n' > twice.csv
+xs1=$(xsum)
+out=$(X import households twice.csv 2>&1); rc=$?
+check_eq "a known column twice (phone and 手机): exit 2" 2 "$rc"
+check_contains "... named with both columns" 'twice.csv:1:6: column " 手机" is phone again (as column 5 "phone")' "$out"
+printf 'unit,period,应收金额(元),due_date\n1-1-101,2026-12,100,2026-12-15\n' > yuan.csv
+out=$(X import charges yuan.csv 2>&1); rc=$?
+check_eq "a known name with something added (应收金额(元)): exit 2" 2 "$rc"
+check_contains "... says what it looks like" 'yuan.csv:1:3: column "应收金额(元)" looks like amount (应收金额)' "$out"
+check_eq "refused headers imported nothing" "$xs1" "$(xsum)"
+printf '\xef\xbb\xbf 房号 ,楼栋　,物业类型,ＯＷＮＥＲ\n1-1-104,1,多层,赵六\n' > spaced.csv
+out=$(X import households spaced.csv 2>&1); rc=$?
+check_eq "headers with a BOM, spaces and full-width letters still match (exit 0, no warning)" \
+        "0|spaced.csv: 1 households rows: 1 added, 0 updated, 0 unchanged" "$rc|$out"
+
+# --- promise dates before today -----------------------------------------------------------
+# "today" is the office's day in the configured zone (Asia/Shanghai), or that of --at.
+office_day() { TZ=Asia/Shanghai date +%F "$@"; }
+xs2=$(xsum)
+t0=$(office_day); yesterday=$(office_day -d "$t0 -1 day")
+out=$(X categorize 1-1-101 promised --promise "$yesterday" 2>&1); rc=$?
+if [ "$t0" != "$(office_day)" ]; then
+        skip "categorize: a promise for yesterday is refused" "midnight passed during the test"
+else
+        check_eq "categorize: a promise for yesterday is refused (exit 2), naming both days" \
+                "2|dunnctl categorize: promise date $yesterday is before today ($t0); nothing changed" "$rc|$out"
+fi
+check_eq "categorize: the refused promise changed nothing" "$xs2" "$(xsum)"
+out=$(X categorize 1-1-101 promised --promise "$t0" 2>&1); rc=$?
+[ "$t0" = "$(office_day)" ] || rc=0     # passed midnight: today's promise became yesterday's
+check_eq "categorize: a promise for today is fine" 0 "$rc"
+out=$(X categorize 1-1-101 promised --promise 2026-12-09 --at 2026-12-10 2>&1); rc=$?
+check_eq "categorize --at: today is that day" \
+        "2|dunnctl categorize: promise date 2026-12-09 is before today (2026-12-10); nothing changed" "$rc|$out"
+check "categorize --at: a promise for that day is fine" X categorize 1-1-101 promised --promise 2026-12-10 --at 2026-12-10
+printf 'unit,category,promise_date,note\n1-1-101,promised,2026-12-05,\n1-1-102,promised,2026/11/2,说过月底\n' > past.csv
+xs3=$(xsum)
+out=$(X import categories past.csv --at '2026-12-01 08:30' 2>&1); rc=$?
+check_eq "import: a past promise date: exit 2" 2 "$rc"
+check_contains "import: FILE:LINE:COLUMN: the date and today" \
+        "past.csv:3:3: promise date 2026-11-02 is before today (2026-12-01)" "$out"
+check_contains "import: nothing imported" "nothing imported from 'past.csv'" "$out"
+check_eq "import: the good row before it was not kept either" "$xs3" "$(xsum)"
+check "import: the same file as of 2026-11-01 is fine" X import categories past.csv --at 2026-11-01
+out=$(X import categories past.csv --at 2026-12-20 2>&1); rc=$?
+check_eq "import: re-importing the old file later changes nothing and is no error" \
+        "0|past.csv: 2 categories rows: 0 added, 0 updated, 2 unchanged" "$rc|$out"
+check_eq "... and the promises are as they were" "1-1-101|2026-12-05,1-1-102|2026-11-02" \
+        "$(sqlite3 x.db "SELECT group_concat(unit || '|' || promise_date, ',') FROM (SELECT unit, promise_date FROM households WHERE unit IN ('1-1-101', '1-1-102') ORDER BY unit)")"
+out=$(X import categories past.csv --at 2026-13-01 2>&1); rc=$?
+check_eq "import --at: a date that is none is a usage error" 2 "$rc"
 
 # --- preview writes nothing -------------------------------------------------------------
 out=$(D preview deadline --at "$AT")
@@ -172,6 +251,55 @@ out=$(D log --occurrence 'deadline@' --status sent --reveal --format csv)
 if echo "$out" | grep -Eq '1[3-9][0-9]{9}'; then ok "log --reveal shows numbers"; else nok "log --reveal shows numbers"; fi
 n=$(D log --occurrence "$AT_KEY" --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
 check_eq "log json lists every row of the occurrence" "$((selected - 2))" "$n"
+
+# --- values outside an option's fixed set: exit 2 with the list, never an empty table -----
+# The statuses come from the schema's CHECK, so the list cannot drift from what rows can hold.
+statuses=$(sqlite3 d.db "SELECT sql FROM sqlite_master WHERE name = 'dispatches'" |
+        grep -o "status IN *([^)]*)" | grep -o "'[a-z]*'" | tr -d "'")
+check "the schema names the dispatch statuses" test -n "$statuses"
+bad=""
+for st in $statuses; do D log --status "$st" --format csv >/dev/null 2>&1 || bad+=" $st"; done
+check_eq "log --status takes every status of the schema" "" "${bad# }"
+sum1=$(dbsum)
+unknown_value() {       # description expected-stderr command...
+        local d=$1 want=$2 out err rc
+        shift 2
+        out=$("$@" 2>"$T/uv.err"); rc=$?
+        err=$(cat "$T/uv.err")
+        if [ $rc -eq 2 ] && [ -z "$out" ] && [ "$err" = "$want" ]; then
+                ok "$d"
+        else
+                nok "$d"
+                echo "#   exit $rc, stdout '${out:0:200}'"
+                echo "#   expected: $want"
+                echo "#   actual:   $err"
+        fi
+}
+unknown_value "log --status bogus: exit 2, the statuses listed, no table" \
+        "dunnctl log: unknown status \"bogus\" (one of: $(echo $statuses | sed 's/ /, /g'))" \
+        D log --status bogus
+unknown_value "log --format xml" \
+        'dunnctl log: unknown format "xml" (one of: table, csv, json)' D log --format xml
+cats='new (未分类), promised (近期交纳类), unclear (暂未明确类), unreachable (无法联系类), away (异地出差类), disputed (特殊拒交类)'
+unknown_value "debtors --category rich" \
+        "dunnctl debtors: unknown category \"rich\" (one of: $cats)" D debtors --category rich
+unknown_value "debtors --format yaml" \
+        'dunnctl debtors: unknown format "yaml" (one of: table, csv, json)' D debtors --format yaml
+unknown_value "categorize UNIT rich" \
+        "dunnctl categorize: unknown category \"rich\" (one of: $cats)" D categorize 1-1-101 rich
+unknown_value "import a kind that is none" \
+        'dunnctl import: unknown kind "owners" (one of: households, charges, payments, categories)' \
+        D import owners data/households.csv
+unknown_value "import --encoding latin1" \
+        'dunnctl import: unknown encoding "latin1" (one of: utf-8, gbk, gb18030)' \
+        D import households data/households.csv --encoding latin1
+unknown_value "preview --format xml" \
+        'dunnctl preview: unknown format "xml" (one of: table, csv, json)' \
+        D preview deadline --at "$AT" --format xml
+check_eq "refused values changed nothing" "$sum1" "$(dbsum)"
+n_cn=$(D debtors --category 近期交纳类 --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+n_en=$(D debtors --category promised --format json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+check_eq "a Chinese category name still selects like its key" "$n_en" "$n_cn"
 
 # --- check-config -----------------------------------------------------------------------
 check "check-config accepts the shipped playbook" D check-config

@@ -13,7 +13,7 @@ cd "$T"
 mkdb() {
         "$DUNNCTL" --db "$1" init >/dev/null
         for k in households charges payments categories; do
-                "$DUNNCTL" --db "$1" import $k data/$k.csv >/dev/null || return 1
+                "$DUNNCTL" --db "$1" import $k data/$k.csv --at 2026-12-10 >/dev/null || return 1
         done
 }
 # mkconf FILE DB OUT 'SCHEDULES' [CARRIER-EXTRA] [QUIET-START QUIET-END]

@@ -166,7 +166,8 @@ debtors_listed() {      # debtors_listed DIR: what dunnctl debtors reports after
         local db="$1/dunnd.db" k
         "$DUNNCTL" --db "$db" init >/dev/null || return 1
         for k in households charges payments categories; do
-                "$DUNNCTL" --db "$db" import $k "$1/$k.csv" >/dev/null || return 1
+                # the generator's default --today: its promises are after it
+                "$DUNNCTL" --db "$db" import $k "$1/$k.csv" --at 2026-12-10 >/dev/null || return 1
         done
         echo $(( $("$DUNNCTL" --db "$db" debtors --format csv | wc -l) - 1 ))
 }

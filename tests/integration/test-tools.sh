@@ -25,7 +25,7 @@ if command -v valgrind >/dev/null && [[ "$DUNNCTL" != *build-asan* ]]; then
         VG="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
         $VG "$DUNNCTL" -c c.conf init >/dev/null 2>vg.log; rc=$?
         for k in households charges payments categories; do
-                $VG "$DUNNCTL" -c c.conf import $k data/$k.csv >/dev/null 2>>vg.log || rc=$?
+                $VG "$DUNNCTL" -c c.conf import $k data/$k.csv --at "$(date +%F)" >/dev/null 2>>vg.log || rc=$?
         done
         check_eq "valgrind: init and imports run clean" 0 "$rc"
         $VG "$DUNNCTL" -c c.conf run deadline --ignore-quiet-hours --at "$AT1" --quiet >/dev/null 2>vg-run.log; rc=$?

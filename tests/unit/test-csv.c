@@ -489,6 +489,34 @@ static void test_input_is_copied(_unused_ void **state) {
         expect_eof(r);
 }
 
+static void expect_fold(const char *cell, const char *want) {
+        _cleanup_free_ char *got = csv_header_fold(cell);
+
+        assert_non_null(got);
+        assert_string_equal(got, want);
+}
+
+static void test_header_fold(_unused_ void **state) {
+        expect_fold("手机", "手机");
+        expect_fold("  手机\t", "手机");
+        expect_fold("\u3000手机\u3000", "手机");                /* ideographic space */
+        expect_fold("\u00A0phone\u00A0", "phone");              /* no-break space */
+        expect_fold("业主 姓名", "业主姓名");
+        expect_fold("\xEF\xBB\xBF房号", "房号");                  /* a BOM inside the file */
+        expect_fold("房\u200B号\u2060", "房号");                  /* zero-width characters */
+        expect_fold("Unit", "unit");
+        expect_fold("ＰＨＯＮＥ", "phone");                       /* full-width letters */
+        expect_fold("ａｒｅａ＿ｍ２", "area_m2");
+        expect_fold("面积（㎡）", "面积(㎡)");                    /* full-width brackets */
+        expect_fold("Ｅ-mail", "e-mail");
+        expect_fold("", "");
+        expect_fold(" \u3000 ", "");
+        /* not folded: Chinese text is compared as it is */
+        expect_fold("联系地址", "联系地址");
+        /* never reads past a truncated sequence */
+        expect_fold("\xE6\x89", "\xE6\x89");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_simple),
@@ -517,6 +545,7 @@ int main(void) {
                 cmocka_unit_test(test_encoding_names),
                 cmocka_unit_test(test_invalid_encoding_argument),
                 cmocka_unit_test(test_input_is_copied),
+                cmocka_unit_test(test_header_fold),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,13 +15,17 @@
 
 #include "import.h"
 #include "store-internal.h"
+#include "timeutil.h"
 
 typedef struct Fixture {
         char dir[64];
         char path[128];
         Store *store;
         ConfigErrors errors;
+        ConfigErrors warnings;
         ImportReport report;
+        bool strict_columns;            /* for the next imports */
+        int64_t today;                  /* for the next imports; 0 checks no promise date */
 } Fixture;
 
 static int setup(void **state) {
@@ -46,6 +50,7 @@ static int teardown(void **state) {
 
         store_close(f->store);
         config_errors_clear(&f->errors);
+        config_errors_clear(&f->warnings);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
         if (system(cmd) != 0)
                 return -1;
@@ -56,6 +61,8 @@ static int teardown(void **state) {
 static void dump_errors(const Fixture *f) {
         for (size_t i = 0; i < f->errors.n; i++)
                 print_message("  error: %s\n", f->errors.lines[i]);
+        for (size_t i = 0; i < f->warnings.n; i++)
+                print_message("  warning: %s\n", f->warnings.lines[i]);
 }
 
 /* Runs one import of csv (UTF-8 unless told) with a fresh error list. The report is filled
@@ -63,21 +70,46 @@ static void dump_errors(const Fixture *f) {
 static int import_enc(Fixture *f, ImportKind kind, const char *name, const char *csv, size_t len,
                       CsvEncoding enc, bool dry_run) {
         config_errors_clear(&f->errors);
+        config_errors_clear(&f->warnings);
         memset(&f->report, 0xff, sizeof(f->report));
-        return import_data(f->store, kind, name, csv, len, enc, dry_run, &f->report, &f->errors);
+        return import_data(f->store, kind, name, csv, len,
+                           &(ImportOptions) { .encoding = enc, .dry_run = dry_run,
+                                              .strict_columns = f->strict_columns,
+                                              .today = f->today },
+                           &f->report, &f->errors, &f->warnings);
 }
 
 static int import(Fixture *f, ImportKind kind, const char *name, const char *csv, bool dry_run) {
         return import_enc(f, kind, name, csv, strlen(csv), CSV_ENCODING_UTF8, dry_run);
 }
 
-static void import_ok(Fixture *f, ImportKind kind, const char *name, const char *csv) {
+/* Expects the import to succeed with exactly the given warnings (NULL-terminated). */
+static void import_warns_v(Fixture *f, ImportKind kind, const char *name, const char *csv,
+                           const char *const *warnings) {
         int r = import(f, kind, name, csv, false);
+        size_t n = 0;
 
         if (r != 0 || f->errors.n) {
                 dump_errors(f);
                 fail_msg("import of %s failed: %d", name, r);
         }
+        for (; warnings[n]; n++)
+                if (n >= f->warnings.n || strcmp(f->warnings.lines[n], warnings[n]) != 0) {
+                        dump_errors(f);
+                        fail_msg("warning %zu: expected '%s'", n, warnings[n]);
+                }
+        if (f->warnings.n != n) {
+                dump_errors(f);
+                fail_msg("%zu warnings, expected %zu", f->warnings.n, n);
+        }
+}
+
+#define import_warns(f, kind, name, csv, ...) \
+        import_warns_v(f, kind, name, csv, (const char *const[]) { __VA_ARGS__, NULL })
+
+/* Expects the import to succeed without a warning. */
+static void import_ok(Fixture *f, ImportKind kind, const char *name, const char *csv) {
+        import_warns_v(f, kind, name, csv, (const char *const[]) { NULL });
 }
 
 static void expect_report(const Fixture *f, size_t rows, size_t added, size_t updated,
@@ -476,15 +508,19 @@ static void test_shape_errors(void **state) {
         expect_errors(f, IMPORT_CHARGES, "charges.csv",
                       "period,amount,截止日期,金额\n"
                       "2026-12,100,2026-12-15,100\n",
-                      "charges.csv:1:4: column '金额' appears twice",
+                      "charges.csv:1:4: column \"金额\" is amount again (as column 2 \"amount\"): "
+                      "keep one of them",
                       "charges.csv:1: missing required column 'unit' (房号)");
+        /* an unknown column is refused only with --strict-columns (see test_unknown_columns) */
         assert_true(asprintf(&want, "households.csv:1:5: unknown column 'colour' for a households "
                              "file (expected: %s)", import_columns_help(IMPORT_HOUSEHOLDS)) >= 0);
         assert_non_null(strstr(want, "unit (房号), building (楼栋), floor (楼层) optional"));
+        f->strict_columns = true;
         expect_errors(f, IMPORT_HOUSEHOLDS, "households.csv",
                       "unit,building,property_type,owner,colour\n"
                       "4-1-101,4,多层,孙八,red\n",
                       want);
+        f->strict_columns = false;
         free(want);
         expect_errors(f, IMPORT_PAYMENTS, "payments.csv", "",
                       "payments.csv:1: empty file: expected a header line (unit (房号), amount "
@@ -719,6 +755,145 @@ static void test_promise_date_error_column(void **state) {
                       "categories.csv:2:2: category 'promised' needs a promise_date");
 }
 
+static void test_unknown_columns(void **state) {
+        Fixture *f = *state;
+
+        /* a real export: extra columns between the known ones, warned about once each, not
+         * once per row, and the known ones still read from their own cells */
+        import_warns(f, IMPORT_HOUSEHOLDS, "export.csv",
+                     "房号,楼栋,联系地址,物业类型,业主姓名,备注,手机\n"
+                     "1-1-101,1,幸福路1号,多层,张三,老人独居,13800138000\n"
+                     "1-1-102,1,幸福路1号,多层,李四,,13900139000\n",
+                     "export.csv:1:3: ignoring unknown column \"联系地址\"",
+                     "export.csv:1:6: ignoring unknown column \"备注\"");
+        expect_report(f, 2, 2, 0, 0);
+        assert_string_equal(query_text(f, "SELECT group_concat(x, ',') FROM (SELECT h.unit || ':' ||"
+                                          " h.property_type || ':' || o.name || ':' || c.address AS x"
+                                          " FROM households h JOIN owners o ON o.household_id = h.id"
+                                          " JOIN contacts c ON c.household_id = h.id ORDER BY h.unit)"),
+                            "1-1-101:多层:张三:13800138000,1-1-102:多层:李四:13900139000");
+        assert_int_equal(query_int(f, "SELECT count(*) FROM notes"), 0);
+
+        /* 备注 is a column of categories, so there it is read, not ignored */
+        import_ok(f, IMPORT_CATEGORIES, "分类.csv",
+                  "房号,分类,备注\n"
+                  "1-1-101,暂未明确类,老人独居\n");
+        assert_string_equal(query_text(f, "SELECT text FROM notes"), "老人独居");
+
+        /* Excel's trailing comma: a column without a header */
+        import_warns(f, IMPORT_CHARGES, "charges.csv",
+                     "unit,period,amount,due_date,\n"
+                     "1-1-101,2026-12,100,2026-12-15,\n",
+                     "charges.csv:1:5: ignoring a column without a header");
+        expect_report(f, 1, 1, 0, 0);
+
+        /* --strict-columns: today's refusal, nothing kept */
+        f->strict_columns = true;
+        expect_errors(f, IMPORT_CHARGES, "charges.csv",
+                      "unit,period,amount,due_date,\n"
+                      "1-1-101,2027-01,100,2027-01-15,\n",
+                      "charges.csv:1:5: column without a header (--strict-columns)");
+        import_ok(f, IMPORT_CHARGES, "charges.csv",
+                  "unit,period,amount,due_date\n"
+                  "1-1-101,2027-01,100,2027-01-15\n");
+}
+
+static void test_header_variants(void **state) {
+        Fixture *f = *state;
+
+        /* stray spaces (ASCII, ideographic, no-break, inside the name), a BOM left inside a
+         * cell, full-width letters, upper case: each still names its column */
+        import_ok(f, IMPORT_HOUSEHOLDS, "variants.csv",
+                  " 房号 ,楼栋\u3000,\uFEFF物业类型,ＯＷＮＥＲ,\u00A0Phone,邮\u3000箱\n"
+                  "1-1-101,1,多层,张三,13800138000,zhang@example.com\n");
+        assert_string_equal(query_text(f, "SELECT h.unit || ':' || h.building || ':' ||"
+                                          " h.property_type || ':' || o.name FROM households h"
+                                          " JOIN owners o ON o.household_id = h.id"), "1-1-101:1:多层:张三");
+        assert_string_equal(query_text(f, "SELECT group_concat(channel || ':' || address, ',') FROM"
+                                          " (SELECT channel, address FROM contacts ORDER BY channel)"),
+                            "email:zhang@example.com,sms:13800138000");
+
+        /* one column given twice, under two names or two spellings: which one is meant? */
+        expect_errors(f, IMPORT_HOUSEHOLDS, "h.csv",
+                      "unit,building,property_type,owner,phone,手机\n"
+                      "1-1-101,1,多层,张三,13800138000,13900139000\n",
+                      "h.csv:1:6: column \"手机\" is phone again (as column 5 \"phone\"): keep one "
+                      "of them");
+        expect_errors(f, IMPORT_HOUSEHOLDS, "h.csv",
+                      "unit,building,property_type,owner, 手机,手机\n"
+                      "1-1-101,1,多层,张三,13800138000,13900139000\n",
+                      "h.csv:1:6: column \"手机\" is phone again (as column 5 \" 手机\"): keep one "
+                      "of them");
+
+        /* a known name with something added is neither read (元 or 万元?) nor ignored */
+        expect_errors(f, IMPORT_CHARGES, "c.csv",
+                      "unit,period,应收金额（元）,due_date\n"
+                      "1-1-101,2026-12,100,2026-12-15\n",
+                      "c.csv:1:3: column \"应收金额（元）\" looks like amount (应收金额) with something "
+                      "added: if it is that column, name it amount or 应收金额; otherwise rename or "
+                      "remove it",
+                      "c.csv:1: missing required column 'amount' (应收金额)");
+        expect_errors(f, IMPORT_HOUSEHOLDS, "h.csv",
+                      "unit,building,property_type,owner,手机,手机2,面积(㎡)\n"
+                      "1-1-101,1,多层,张三,13800138000,13900139000,90\n",
+                      "h.csv:1:6: column \"手机2\" looks like phone (手机) with something added: if "
+                      "it is that column, name it phone or 手机; otherwise rename or remove it",
+                      "h.csv:1:7: column \"面积(㎡)\" looks like area_m2 (面积) with something "
+                      "added: if it is that column, name it area_m2 or 面积; otherwise rename or "
+                      "remove it");
+        /* and without the decoration it is an unknown column like any other */
+        import_warns(f, IMPORT_HOUSEHOLDS, "h.csv",
+                     "unit,building,property_type,owner,手机,手机备用\n"
+                     "1-1-101,1,多层,张三,13800138000,13900139000\n",
+                     "h.csv:1:6: ignoring unknown column \"手机备用\"");
+}
+
+static void test_promise_in_the_past(void **state) {
+        Fixture *f = *state;
+        const int64_t dec1 = days_from_civil(2026, 12, 1);
+
+        import_ok(f, IMPORT_HOUSEHOLDS, "households.csv", households_en);
+        f->today = dec1;
+        /* one past date spoils the file; the date is named as the office writes it */
+        expect_errors(f, IMPORT_CATEGORIES, "categories.csv",
+                      "unit,category,promise_date\n"
+                      "1-1-101,promised,2026-12-01\n"
+                      "1-1-102,promised,2026/11/2\n",
+                      "categories.csv:3:3: promise date 2026-11-02 is before today (2026-12-01)");
+        /* today itself is a promise the office can still remind about (on the day) */
+        import_ok(f, IMPORT_CATEGORIES, "categories.csv",
+                  "unit,category,promise_date\n"
+                  "1-1-101,promised,2026-12-01\n");
+        expect_report(f, 1, 0, 1, 0);
+
+        /* an old file imported again: what it says is stored already, so it changes nothing
+         * and is no error; a note it adds is still kept */
+        f->today = dec1 - 30;
+        import_ok(f, IMPORT_CATEGORIES, "old.csv",
+                  "unit,category,promise_date\n"
+                  "1-1-102,promised,2026-11-02\n");
+        f->today = dec1;
+        import_ok(f, IMPORT_CATEGORIES, "old.csv",
+                  "unit,category,promise_date\n"
+                  "1-1-102,promised,2026-11-02\n");
+        expect_report(f, 1, 0, 0, 1);
+        import_ok(f, IMPORT_CATEGORIES, "old.csv",
+                  "unit,category,promise_date,note\n"
+                  "1-1-102,promised,2026-11-02,又打了一次\n");
+        expect_report(f, 1, 0, 1, 0);
+        assert_int_equal(query_int(f, "SELECT count(*) FROM category_history h JOIN households u"
+                                      " ON u.id = h.household_id WHERE u.unit = '1-1-102'"), 1);
+        /* but moving a stored promise to another past day is refused, as is a new one */
+        expect_errors(f, IMPORT_CATEGORIES, "old.csv",
+                      "unit,category,promise_date\n"
+                      "1-1-102,promised,2026-11-03\n"
+                      "2-1-201,promised,2026-11-30\n",
+                      "old.csv:2:3: promise date 2026-11-03 is before today (2026-12-01)",
+                      "old.csv:3:3: promise date 2026-11-30 is before today (2026-12-01)");
+        assert_string_equal(query_text(f, "SELECT promise_date FROM households WHERE unit = '1-1-102'"),
+                            "2026-11-02");
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -740,6 +915,9 @@ int main(void) {
                 T(test_payment_with_known_reference_but_other_amount),
                 T(test_period_strictness),
                 T(test_promise_date_error_column),
+                T(test_unknown_columns),
+                T(test_header_variants),
+                T(test_promise_in_the_past),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
