@@ -38,6 +38,10 @@ int ctl_parse_time(const Ctl *ctl, const char *s, time_t *ret);
 /* Parses --format. Returns 0 or EXIT_USAGE (after printing why). */
 int ctl_parse_format(const char *s, TableFormat *ret);
 
+/* "FILE:LINE: warning: ..." for each working_days_only schedule whose next elapse after now is
+ * in a year the holiday calendar does not hold in full. */
+void ctl_warn_uncovered_years(const Config *c, time_t now);
+
 /* Prints "dunnctl: msg" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
