@@ -197,6 +197,9 @@ install: all
 	install -m 0644 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/dunnd/dunnd.conf ] || \
 		install -m 0600 etc/dunnd.conf $(DESTDIR)$(SYSCONFDIR)/dunnd/dunnd.conf
+# the holiday calendar dunnd.conf includes: no secrets in it; ops add years, so it is kept too
+	[ -e $(DESTDIR)$(SYSCONFDIR)/dunnd/holidays.conf ] || \
+		install -m 0644 etc/holidays.conf $(DESTDIR)$(SYSCONFDIR)/dunnd/holidays.conf
 	for m in $(wildcard man/*.[158]); do \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 	for u in $(wildcard systemd/*.service); do \

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "holiday.h"
 #include "log.h"
 #include "timeutil.h"
 #include "variant.h"
@@ -70,13 +74,25 @@ int config_errors_add_at(ConfigErrors *e, const char *file, int line, unsigned c
 /* The loading context: the file being read and where errors go. */
 typedef struct Loader {
         const char *path;
+        const char *dir;        /* the main file's directory: relative @includes are in it */
         ConfigErrors *errors;
         Config *config;
+        char file_buf[PATH_MAX];
 } Loader;
 
+/* The file a setting came from, as the user can open it: an @include named relative to the
+ * main file's directory is shown with that directory. Valid until the next call. */
+static const char *loader_file(Loader *l, const char *f) {
+        if (!f)
+                return l->path;
+        if (f[0] == '/' || !l->dir || streq(l->dir, "."))
+                return f;
+        snprintf(l->file_buf, sizeof(l->file_buf), "%s/%s", l->dir, f);
+        return l->file_buf;
+}
+
 static const char *setting_file(Loader *l, const config_setting_t *s) {
-        const char *f = config_setting_source_file(s);
-        return f ? f : l->path;
+        return loader_file(l, config_setting_source_file(s));
 }
 
 _printf_(3, 4) static void bad(Loader *l, const config_setting_t *s, const char *fmt, ...) {
@@ -433,7 +449,7 @@ const ConfigTemplate *config_find_template(const Config *c, const char *name) {
 static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
         static const char *const known[] = { "name", "when", "categories", "channels", "template",
                                              "min_overdue_days", "promise_eve", "buildings",
-                                             "catch_up", NULL };
+                                             "catch_up", "working_days_only", NULL };
         _cleanup_strv_free_ char **cats = NULL;
         char *tname = NULL, err[256];
         long long v;
@@ -515,6 +531,7 @@ static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
                 sc->categories = 1u << CATEGORY_PROMISED;
         (void) get_strv(l, s, "buildings", &sc->buildings, NULL);
         (void) get_duration(l, s, "catch_up", &sc->catch_up_sec);
+        (void) get_bool(l, s, "working_days_only", &sc->working_days_only);
 }
 
 static void load_schedules(Loader *l, const config_setting_t *list) {
@@ -545,6 +562,136 @@ const ConfigSchedule *config_find_schedule(const Config *c, const char *name) {
                 if (streq_ptr(c->schedules[i].name, name))
                         return &c->schedules[i];
         return NULL;
+}
+
+/* ---- holidays ---------------------------------------------------------------------- */
+
+/* One date or range of a holiday period's `off` or `work` (s is a string setting). */
+static void load_holiday_entry(Loader *l, const config_setting_t *s, const char *period,
+                               bool working) {
+        char err[256], day[DATE_BUFSZ];
+        int64_t first, last, conflict = 0;
+        const HolidayDay *was;
+        int r;
+
+        if (holiday_parse_entry(config_setting_get_string(s), &first, &last, err, sizeof(err)) < 0) {
+                bad(l, s, "holidays: %s", err);
+                return;
+        }
+        r = holiday_calendar_add(l->config->holidays, first, last, working, period, &conflict);
+        if (r == -EEXIST) {
+                was = holiday_lookup(l->config->holidays, conflict);
+                bad(l, s, "holidays: %s is listed twice (a %s in '%s', a %s in '%s'); a date is "
+                    "either a day off or a make-up working day", date_format(conflict, day),
+                    was->working ? "working day" : "day off", strempty(was->name),
+                    working ? "working day" : "day off", strempty(period));
+        } else if (r == -EINVAL)
+                bad(l, s, "holidays: %s is not a Saturday or Sunday, so it is a working day anyway; "
+                    "'work' lists the weekend days that are worked (调休上班)",
+                    date_format(conflict, day));
+}
+
+/* A period's `off` or `work`: one string, or a list of strings. */
+static void load_holiday_dates(Loader *l, const config_setting_t *period, const char *key,
+                               const char *name, bool working) {
+        config_setting_t *s = config_setting_get_member(period, key);
+
+        if (!s)
+                return;
+        if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+                load_holiday_entry(l, s, name, working);
+                return;
+        }
+        if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+                bad(l, s, "holidays: '%s' must be a date \"YYYY-MM-DD\", a range "
+                    "\"YYYY-MM-DD..YYYY-MM-DD\" or a list of them", key);
+                return;
+        }
+        for (int i = 0; i < config_setting_length(s); i++) {
+                config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
+
+                if (config_setting_type(e) != CONFIG_TYPE_STRING)
+                        bad(l, e, "holidays: '%s' must list dates as strings \"YYYY-MM-DD\"", key);
+                else
+                        load_holiday_entry(l, e, name, working);
+        }
+}
+
+static void load_holiday_period(Loader *l, const config_setting_t *s) {
+        static const char *const known[] = { "name", "off", "work", NULL };
+        _cleanup_free_ char *name = NULL;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "holidays: each period must be a group { name = \"春节\"; "
+                    "off = \"YYYY-MM-DD..YYYY-MM-DD\"; work = [ ... ]; }");
+                return;
+        }
+        check_known_keys(l, s, "a holiday period", known);
+        (void) get_string(l, s, "name", &name);
+        if (!config_setting_get_member(s, "off"))
+                bad(l, s, "holidays: period '%s' without 'off' (its days off)", strempty(name));
+        load_holiday_dates(l, s, "off", name, false);
+        load_holiday_dates(l, s, "work", name, true);
+}
+
+/* Each year in `years` says its State Council notice is entered in full, so it must have days
+ * off; a year without any is a typo or a forgotten edit. */
+static void check_holiday_years(Loader *l, const config_setting_t *years) {
+        const HolidayCalendar *cal = l->config->holidays;
+
+        for (int i = 0; i < config_setting_length(years); i++) {
+                config_setting_t *e = config_setting_get_elem(years, (unsigned) i);
+                int year = config_setting_get_int(e);
+                bool found = false;
+
+                for (size_t j = 0; j < cal->n_days && !found; j++) {
+                        int y;
+                        unsigned m, d;
+
+                        civil_from_days(cal->days[j].day, &y, &m, &d);
+                        found = y == year && !cal->days[j].working;
+                }
+                if (!found)
+                        bad(l, e, "holidays: 'years' lists %d but no day off in %d is entered", year,
+                            year);
+        }
+}
+
+static void load_holidays(Loader *l, const config_setting_t *group) {
+        static const char *const known[] = { "years", "periods", NULL };
+        config_setting_t *years, *periods;
+
+        if (!config_setting_is_group(group)) {
+                bad(l, group, "'holidays' must be a group { years = [ 2026 ]; periods = ( ... ); }");
+                return;
+        }
+        check_known_keys(l, group, "holidays", known);
+        periods = config_setting_get_member(group, "periods");
+        if (periods && !config_setting_is_list(periods))
+                bad(l, periods, "holidays: 'periods' must be a list ( { name = ...; off = ...; }, ... )");
+        else
+                for (int i = 0; periods && i < config_setting_length(periods); i++)
+                        load_holiday_period(l, config_setting_get_elem(periods, (unsigned) i));
+
+        years = config_setting_get_member(group, "years");
+        if (!years)
+                return;
+        if (!config_setting_is_array(years) ||
+            (config_setting_length(years) > 0 &&
+             config_setting_type(config_setting_get_elem(years, 0)) != CONFIG_TYPE_INT)) {
+                bad(l, years, "holidays: 'years' must be a list of years like [ 2026, 2027 ]");
+                return;
+        }
+        for (int i = 0; i < config_setting_length(years); i++) {
+                config_setting_t *e = config_setting_get_elem(years, (unsigned) i);
+                int y = config_setting_get_int(e);
+
+                if (y < 1970 || y > 9999)
+                        bad(l, e, "holidays: year %d is out of range", y);
+                else if (holiday_calendar_add_year(l->config->holidays, y) < 0)
+                        return;
+        }
+        check_holiday_years(l, years);
 }
 
 /* ---- top level --------------------------------------------------------------------- */
@@ -587,7 +734,7 @@ static void load_root(Loader *l, config_setting_t *root) {
                                              "signature", "office_phone", "bank_account",
                                              "late_fee_daily_permyriad", "deadline_day", "quiet_hours",
                                              "log_level", "receipts", "carriers", "templates", "schedules",
-                                             NULL };
+                                             "holidays", NULL };
         Config *c = l->config;
         config_setting_t *s;
         _cleanup_free_ char *level = NULL;
@@ -619,6 +766,9 @@ static void load_root(Loader *l, config_setting_t *root) {
         s = config_setting_get_member(root, "receipts");
         if (s)
                 load_receipts(l, s);
+        s = config_setting_get_member(root, "holidays");
+        if (s)
+                load_holidays(l, s);
 
         /* templates before schedules: schedules refer to them by name */
         s = config_setting_get_member(root, "templates");
@@ -652,14 +802,44 @@ static int set_default(char **field, const char *value) {
         return *field ? 0 : -ENOMEM;
 }
 
+/* libconfig 1.5 opens a relative @include from the working directory, and its include_dir
+ * would be put in front of absolute paths too. So the main file's directory is the working
+ * directory while it is parsed: `@include "holidays.conf"` in /etc/dunnd/dunnd.conf reads
+ * /etc/dunnd/holidays.conf wherever dunnd or dunnctl was started. Returns 1 when parsed, 0 on
+ * a syntax or include error (in cfg), or -errno. */
+static int read_config(config_t *cfg, const char *path, const char *dir) {
+        FILE *f;
+        int cwd, r;
+
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cwd >= 0 && chdir(dir) < 0) {
+                /* unreadable directory: relative includes are looked up where we are */
+                close(cwd);
+                cwd = -1;
+        }
+        r = config_read(cfg, f) == CONFIG_TRUE;
+        if (cwd >= 0) {
+                if (fchdir(cwd) < 0)
+                        r = -errno;
+                close(cwd);
+        }
+        fclose(f);
+        return r;
+}
+
 int config_load(const char *path, Config **ret, ConfigErrors *errors) {
         _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ char *dir = NULL;
         config_t cfg;
         Loader l;
         size_t errors_before = errors->n;
+        int r;
 
         if (access(path, R_OK) < 0) {
-                int r = -errno;
+                r = -errno;
                 (void) config_errors_add(errors, path, 0, "cannot read: %s", strerror(-r));
                 return r;
         }
@@ -667,19 +847,31 @@ int config_load(const char *path, Config **ret, ConfigErrors *errors) {
         if (!c)
                 return -ENOMEM;
         c->path = strdup(path);
+        c->holidays = holiday_calendar_new();
+        if (!c->path || !c->holidays)
+                return -ENOMEM;
         c->quiet_start_min = 21 * 60;
         c->quiet_end_min = 8 * 60;
         c->deadline_day = 15;
         c->log_level = LOG_INFO;
 
+        dir = strdup(path);
+        if (!dir)
+                return -ENOMEM;
+        l = (Loader) { .path = path, .dir = dirname(dir), .errors = errors, .config = c };
         config_init(&cfg);
-        if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-                (void) config_errors_add(errors, config_error_file(&cfg) ? config_error_file(&cfg) : path,
+        r = read_config(&cfg, path, l.dir);
+        if (r < 0) {
+                config_destroy(&cfg);
+                (void) config_errors_add(errors, path, 0, "cannot read: %s", strerror(-r));
+                return r;
+        }
+        if (r == 0) {
+                (void) config_errors_add(errors, loader_file(&l, config_error_file(&cfg)),
                                          config_error_line(&cfg), "%s", config_error_text(&cfg));
                 config_destroy(&cfg);
                 return -EINVAL;
         }
-        l = (Loader) { .path = path, .errors = errors, .config = c };
         load_root(&l, config_root_setting(&cfg));
         config_destroy(&cfg);
         if (errors->n > errors_before)
@@ -735,6 +927,7 @@ Config *config_free(Config *c) {
                 free(s->file);
         }
         free(c->schedules);
+        holiday_calendar_free(c->holidays);
         free(c->path);
         free(c->database);
         free(c->timezone);

@@ -13,6 +13,7 @@
 #include "calendar.h"
 #include "category.h"
 #include "dunnd-carrier.h"
+#include "holiday.h"
 #include "template.h"
 
 #define DUNND_DEFAULT_CONFIG DUNND_SYSCONFDIR "/dunnd/dunnd.conf"
@@ -80,6 +81,7 @@ typedef struct ConfigSchedule {
         bool promise_eve;       /* only promised households whose promise date is tomorrow */
         char **buildings;       /* NULL = all */
         uint64_t catch_up_sec;
+        bool working_days_only; /* an elapse on a day off fires on the next working day */
         char *file;             /* where it was defined (the main file or an @include) */
         int line;
 } ConfigSchedule;
@@ -106,6 +108,7 @@ typedef struct Config {
         size_t n_templates;
         ConfigSchedule *schedules;
         size_t n_schedules;
+        HolidayCalendar *holidays;      /* public holidays and make-up working days; never NULL */
 } Config;
 
 /* Loads and validates path. Returns 0 with *ret set, or -EINVAL with every problem in

@@ -231,7 +231,7 @@ static int campaign_print_summary(const CampaignResult *res) {
 }
 
 #define RUN_USAGE "dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--simulate FILE]\n" \
-                  "                   [--ignore-quiet-hours|--no-wait] [-q|--quiet]"
+                  "                   [--ignore-quiet-hours|--no-wait] [--ignore-holidays] [-q|--quiet]"
 
 /* Where a run for `at` may happen: on the live database only at a time that has come (a
  * run for the 8th on the 1st would send now, and move categories as if it were the 8th);
@@ -290,6 +290,19 @@ static int run_target(Ctl *ctl, const char *name, const char *at_s, const char *
         return 0;
 }
 
+/* A working_days_only schedule run by hand (or cron) on a day off: it says when it does fire. */
+static void refuse_day_off(const Config *c, const ConfigSchedule *sc, time_t at) {
+        int64_t day = local_day(at, c->timezone);
+        const HolidayDay *h = holiday_lookup(c->holidays, day);
+        char d[DATE_BUFSZ], next[DATE_BUFSZ];
+
+        ctl_error("%s is a day off (%s) and schedule '%s' is working_days_only: nothing sent. "
+                  "Its elapses on days off fire on the next working day, %s (see 'dunnctl "
+                  "schedules'); --ignore-holidays sends now anyway", date_format(day, d),
+                  h && h->name ? h->name : "weekend", sc->name,
+                  date_format(holiday_next_working_day(c->holidays, day), next));
+}
+
 int verb_run(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "at", required_argument, NULL, 'a' },
@@ -297,6 +310,7 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                 { "ignore-quiet-hours", no_argument, NULL, 'Q' },
                 { "no-wait", no_argument, NULL, 'W' },
                 { "quiet", no_argument, NULL, 'q' },
+                { "ignore-holidays", no_argument, NULL, 'H' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
@@ -308,7 +322,8 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
         Progress progress = { .tty = isatty(STDERR_FILENO) };
         CampaignRunHooks hooks = { .progress = progress_line, .userdata = &progress };
         const char *at_s = NULL, *simulate = NULL;
-        bool quiet = false, ignore_quiet_hours = false, no_wait = false, simulated;
+        bool quiet = false, ignore_quiet_hours = false, no_wait = false, ignore_holidays = false;
+        bool simulated;
         time_t at, quiet_end;
         int c, r;
 
@@ -330,20 +345,27 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                 case 'q':
                         quiet = true;
                         break;
+                case 'H':
+                        ignore_holidays = true;
+                        break;
                 case 'h':
                         printf(RUN_USAGE "\n\n"
                                "Run one occurrence of SCHEDULE now (what cron calls). The occurrence is\n"
-                               "named SCHEDULE@TIME: the schedule's latest calendar elapse within its\n"
-                               "catch_up window, or the current minute (or --at, which may not be in\n"
-                               "the future: use 'dunnctl preview --at' to see a future run). Running\n"
-                               "the same occurrence again sends nothing new; it only finishes what is\n"
-                               "pending. Each message names what the household owes when it is sent.\n\n"
+                               "named SCHEDULE@TIME: the schedule's latest firing within its catch_up\n"
+                               "window (an elapse on a day off fires on the next working day when the\n"
+                               "schedule is working_days_only), or the current minute (or --at, which\n"
+                               "may not be in the future: 'dunnctl preview --at' shows a future run).\n"
+                               "Running the same occurrence again sends nothing new; it only finishes\n"
+                               "what is pending. Each message names what the household owes when it is\n"
+                               "sent. A working_days_only schedule is refused on a day off (exit 2,\n"
+                               "nothing sent) unless --ignore-holidays.\n\n"
                                "  --simulate FILE       run on a copy of the database in FILE (made on\n"
                                "                        first use, reused after: drive a month with\n"
                                "                        --at times); nothing is sent, every message\n"
                                "                        is recorded as sent by the simulated carrier\n"
                                "  --ignore-quiet-hours  send now even inside quiet hours\n"
-                               "  --no-wait             inside quiet hours, exit 75 instead of waiting\n\n"
+                               "  --no-wait             inside quiet hours, exit 75 instead of waiting\n"
+                               "  --ignore-holidays     run a working_days_only schedule on a day off\n\n"
                                "Inside quiet hours (quiet_hours in dunnd.conf) the run is planned at\n"
                                "once and its sends wait for the end of the quiet hours, as the\n"
                                "daemon's do, so a cron line at 03:00 texts owners at 08:00.\n"
@@ -372,6 +394,10 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
         r = schedule_and_time(ctl, argv[optind], at_s, &sc, &at);
         if (r != 0)
                 return r;
+        if (!ignore_holidays && schedule_day_off(ctl->config, sc, at)) {
+                refuse_day_off(ctl->config, sc, at);
+                return EXIT_USAGE;
+        }
         /* a simulation's clock is --at: the real night does not hold it */
         quiet_end = simulated || ignore_quiet_hours ? 0 : quiet_hours_end(ctl->config, time(NULL));
         if (quiet_end && no_wait) {
@@ -430,44 +456,106 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
         return 0;
 }
 
+/* "2027-01-04 10:00:00 CST", and " (deferred from 2027-01-01, 元旦)" when it was. */
+static void format_next_fire(const Config *c, const ConfigSchedule *sc, usec_t after, char *buf,
+                             size_t len) {
+        usec_t fire, nominal;
+        size_t n;
+
+        if (!sc->spec) {
+                snprintf(buf, len, "-");
+                return;
+        }
+        if (schedule_next_fire(c, sc, after, &fire, &nominal) < 0) {
+                snprintf(buf, len, "never");
+                return;
+        }
+        localtime_format((time_t) (fire / USEC_PER_SEC), c->timezone, "%Y-%m-%d %H:%M:%S %Z", buf, len);
+        if (nominal != fire) {
+                time_t t = (time_t) (nominal / USEC_PER_SEC);
+                const HolidayDay *h = holiday_lookup(c->holidays, local_day(t, c->timezone));
+                char day[DATE_BUFSZ];
+
+                n = strlen(buf);
+                snprintf(buf + n, len - n, " (deferred from %s, %s)",
+                         date_format(local_day(t, c->timezone), day),
+                         h && h->name ? h->name : "weekend");
+        }
+}
+
+void ctl_warn_uncovered_years(const Config *c, time_t now) {
+        for (size_t i = 0; i < c->n_schedules; i++) {
+                const ConfigSchedule *sc = &c->schedules[i];
+                int year = schedule_uncovered_year(c, sc, now);
+
+                if (year)
+                        fprintf(stderr, "%s:%d: warning: schedule '%s' is working_days_only, but the "
+                                "holiday calendar does not hold %d (holidays.years): only weekends and "
+                                "the days listed are off in %d; add the State Council's %d calendar "
+                                "(see dunnd.conf(5))\n", sc->file, sc->line, sc->name, year, year, year);
+        }
+}
+
+static void schedules_help(void) {
+        printf("dunnctl schedules [--at 'YYYY-MM-DD HH:MM'] [--format table|csv|json]\n\n"
+               "Every configured schedule with its calendar expression and next firing after now\n"
+               "(or --at), like systemctl list-timers. A working_days_only schedule whose elapse\n"
+               "falls on a day off fires on the next working day at the same time, shown as\n"
+               "'2027-01-04 10:00:00 CST (deferred from 2027-01-01, 元旦)'. A schedule without\n"
+               "'when' runs only by 'dunnctl run'.\n");
+}
+
 int verb_schedules(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "at", required_argument, NULL, 'a' },
+                { "format", required_argument, NULL, 'f' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
         static const char *const columns[] = { "schedule", "when", "next", "categories", "channels",
                                                "template", NULL };
         _cleanup_(table_freep) Table *t = NULL;
         TableFormat format = TABLE_FORMAT_TABLE;
-        usec_t now = (usec_t) time(NULL) * USEC_PER_SEC;
-        int r;
+        const char *at_s = NULL;
+        time_t now;
+        int c, r;
 
-        if (argc > 1 && streq(argv[1], "--help")) {
-                printf("dunnctl schedules [--format table|csv|json]\n\nEvery configured schedule with "
-                       "its calendar expression and next elapse\n(like systemctl list-timers). A schedule "
-                       "without 'when' runs only by 'dunnctl run'.\n");
-                return 0;
-        }
-        if (argc == 3 && streq(argv[1], "--format")) {
-                if (ctl_parse_format(argv[2], &format) != 0)
+        ctl_reset_getopt();
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'a':
+                        at_s = optarg;
+                        break;
+                case 'f':
+                        if (ctl_parse_format(optarg, &format) != 0)
+                                return EXIT_USAGE;
+                        break;
+                case 'h':
+                        schedules_help();
+                        return 0;
+                default:
                         return EXIT_USAGE;
-        } else if (argc > 1) {
-                ctl_error("usage: dunnctl schedules [--format table|csv|json]");
+                }
+        if (argc > optind) {
+                ctl_error("usage: dunnctl schedules [--at 'YYYY-MM-DD HH:MM'] [--format table|csv|json]");
                 return EXIT_USAGE;
         }
         r = ctl_load_config(ctl, true);
         if (r != 0)
                 return r;
+        r = ctl_parse_time(ctl, at_s, &now);
+        if (r != 0)
+                return r;
+        ctl_warn_uncovered_years(ctl->config, now);
         t = table_new(columns);
         if (!t)
                 return EXIT_RUNTIME;
         for (size_t i = 0; i < ctl->config->n_schedules; i++) {
                 const ConfigSchedule *sc = &ctl->config->schedules[i];
-                char next_s[64] = "-", cats[256] = "", chans[128] = "";
+                char next_s[160], cats[256] = "", chans[128] = "", when[256];
                 const char *cells[6];
-                usec_t next;
 
-                if (sc->spec && calendar_spec_next_usec(sc->spec, now, ctl->config->timezone, &next) >= 0)
-                        localtime_format((time_t) (next / USEC_PER_SEC), ctl->config->timezone,
-                                         "%Y-%m-%d %H:%M:%S %Z", next_s, sizeof(next_s));
-                else if (sc->spec)
-                        snprintf(next_s, sizeof(next_s), "never");
+                format_next_fire(ctl->config, sc, (usec_t) now * USEC_PER_SEC, next_s, sizeof(next_s));
                 for (int k = 0; k < _CATEGORY_MAX; k++)
                         if (sc->categories & (1u << k))
                                 snprintf(cats + strlen(cats), sizeof(cats) - strlen(cats), "%s%s",
@@ -475,8 +563,10 @@ int verb_schedules(Ctl *ctl, int argc, char *argv[]) {
                 for (char **ch = sc->channels; ch && *ch; ch++)
                         snprintf(chans + strlen(chans), sizeof(chans) - strlen(chans), "%s%s",
                                  chans[0] ? "," : "", *ch);
+                snprintf(when, sizeof(when), "%s%s", sc->when ? sc->when : "(dunnctl run only)",
+                         sc->when && sc->working_days_only ? " (working days)" : "");
                 cells[0] = sc->name;
-                cells[1] = sc->when ? sc->when : "(dunnctl run only)";
+                cells[1] = when;
                 cells[2] = next_s;
                 cells[3] = sc->promise_eve ? "promised (eve of promise)" : cats;
                 cells[4] = chans;

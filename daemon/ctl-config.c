@@ -3,6 +3,7 @@
 /* dunnctl check-config: the configuration and its carrier plugins, validated like nginx -t. */
 
 #include <stdio.h>
+#include <time.h>
 
 #include "carrier.h"
 #include "ctl.h"
@@ -31,6 +32,7 @@ int verb_check_config(Ctl *ctl, int argc, char *argv[]) {
                 ctl_error("configuration '%s' is not usable", c->path);
                 return EXIT_USAGE;
         }
+        ctl_warn_uncovered_years(c, time(NULL));
         printf("%s: ok: %zu schedules, %zu templates, %zu carriers (%s), time zone %s\n", c->path,
                c->n_schedules, c->n_templates, c->n_carriers, c->plugin_dir, c->timezone);
         return 0;

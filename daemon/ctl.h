@@ -55,6 +55,10 @@ int ctl_parse_format(const char *s, TableFormat *ret);
 /* A category key or Chinese name. Returns 0 or EXIT_USAGE (after listing them). */
 int ctl_parse_category(const char *s, Category *ret);
 
+/* "FILE:LINE: warning: ..." for each working_days_only schedule whose next elapse after now is
+ * in a year the holiday calendar does not hold in full. */
+void ctl_warn_uncovered_years(const Config *c, time_t now);
+
 /* Prints "dunnctl: msg" to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -265,9 +265,25 @@ static int start_occurrence(Manager *m, const ConfigSchedule *sc, time_t at, con
 
 static int timer_arm(ScheduleTimer *t, usec_t after) {
         Manager *m = t->manager;
+
+        const Config *c = m->gen->config;
+        usec_t nominal;
         int r;
 
-        r = calendar_spec_next_usec(t->schedule->spec, after, m->gen->config->timezone, &t->next);
+        r = schedule_next_fire(c, t->schedule, after, &t->next, &nominal);
+        if (r == 0 && nominal != t->next) {
+                const HolidayDay *h = holiday_lookup(c->holidays,
+                                                     local_day((time_t) (nominal / USEC_PER_SEC), c->timezone));
+                char from[64], to[64];
+
+                localtime_format((time_t) (nominal / USEC_PER_SEC), c->timezone, "%Y-%m-%d %H:%M", from,
+                                 sizeof(from));
+                localtime_format((time_t) (t->next / USEC_PER_SEC), c->timezone, "%Y-%m-%d %H:%M", to,
+                                 sizeof(to));
+                log_info("schedule '%s': the elapse of %s falls on a day off%s%s%s; deferred to %s",
+                         t->schedule->name, from, h && h->name ? " (" : "", h && h->name ? h->name : "",
+                         h && h->name ? ")" : "", to);
+        }
         if (r == -ENOENT) {
                 t->next = 0;
                 log_notice("schedule '%s' (%s) never elapses again", t->schedule->name, t->schedule->when);
@@ -299,6 +315,18 @@ static int on_schedule(sd_event_source *s, uint64_t usec, void *userdata) {
         if (!m->runs)
                 notify_idle_status(m);
         return 0;
+}
+
+/* A year the holiday calendar does not hold in full: its holidays are not known, so only the
+ * days listed and weekends are off. Said at start and reload, until ops add the year. */
+static void warn_uncovered_year(const Config *c, const ConfigSchedule *sc, time_t now) {
+        int year = schedule_uncovered_year(c, sc, now);
+
+        if (year)
+                log_warning("schedule '%s' is working_days_only, but the holiday calendar does not "
+                            "hold %d (holidays.years): its elapses in %d are deferred over weekends "
+                            "and the days listed only; add the State Council's %d calendar "
+                            "(dunnd.conf(5))", sc->name, year, year, year);
 }
 
 static void timers_free(Manager *m) {
@@ -333,6 +361,7 @@ static int timers_setup(Manager *m) {
                 r = timer_arm(t, now);
                 if (r < 0)
                         return r;
+                warn_uncovered_year(c, &c->schedules[i], (time_t) (now / USEC_PER_SEC));
         }
         return 0;
 }

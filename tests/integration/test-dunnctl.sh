@@ -10,6 +10,7 @@ mkconf() {      # mkconf FILE DBFILE OUTDIR
             -e "s|/var/lib/dunnd/|$3/|" \
             -e "s|^# plugin_dir = .*|plugin_dir = \"$PLUGIN_DIR\";|" \
             "$TOP/etc/dunnd.conf" > "$1"
+        cp "$TOP/etc/holidays.conf" "$(dirname "$1")/"   # its @include, as installed
 }
 mkconf c.conf "$T/d.db" "$T"
 D() { "$DUNNCTL" -c "$T/c.conf" "$@"; }

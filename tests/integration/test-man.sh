@@ -4,7 +4,7 @@
 #   * every long option of `dunnctl --help` is in dunnctl.1, and every long option of
 #     `dunnctl COMMAND --help` is in that command's section (one per command listed);
 #   * every option of `dunnd --help` is in dunnd.8;
-#   * every key of config.c's known-key tables (top level, quiet_hours, templates,
+#   * every key of config.c's known-key tables (top level, quiet_hours, holidays, templates,
 #     schedules) and carrier_host_keys, every template variable (template.c), every file
 #     carrier option (plugins/file.c) and every calendar shorthand (calendar.c) is an
 #     entry of dunnd.conf.5;
@@ -165,6 +165,7 @@ check_keys "top-level key (load_root)" 'known\[\] = { "database"' "$SRC/config.c
 check_keys "schedule key (load_schedule)" 'known\[\] = { "name", "when"' "$SRC/config.c"
 check_keys "template variant key (load_template)" 'known\[\] = { "text"' "$SRC/config.c"
 check_keys "quiet_hours key" 'known\[\] = { "start"' "$SRC/config.c"
+check_keys "holidays key (load_holidays)" 'known\[\] = { "years"' "$SRC/config.c"
 check_keys "carrier host key" 'carrier_host_keys\[\] = {' "$SRC/config.c"
 missing=""
 for v in $(c_array "$SRC/template.c" 'template_variables\[\] = {'); do

@@ -20,6 +20,7 @@ sed -e "s|^database = .*|database = \"$T/d.db\";|" -e "s|/var/lib/dunnd/|$T/|" \
     -e "s|^# plugin_dir = .*|plugin_dir = \"$PLUGIN_DIR\";|" \
     -e 's|start = "21:00"; end = "08:00"|start = "00:00"; end = "00:00"|' \
     -e 's|when = "\*-\*-\* 10:30";|when = "*:*:0/2";|' "$TOP/etc/dunnd.conf" > c.conf
+cp "$TOP/etc/holidays.conf" .
 
 if command -v valgrind >/dev/null && [[ "$DUNNCTL" != *build-asan* ]]; then
         VG="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99"
@@ -62,16 +63,22 @@ if [[ "$DUNNCTL" != *build-asan* ]]; then
                  usr/local/lib/dunnd/plugins/kannel.so usr/local/lib/systemd/system/dunnd.service \
                  usr/local/lib/systemd/system/dunnd@.service usr/local/lib/sysusers.d/dunnd.conf \
                  usr/local/share/man/man8/dunnd.8 usr/local/share/man/man5/dunnd.conf.5 \
-                 usr/local/share/man/man1/dunnctl.1 etc/dunnd/dunnd.conf; do
+                 usr/local/share/man/man1/dunnctl.1 etc/dunnd/dunnd.conf etc/dunnd/holidays.conf; do
                 [ -e "$T/inst/$f" ] || { nok "make install puts /$f in place"; continue; }
         done
         ok "make install puts binaries, plugins, units, man pages and the config in place"
+        # the installed config reads its @include beside it, from any working directory
+        out=$(cd / && "$T/inst/usr/local/bin/dunnctl" -c "$T/inst/etc/dunnd/dunnd.conf" schedules \
+                --at '2026-12-20 12:00' 2>&1)
+        check_contains "make install: the installed dunnd.conf finds its holidays.conf" \
+                "2027-01-04 10:00:00 CST (deferred from 2027-01-01, 元旦)" "$out"
         check_eq "make install: the config (it may hold secrets) is 0600" 600 "$(stat -c %a "$T/inst/etc/dunnd/dunnd.conf")"
         check_contains "make install: the unit runs the installed dunnd" "ExecStart=/usr/local/sbin/dunnd" \
                 "$(cat "$T/inst/usr/local/lib/systemd/system/dunnd.service")"
         make -s -C "$TOP" uninstall DESTDIR="$T/inst" PREFIX=/usr/local SYSCONFDIR=/etc >>inst.log 2>&1
         left=$(cd "$T/inst" && find . -type f | sort | tr '\n' ' ')
-        check_eq "make uninstall removes everything but the config" "./etc/dunnd/dunnd.conf " "$left"
+        check_eq "make uninstall removes everything but the config" \
+                "./etc/dunnd/dunnd.conf ./etc/dunnd/holidays.conf " "$left"
 else
         skip "make install" "not from the ASan build"
 fi

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "holiday.h"
+#include "timeutil.h"
 #include "variant.h"
 #include "macro.h"
 
@@ -371,6 +373,13 @@ static void test_shipped_config(void **state) {
         /* the shipped playbook never reminds the disputed */
         for (size_t i = 0; i < f->config->n_schedules; i++)
                 assert_false(f->config->schedules[i].categories & (1u << CATEGORY_DISPUTED));
+        /* its holidays.conf came in through the @include, from whatever directory we run in */
+        assert_true(config_find_schedule(f->config, "collection")->working_days_only);
+        assert_true(config_find_schedule(f->config, "deadline")->working_days_only);
+        assert_false(config_find_schedule(f->config, "promise-eve")->working_days_only);
+        assert_true(holiday_covers_year(f->config->holidays, 2026));
+        assert_false(holiday_is_working_day(f->config->holidays, days_from_civil(2027, 1, 1)));
+        assert_true(holiday_is_working_day(f->config->holidays, days_from_civil(2026, 2, 28)));
 }
 
 static void test_unknown_keys(void **state) {
@@ -1008,6 +1017,143 @@ static void test_carrier_file_outlives_load(void **state) {
         assert_string_equal(f->config->carriers[0].file, f->path);
 }
 
+/* ---- holidays ---------------------------------------------------------------------- */
+
+#define HOLIDAY_BASE \
+        "carriers = (\n" CARRIER_SMS ");\n"                                     /* 1-3 */ \
+        "templates = { t = \"{{owner}}\"; };\n"                                   /* 4 */
+
+static void test_holidays_loaded(void **state) {
+        Fixture *f = *state;
+        const HolidayCalendar *cal;
+
+        load_ok(f, HOLIDAY_BASE
+                "holidays = {\n"
+                "  years = [ 2026 ];\n"
+                "  periods = (\n"
+                "    { name = \"春节\"; off = \"2026-02-15..2026-02-23\"; work = [ \"2026-02-14\", \"2026-02-28\" ]; },\n"
+                "    { name = \"元旦\"; off = [ \"2026-01-01\", \"2026-01-02..2026-01-03\" ]; work = \"2026-01-04\"; },\n"
+                "    { off = \"2027-01-01\"; }\n"
+                "  );\n"
+                "};\n"
+                "schedules = ( { name = \"s\"; when = \"daily\"; template = \"t\"; working_days_only = true; },\n"
+                "              { name = \"p\"; when = \"daily\"; template = \"t\"; } );\n");
+        cal = f->config->holidays;
+        assert_int_equal(cal->n_days, 9 + 2 + 3 + 1 + 1);
+        assert_true(holiday_is_working_day(cal, days_from_civil(2026, 1, 4)));
+        assert_false(holiday_is_working_day(cal, days_from_civil(2026, 1, 2)));
+        assert_string_equal(holiday_lookup(cal, days_from_civil(2026, 2, 28))->name, "春节");
+        assert_null(holiday_lookup(cal, days_from_civil(2027, 1, 1))->name);
+        assert_true(holiday_covers_year(cal, 2026));
+        assert_false(holiday_covers_year(cal, 2027));
+        assert_true(f->config->schedules[0].working_days_only);
+        assert_false(f->config->schedules[1].working_days_only);
+
+        /* no holidays group: an empty calendar, weekends only */
+        load_ok(f, HOLIDAY_BASE);
+        assert_non_null(f->config->holidays);
+        assert_int_equal(f->config->holidays->n_days, 0);
+}
+
+static void test_holiday_errors(void **state) {
+        Fixture *f = *state;
+
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = { periods = (\n"                                     /* 5 */
+                          "  { name = \"春节\"; off = \"2026-02-30\"; }\n"                   /* 6 */
+                          "); };\n", 6,
+                          "holidays: '2026-02-30' is not a date YYYY-MM-DD or a range "
+                          "YYYY-MM-DD..YYYY-MM-DD");
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = { periods = (\n"                                     /* 5 */
+                          "  { name = \"国庆节\";\n"                                          /* 6 */
+                          "    off = \"2026-10-07..2026-10-01\"; }\n"                      /* 7 */
+                          "); };\n", 7,
+                          "holidays: range '2026-10-07..2026-10-01' ends before it starts");
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = { periods = (\n"                                     /* 5 */
+                          "  { name = \"元旦\"; off = \"2026-01-01..2026-01-03\"; },\n"    /* 6 */
+                          "  { name = \"调休\"; off = \"2026-01-10\";\n"                   /* 7 */
+                          "    work = \"2026-01-03\"; }\n"                                  /* 8 */
+                          "); };\n", 8,
+                          "holidays: 2026-01-03 is listed twice (a day off in '元旦', a working day "
+                          "in '调休'); a date is either a day off or a make-up working day");
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = { periods = (\n"                                     /* 5 */
+                          "  { name = \"元旦\"; off = \"2026-01-01\";\n"                   /* 6 */
+                          "    work = [ \"2026-01-05\" ]; }\n"                              /* 7 */
+                          "); };\n", 7,
+                          "holidays: 2026-01-05 is not a Saturday or Sunday, so it is a working day "
+                          "anyway; 'work' lists the weekend days that are worked (调休上班)");
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = {\n"                                                 /* 5 */
+                          "  years = [ 2026, 2027 ];\n"                                    /* 6 */
+                          "  periods = ( { off = \"2026-10-01..2026-10-07\"; } );\n"       /* 7 */
+                          "};\n", 6,
+                          "holidays: 'years' lists 2027 but no day off in 2027 is entered");
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = { periods = (\n"                                     /* 5 */
+                          "  { name = \"春节\"; work = \"2026-02-14\"; }\n"                 /* 6 */
+                          "); };\n", 6, "holidays: period '春节' without 'off' (its days off)");
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = { periods = (\n"                                     /* 5 */
+                          "  { name = \"春节\"; off = \"2026-02-15\"; days = 9; }\n"        /* 6 */
+                          "); };\n", 6, "unknown key 'days' in a holiday period");
+        expect_only_error(f, HOLIDAY_BASE
+                          "holidays = { days_off = [ \"2026-01-01\" ]; };\n", 5,         /* 5 */
+                          "unknown key 'days_off' in holidays");
+        expect_only_error(f, HOLIDAY_BASE
+                          "schedules = ( { name = \"s\"; template = \"t\";\n"              /* 5 */
+                          "                working_days_only = \"yes\"; } );\n", 6,        /* 6 */
+                          "'working_days_only' must be true or false");
+}
+
+/* libconfig reads a relative @include from the working directory; dunnd reads it beside the
+ * main file, and names it so in errors. */
+static void test_holidays_relative_include(void **state) {
+        Fixture *f = *state;
+        char dir[] = "/tmp/dunnd-test-config-dir.XXXXXX", main_conf[128], inc[128], want[160];
+        FILE *fp;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(main_conf, sizeof(main_conf), "%s/dunnd.conf", dir);
+        snprintf(inc, sizeof(inc), "%s/holidays.conf", dir);
+        fp = fopen(inc, "w");
+        assert_non_null(fp);
+        fputs("holidays = { periods = (\n"                                                 /* 1 */
+              "  { name = \"元旦\"; off = \"2026-01-01\"; },\n"                            /* 2 */
+              "  { name = \"春节\"; off = \"2026-02-15..2026-02-23\"; }\n"                  /* 3 */
+              "); };\n", fp);
+        fclose(fp);
+        fp = fopen(main_conf, "w");
+        assert_non_null(fp);
+        fputs(HOLIDAY_BASE "@include \"holidays.conf\"\n", fp);
+        fclose(fp);
+        /* from another directory, where no holidays.conf is */
+        assert_int_equal(chdir("/"), 0);
+        assert_int_equal(config_load(main_conf, &f->config, &f->errors), 0);
+        assert_false(holiday_is_working_day(f->config->holidays, days_from_civil(2026, 2, 16)));
+        config_free(f->config);
+        f->config = NULL;
+
+        /* an error in it names the included file by the path that opens it */
+        fp = fopen(inc, "w");
+        assert_non_null(fp);
+        fputs("holidays = { periods = (\n"                                                 /* 1 */
+              "  { name = \"春节\"; off = \"2026-02-15..2026-02-32\"; }\n"                  /* 2 */
+              "); };\n", fp);
+        fclose(fp);
+        assert_int_equal(config_load(main_conf, &f->config, &f->errors), -EINVAL);
+        snprintf(want, sizeof(want), "%s/holidays.conf:2: holidays: '2026-02-15..2026-02-32' is not", dir);
+        assert_int_equal(f->errors.n, 1);
+        assert_int_equal(strncmp(f->errors.lines[0], want, strlen(want)), 0);
+        /* and the working directory is where it was */
+        assert_int_equal(access("tmp", F_OK), 0);
+        unlink(inc);
+        unlink(main_conf);
+        rmdir(dir);
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -1032,6 +1178,9 @@ int main(void) {
                 T(test_include_reports_included_file),
                 T(test_include_channel_error_names_included_file),
                 T(test_carrier_file_outlives_load),
+                T(test_holidays_loaded),
+                T(test_holiday_errors),
+                T(test_holidays_relative_include),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
