@@ -61,7 +61,7 @@ static int plan_one(const Debtor *d, void *userdata) {
         if (r == 0)
                 item.skip_reason = "no usable contact on the schedule's channels";
         render_context_init(&ctx, p->config, d, p->today);
-        item.variant = variant_pick(tpl, d->category, d->prepaid);
+        item.variant = variant_pick_debtor(tpl, d);
         r = template_render(tpl->variant[item.variant], render_lookup, &ctx, &text);
         if (r < 0)
                 return r;
@@ -96,7 +96,7 @@ int plan_each(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, pl
                 .buildings = sc->buildings,
                 .min_overdue_days = sc->min_overdue_days > 0 ? sc->min_overdue_days : INT_MIN,
                 .promise_eve = sc->promise_eve,
-                .late_fee_daily_permyriad = c->late_fee_daily_permyriad,
+                .late_fee = c->late_fee,
         };
 
         if (q.categories == 0)
