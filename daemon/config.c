@@ -392,7 +392,8 @@ static Template *parse_template(Loader *l, const config_setting_t *s, const char
 }
 
 static void load_template(Loader *l, config_setting_t *s, ConfigTemplate *t) {
-        static const char *const known[] = { "text", "monthly", "prepaid", "away", "subject", NULL };
+        static const char *const known[] = { "text", "monthly", "prepaid", "away", "vacant",
+                                             "subject", NULL };
 
         t->line = (int) config_setting_source_line(s);
         t->name = strdup(config_setting_name(s));
@@ -729,10 +730,111 @@ static void load_receipts(Loader *l, config_setting_t *s) {
         (void) get_string(l, s, "token", &c->receipts_token);
 }
 
+/* ---- money ------------------------------------------------------------------------- */
+
+static void load_late_fee(Loader *l, config_setting_t *s) {
+        static const char *const known[] = { "daily_permyriad", "grace_days", "cap_percent",
+                                             "rounding", NULL };
+        LateFeeRule *rule = &l->config->late_fee;
+        _cleanup_free_ char *rounding = NULL;
+        long long v;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "'late_fee' must be a group { daily_permyriad = 5; grace_days = 0; }");
+                return;
+        }
+        check_known_keys(l, s, "late_fee", known);
+        if (!config_setting_get_member(s, "daily_permyriad"))
+                bad(l, s, "late_fee: 'daily_permyriad' is required (5 = 万分之五 per day; 0 = none)");
+        if (get_int(l, s, "daily_permyriad", 0, 10000, &v))
+                rule->daily_permyriad = (int) v;
+        if (get_int(l, s, "grace_days", 0, 3650, &v))
+                rule->grace_days = (int) v;
+        if (get_int(l, s, "cap_percent", 0, 1000, &v))
+                rule->cap_percent = (int) v;
+        if (get_string(l, s, "rounding", &rounding)) {
+                rule->rounding = money_rounding_from_string(rounding);
+                if (rule->rounding < 0)
+                        bad(l, config_setting_get_member(s, "rounding"),
+                            "late_fee: unknown rounding '%s' (half-up, down or up)", rounding);
+        }
+}
+
+static void load_fee_standard(Loader *l, config_setting_t *s, bool seen[_PROPERTY_TYPE_MAX]) {
+        static const char *const known[] = { "type", "yuan_per_m2", NULL };
+        _cleanup_free_ char *type = NULL, *price = NULL;
+        PropertyType t;
+        int64_t fen;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "each fee standard must be a group { type = \"多层\"; yuan_per_m2 = \"1.20\"; }");
+                return;
+        }
+        check_known_keys(l, s, "a fee standard", known);
+        if (!config_setting_get_member(s, "type")) {
+                bad(l, s, "fee standard without a 'type' (多层, 小高层, 联排别墅, 独立别墅, 商业)");
+                return;
+        }
+        if (!get_string(l, s, "type", &type))
+                return;
+        t = property_type_from_string(type);
+        if (t < 0) {
+                bad(l, config_setting_get_member(s, "type"),
+                    "fee standard: unknown property type '%s' (多层, 小高层, 联排别墅, 独立别墅, 商业)", type);
+                return;
+        }
+        if (seen[t])
+                bad(l, s, "fee standard for '%s' is given twice", type);
+        seen[t] = true;
+        if (!config_setting_get_member(s, "yuan_per_m2")) {
+                bad(l, s, "fee standard '%s' without 'yuan_per_m2' (a string like \"1.20\")", type);
+                return;
+        }
+        if (!get_string(l, s, "yuan_per_m2", &price))
+                return;
+        /* a string, not a float: 1.20 must be 120 fen exactly */
+        if (money_parse_yuan(price, false, &fen) < 0 || fen <= 0 || fen > 100000)
+                bad(l, config_setting_get_member(s, "yuan_per_m2"),
+                    "fee standard '%s': yuan_per_m2 '%s' is not an amount from 0.01 to 1000.00 "
+                    "yuan (at most 2 decimals)", type, price);
+        else
+                l->config->fees.fen_per_m2[t] = fen;
+}
+
+static void load_fees(Loader *l, config_setting_t *s) {
+        static const char *const known[] = { "due_day", "vacant_percent", "standards", NULL };
+        FeeStandards *fees = &l->config->fees;
+        bool seen[_PROPERTY_TYPE_MAX] = {};
+        config_setting_t *list;
+        long long v;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "'fees' must be a group { due_day = 15; standards = ( ... ); }");
+                return;
+        }
+        check_known_keys(l, s, "fees", known);
+        if (get_int(l, s, "due_day", 1, 31, &v))
+                fees->due_day = (int) v;
+        if (get_int(l, s, "vacant_percent", 0, 100, &v))
+                fees->vacant_percent = (int) v;
+        list = config_setting_get_member(s, "standards");
+        if (!list) {
+                bad(l, s, "fees: 'standards' is required: ( { type = \"多层\"; yuan_per_m2 = \"1.20\"; }, ... )");
+                return;
+        }
+        if (!config_setting_is_list(list)) {
+                bad(l, list, "fees: 'standards' must be a list ( { type = ...; yuan_per_m2 = ...; }, ... )");
+                return;
+        }
+        for (int i = 0; i < config_setting_length(list); i++)
+                load_fee_standard(l, config_setting_get_elem(list, (unsigned) i), seen);
+}
+
 static void load_root(Loader *l, config_setting_t *root) {
         static const char *const known[] = { "database", "timezone", "plugin_dir", "estate",
                                              "signature", "office_phone", "bank_account",
-                                             "late_fee_daily_permyriad", "deadline_day", "quiet_hours",
+                                             "late_fee", "late_fee_daily_permyriad", "deadline_day",
+                                             "fees", "sms_price_fen", "quiet_hours",
                                              "log_level", "receipts", "carriers", "templates", "schedules",
                                              "holidays", NULL };
         Config *c = l->config;
@@ -750,8 +852,23 @@ static void load_root(Loader *l, config_setting_t *root) {
         (void) get_string(l, root, "signature", &c->signature);
         (void) get_string(l, root, "office_phone", &c->office_phone);
         (void) get_string(l, root, "bank_account", &c->bank_account);
-        if (get_int(l, root, "late_fee_daily_permyriad", 0, 10000, &v))
-                c->late_fee_daily_permyriad = (int) v;
+        s = config_setting_get_member(root, "late_fee");
+        if (s)
+                load_late_fee(l, s);
+        /* the key before the late_fee group: a daily rate, no grace days, no cap */
+        if (get_int(l, root, "late_fee_daily_permyriad", 0, 10000, &v)) {
+                if (s)
+                        bad(l, config_setting_get_member(root, "late_fee_daily_permyriad"),
+                            "'late_fee_daily_permyriad' and 'late_fee' both given; keep "
+                            "late_fee = { daily_permyriad = %lld; }", v);
+                else
+                        c->late_fee.daily_permyriad = (int) v;
+        }
+        s = config_setting_get_member(root, "fees");
+        if (s)
+                load_fees(l, s);
+        if (get_int(l, root, "sms_price_fen", 0, 10000, &v))
+                c->sms_price_fen = (int) v;
         if (get_int(l, root, "deadline_day", 1, 31, &v))
                 c->deadline_day = (int) v;
         if (get_string(l, root, "log_level", &level)) {
@@ -853,6 +970,8 @@ int config_load(const char *path, Config **ret, ConfigErrors *errors) {
         c->quiet_start_min = 21 * 60;
         c->quiet_end_min = 8 * 60;
         c->deadline_day = 15;
+        c->fees.vacant_percent = 100;
+        c->fees.due_day = 15;
         c->log_level = LOG_INFO;
 
         dir = strdup(path);

@@ -14,6 +14,8 @@
 #include "category.h"
 #include "dunnd-carrier.h"
 #include "holiday.h"
+#include "money.h"
+#include "property.h"
 #include "template.h"
 
 #define DUNND_DEFAULT_CONFIG DUNND_SYSCONFDIR "/dunnd/dunnd.conf"
@@ -57,6 +59,7 @@ typedef enum TemplateVariant {
         TEMPLATE_MONTHLY,       /* monthly payers */
         TEMPLATE_PREPAID,       /* prepaid payers whose advance is used up */
         TEMPLATE_AWAY,          /* owners away: includes the bank-transfer details */
+        TEMPLATE_VACANT,        /* vacant homes (空置房), billed at the vacant rate */
         _TEMPLATE_VARIANT_MAX,
 } TemplateVariant;
 
@@ -86,6 +89,13 @@ typedef struct ConfigSchedule {
         int line;
 } ConfigSchedule;
 
+/* The fee standards (收费标准) `dunnctl bill` charges by: see dunnd.conf(5). */
+typedef struct FeeStandards {
+        int64_t fen_per_m2[_PROPERTY_TYPE_MAX];  /* per m² per month; 0 = not configured */
+        int vacant_percent;             /* a vacant home pays this % (100 = no reduction) */
+        int due_day;                    /* a period's charge falls due on this day of its month */
+} FeeStandards;
+
 typedef struct Config {
         char *path;
         char *database;
@@ -95,7 +105,9 @@ typedef struct Config {
         char *signature;
         char *office_phone;
         char *bank_account;
-        int late_fee_daily_permyriad;   /* 5 = 万分之五 of the overdue amount per day */
+        LateFeeRule late_fee;           /* 滞纳金: daily rate, grace days, cap, rounding */
+        FeeStandards fees;
+        int sms_price_fen;              /* what one SMS part costs; 0 = not configured */
         int deadline_day;               /* day of month late fees start: {{deadline}} */
         int quiet_start_min;            /* minutes after midnight; equal = no quiet hours */
         int quiet_end_min;

@@ -19,6 +19,8 @@
 #include "plan.h"
 #include "quiet.h"
 #include "money.h"
+#include "sms-cost.h"
+#include "store-cost.h"
 #include "timeutil.h"
 
 /* The schedule a command names and the time its occurrence stands for: --at, or the
@@ -49,7 +51,8 @@ static int schedule_and_time(Ctl *ctl, const char *name, const char *at_s,
 static void preview_help(void) {
         printf("dunnctl preview SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--format table|csv|json] [--reveal]\n\n"
                "Who the schedule would select at that time (default: now), each rendered message,\n"
-               "its SMS part count, and totals. Sends nothing and writes nothing.\n");
+               "its SMS parts and their cost (sms_price_fen per part), and totals. Only messages\n"
+               "that go out by SMS count towards parts and cost. Sends nothing and writes nothing.\n");
 }
 
 /* What preview prints as the plan streams by: a block per household on a terminal table,
@@ -59,22 +62,26 @@ typedef struct Preview {
         TableFormat format;
         Table *table;
         bool reveal;
+        int price_fen;
         size_t selected;
-        unsigned parts, skipped, by_category[_CATEGORY_MAX];
+        unsigned skipped, by_category[_CATEGORY_MAX];
+        SmsTally sms;
 } Preview;
 
 static int preview_item(const PlanItem *it, void *userdata) {
         Preview *pv = userdata;
         const Debtor *d = it->debtor;
-        char owner[MASK_BUFSZ], recipient[MASK_BUFSZ], amount[MONEY_BUFSZ], nparts[16];
-        const char *cells[10];
+        char owner[MASK_BUFSZ], recipient[MASK_BUFSZ], amount[MONEY_BUFSZ], nparts[16],
+                cost[MONEY_BUFSZ], parts_cost[64];
+        bool by_sms = !it->skip_reason && streq_ptr(it->channel, "sms");
+        const char *cells[11];
 
         pv->selected++;
         pv->by_category[d->category]++;
         if (it->skip_reason)
                 pv->skipped++;
         else
-                pv->parts += (unsigned) it->sms.parts;
+                sms_tally_add(&pv->sms, it->channel, &it->sms, pv->price_fen);
         snprintf(nparts, sizeof(nparts), "%zu", it->sms.parts);
         cells[0] = d->unit;
         cells[1] = pv->reveal ? d->owner : mask_name(d->owner, owner, sizeof(owner));
@@ -86,15 +93,20 @@ static int preview_item(const PlanItem *it, void *userdata) {
                                                            sizeof(recipient));
         cells[6] = it->template_name;
         cells[7] = nparts;
-        cells[8] = it->skip_reason;
-        cells[9] = it->text;
+        /* what this message costs: nothing unless it goes out by SMS */
+        cells[8] = by_sms && pv->price_fen > 0
+                ? money_format_plain(sms_cost_fen(it->sms.parts, pv->price_fen), cost, sizeof(cost))
+                : NULL;
+        cells[9] = it->skip_reason;
+        cells[10] = it->text;
         if (pv->format != TABLE_FORMAT_TABLE)
-                return table_add_row(pv->table, cells, 10);
+                return table_add_row(pv->table, cells, 11);
         /* a message is easier to proofread as a block than as a table cell */
-        printf("%s  %s  %s  %s %s  %s yuan  %s  %zu part%s%s%s\n  %s\n", cells[0], cells[1],
-               cells[2], strempty(cells[4]), strempty(cells[5]), cells[3], it->template_name,
-               it->sms.parts, it->sms.parts == 1 ? "" : "s", it->skip_reason ? "  SKIPPED: " : "",
-               strempty(it->skip_reason), it->text);
+        printf("%s  %s  %s  %s %s  %s yuan  %s  %s%s%s\n  %s\n", cells[0], cells[1], cells[2],
+               strempty(cells[4]), strempty(cells[5]), cells[3], it->template_name,
+               sms_parts_format(it->sms.parts, by_sms ? pv->price_fen : 0, parts_cost,
+                                sizeof(parts_cost)),
+               it->skip_reason ? "  SKIPPED: " : "", strempty(it->skip_reason), it->text);
         return 0;
 }
 
@@ -107,13 +119,13 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
                 {},
         };
         static const char *const columns[] = { "unit", "owner", "category", "amount", "channel",
-                                               "recipient", "template", "parts", "skip", "text",
-                                               NULL };
+                                               "recipient", "template", "parts", "cost", "skip",
+                                               "text", NULL };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         const ConfigSchedule *sc;
         Preview pv = { .format = TABLE_FORMAT_TABLE };
-        char key[OCCURRENCE_KEY_MAX];
+        char key[OCCURRENCE_KEY_MAX], tally[SMS_TALLY_BUFSZ];
         const char *at_s = NULL;
         time_t at;
         int c, r;
@@ -152,11 +164,13 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
                 return EXIT_RUNTIME;
         (void) table_set_numeric(t, 3);
         (void) table_set_numeric(t, 7);
+        (void) table_set_numeric(t, 8);
         /* a million households are a million rows: csv/json go out as they come */
         if (table_stream(t, pv.format, stdout) < 0)
                 return EXIT_RUNTIME;
         pv.schedule = sc;
         pv.table = t;
+        pv.price_fen = ctl->config->sms_price_fen;
         r = plan_each(ctl->config, s, sc, at, preview_item, &pv);
         if (r < 0) {
                 ctl_error("cannot plan '%s': %s", sc->name, r == -ENOMEM ? "out of memory" : store_errmsg(s));
@@ -166,8 +180,12 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
                 return table_print(t, pv.format, stdout) < 0 ? EXIT_RUNTIME : 0;
 
         occurrence_key(sc->name, at, ctl->config->timezone, key, sizeof(key));
-        printf("\n%s: %zu selected, %zu to send, %u skipped (no usable contact), %u SMS parts\n",
-               key, pv.selected, pv.selected - pv.skipped, pv.skipped, pv.parts);
+        printf("\n%s: %zu selected, %zu to send, %u skipped (no usable contact)\n", key,
+               pv.selected, pv.selected - pv.skipped, pv.skipped);
+        printf("SMS: %s%s\n", sms_tally_format(&pv.sms, pv.price_fen, tally, sizeof(tally)),
+               pv.sms.messages && !pv.sms.multipart ? "; every one fits one part" : "");
+        if (pv.sms.multipart)
+                printf("  %u message(s) take more than one part (billed per part)\n", pv.sms.multipart);
         for (int k = 0; k < _CATEGORY_MAX; k++)
                 if (pv.by_category[k])
                         printf("  %-12s %s  %u\n", category_to_string((Category) k),
@@ -301,6 +319,19 @@ static void refuse_day_off(const Config *c, const ConfigSchedule *sc, time_t at)
                   "schedules'); --ignore-holidays sends now anyway", date_format(day, d),
                   h && h->name ? h->name : "weekend", sc->name,
                   date_format(holiday_next_working_day(c->holidays, day), next));
+}
+
+/* What the SMS sent by this occurrence (this run and earlier ones) are billed as. */
+static void print_sms_cost(const Config *c, Store *s, int64_t occurrence_id) {
+        char tally_s[SMS_TALLY_BUFSZ];
+        SmsTally tally = {};
+        unsigned messages;
+        uint64_t parts;
+
+        if (store_occurrence_sms_sent(s, occurrence_id, &messages, &parts) < 0)
+                return;
+        sms_tally_add_parts(&tally, messages, parts, c->sms_price_fen);
+        printf("sent by SMS: %s\n", sms_tally_format(&tally, c->sms_price_fen, tally_s, sizeof(tally_s)));
 }
 
 int verb_run(Ctl *ctl, int argc, char *argv[]) {
@@ -439,6 +470,7 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                        res.already_planned ? " (already planned by an earlier run: "
                                              "nothing new selected)" : "");
                 (void) campaign_print_summary(&res);
+                print_sms_cost(ctl->config, s, res.occurrence_id);
         }
         if (res.total.unknown)
                 fprintf(stderr, "dunnctl: %u message(s) in an unknown state (may or may not have "

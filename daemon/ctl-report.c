@@ -19,13 +19,14 @@ typedef struct DebtorRows {
         Table *table;
         bool reveal;
         size_t n;
-        int64_t total;
+        int64_t total, late_fees;
 } DebtorRows;
 
 static int add_debtor_row(const Debtor *d, void *userdata) {
         DebtorRows *rows = userdata;
-        char owner[MASK_BUFSZ], amount[MONEY_BUFSZ], days[16], promise[DATE_BUFSZ];
-        const char *cells[9];
+        char owner[MASK_BUFSZ], amount[MONEY_BUFSZ], late_fee[MONEY_BUFSZ], days[16],
+                promise[DATE_BUFSZ];
+        const char *cells[10];
 
         snprintf(days, sizeof(days), "%d", d->days_overdue);
         cells[0] = d->unit;
@@ -33,13 +34,15 @@ static int add_debtor_row(const Debtor *d, void *userdata) {
         cells[2] = rows->reveal ? d->owner : mask_name(d->owner, owner, sizeof(owner));
         cells[3] = category_to_string(d->category);
         cells[4] = money_format_plain(d->owed, amount, sizeof(amount));
-        cells[5] = days;
-        cells[6] = d->periods;
-        cells[7] = d->staff;
-        cells[8] = d->promise_day >= 0 ? date_format(d->promise_day, promise) : NULL;
+        cells[5] = money_format_plain(d->late_fee, late_fee, sizeof(late_fee));
+        cells[6] = days;
+        cells[7] = d->periods;
+        cells[8] = d->staff;
+        cells[9] = d->promise_day >= 0 ? date_format(d->promise_day, promise) : NULL;
         rows->n++;
         rows->total += d->owed;
-        return table_add_row(rows->table, cells, 9);
+        rows->late_fees += d->late_fee;
+        return table_add_row(rows->table, cells, 10);
 }
 
 int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
@@ -47,19 +50,22 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
                 { "category", required_argument, NULL, 'c' },
                 { "building", required_argument, NULL, 'b' },
                 { "min-overdue-days", required_argument, NULL, 'm' },
+                { "at", required_argument, NULL, 'a' },
                 { "format", required_argument, NULL, 'f' },
                 { "reveal", no_argument, NULL, 'R' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         static const char *const columns[] = { "unit", "building", "owner", "category", "amount",
-                                               "days_overdue", "periods", "staff", "promise_date",
+                                               "late_fee", "days_overdue", "periods", "staff", "promise_date",
                                                NULL };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         TableFormat format = TABLE_FORMAT_TABLE;
         char *buildings[2] = {};
+        const char *at_s = NULL;
         bool reveal = false;
+        time_t at;
         DebtorQuery q = { .min_overdue_days = INT_MIN };
         DebtorRows rows;
         int c, r;
@@ -89,6 +95,9 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
                         q.min_overdue_days = (int) v;
                         break;
                 }
+                case 'a':
+                        at_s = optarg;
+                        break;
                 case 'f':
                         if (ctl_parse_format(optarg, &format) != 0)
                                 return EXIT_USAGE;
@@ -98,10 +107,13 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
                         break;
                 case 'h':
                         printf("dunnctl debtors [--category C] [--building B] [--min-overdue-days N]\n"
-                               "                [--format table|csv|json] [--reveal]\n\n"
-                               "Households that owe, with amount (yuan), days overdue (since the oldest\n"
-                               "unpaid charge fell due; negative = not yet due) and category. --category\n"
-                               "may be given several times. Owner names are masked unless --reveal.\n");
+                               "                [--at 'YYYY-MM-DD HH:MM'] [--format table|csv|json] [--reveal]\n\n"
+                               "Households that owe, with amount (yuan), late fee (滞纳金, yuan, as the\n"
+                               "config's late_fee rule computes it for today; not part of amount), days\n"
+                               "overdue (since the oldest unpaid charge fell due; negative = not yet due)\n"
+                               "and category, as of now or --at (read only: any time may be given).\n"
+                               "--category may be given several times. Owner names are masked unless\n"
+                               "--reveal.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -113,13 +125,18 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
         if (r != 0)
                 return r;
-        q.today = local_day(time(NULL), ctl_timezone(ctl));
-        q.late_fee_daily_permyriad = ctl->config ? ctl->config->late_fee_daily_permyriad : 0;
+        r = ctl_parse_time(ctl, at_s, &at);
+        if (r != 0)
+                return r;
+        q.today = local_day(at, ctl_timezone(ctl));
+        if (ctl->config)
+                q.late_fee = ctl->config->late_fee;
         t = table_new(columns);
         if (!t)
                 goto oom;
         (void) table_set_numeric(t, 4);
         (void) table_set_numeric(t, 5);
+        (void) table_set_numeric(t, 6);
         /* csv/json stream; the aligned table keeps its rows to measure the columns */
         if (table_stream(t, format, stdout) < 0)
                 goto oom;
@@ -133,9 +150,10 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
         }
         r = table_print(t, format, stdout);
         if (r >= 0 && format == TABLE_FORMAT_TABLE) {
-                char amount[MONEY_BUFSZ];
-                printf("%zu households owe %s yuan\n", rows.n,
-                       money_format(rows.total, amount, sizeof(amount)));
+                char amount[MONEY_BUFSZ], late_fees[MONEY_BUFSZ];
+                printf("%zu households owe %s yuan, and %s yuan of late fees\n", rows.n,
+                       money_format(rows.total, amount, sizeof(amount)),
+                       money_format(rows.late_fees, late_fees, sizeof(late_fees)));
         }
         return r < 0 ? EXIT_RUNTIME : 0;
 oom:

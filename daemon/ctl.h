@@ -70,6 +70,7 @@ int verb_import(Ctl *ctl, int argc, char *argv[]);
 int verb_categorize(Ctl *ctl, int argc, char *argv[]);
 int verb_note(Ctl *ctl, int argc, char *argv[]);
 int verb_pay(Ctl *ctl, int argc, char *argv[]);
+int verb_bill(Ctl *ctl, int argc, char *argv[]);
 int verb_debtors(Ctl *ctl, int argc, char *argv[]);
 int verb_log(Ctl *ctl, int argc, char *argv[]);
 int verb_check_config(Ctl *ctl, int argc, char *argv[]);

@@ -14,8 +14,12 @@ Category debtor_effective_category(Category stored, int64_t promise_day, int64_t
         return stored;
 }
 
+bool debtor_prepaid_used_up(const Debtor *d) {
+        return d->prepaid && d->prepaid_balance <= 0;
+}
+
 bool debtor_settle(Debtor *d, const DebtorCharge *charges, size_t n, int64_t paid,
-                   int64_t today, int late_fee_daily_permyriad, Buf *periods) {
+                   int64_t today, const LateFeeRule *late_fee, Buf *periods) {
         int64_t credit = paid;
         bool any = false;
 
@@ -37,11 +41,9 @@ bool debtor_settle(Debtor *d, const DebtorCharge *charges, size_t n, int64_t pai
                         d->earliest_due_day = c->due_day;
                 any = true;
                 d->owed += unpaid;
-                if (c->due_day >= 0 && c->due_day < today) {
+                if (c->due_day >= 0 && c->due_day < today)
                         d->overdue += unpaid;
-                        d->late_fee += money_scale(unpaid * (today - c->due_day),
-                                                   late_fee_daily_permyriad, 10000);
-                }
+                d->late_fee += money_late_fee(late_fee, unpaid, c->due_day, today);
         }
         d->periods = periods->data ? periods->data : "";
         if (!any || d->owed <= 0)

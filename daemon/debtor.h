@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "category.h"
+#include "money.h"
 #include "store.h"
 
 typedef struct Debtor {
@@ -43,7 +44,7 @@ typedef struct DebtorQuery {
         char *const *buildings;         /* NULL-terminated; NULL = all */
         int min_overdue_days;           /* INT_MIN = no limit */
         bool promise_eve;               /* promised, with the promise date tomorrow */
-        int late_fee_daily_permyriad;
+        LateFeeRule late_fee;           /* 滞纳金 as the config sets it (zero: none) */
 } DebtorQuery;
 
 /* One charge of a household, in the order payments settle them (due date, then period). */
@@ -53,14 +54,19 @@ typedef struct DebtorCharge {
         int64_t due_day;                /* -1 if unknown */
 } DebtorCharge;
 
+/* A prepaid payer whose advance (prepaid_balance) is used up: `dunnctl bill` draws the
+ * advance down, and the owner reads the prepaid text only once it is gone. */
+bool debtor_prepaid_used_up(const Debtor *d);
+
 /* The effective category: promised with a promise date already past is unclear. */
 Category debtor_effective_category(Category stored, int64_t promise_day, int64_t today);
 
-/* Applies paid (fen) to the charges oldest first and fills in d's debt figures; the unpaid
- * periods are written to periods and d->periods points there. Returns false when nothing
+/* Applies paid (fen) to the charges oldest first and fills in d's debt figures (the late
+ * fee by money_late_fee() per unpaid charge, summed); the unpaid periods are written to
+ * periods and d->periods points there. Returns false when nothing
  * is owed (an overpayment does not make a debtor). */
 bool debtor_settle(Debtor *d, const DebtorCharge *charges, size_t n, int64_t paid,
-                   int64_t today, int late_fee_daily_permyriad, Buf *periods);
+                   int64_t today, const LateFeeRule *late_fee, Buf *periods);
 
 /* Whether a settled debtor passes the query's filters (categories, buildings, overdue
  * days, promise eve; the unit filter is the store's). */

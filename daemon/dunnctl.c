@@ -24,6 +24,7 @@ static const Verb verbs[] = {
         { "categorize", verb_categorize, "record a household's category (and promise date)" },
         { "note", verb_note, "add a staff note to a household" },
         { "pay", verb_pay, "record a payment" },
+        { "bill", verb_bill, "create a period's charges from the fee standards" },
         { "preview", verb_preview, "who a schedule would remind and what they would read" },
         { "run", verb_run, "run one occurrence of a schedule now (cron)" },
         { "log", verb_log, "the dispatch log" },

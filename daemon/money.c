@@ -215,3 +215,61 @@ int64_t money_scale(int64_t amount, int64_t rate, int64_t denominator) {
                 return INT64_MIN;
         return (int64_t) q;
 }
+
+const char *money_rounding_to_string(MoneyRounding r) {
+        static const char *const names[_MONEY_ROUNDING_MAX] = {
+                [MONEY_ROUND_HALF_UP] = "half-up",
+                [MONEY_ROUND_DOWN] = "down",
+                [MONEY_ROUND_UP] = "up",
+        };
+        return (unsigned) r < _MONEY_ROUNDING_MAX ? names[r] : NULL;
+}
+
+MoneyRounding money_rounding_from_string(const char *s) {
+        for (int i = 0; i < _MONEY_ROUNDING_MAX; i++)
+                if (s && strcmp(s, money_rounding_to_string((MoneyRounding) i)) == 0)
+                        return (MoneyRounding) i;
+        return _MONEY_ROUNDING_INVALID;
+}
+
+int64_t money_scale_rounded(int64_t amount, int64_t rate, int64_t denominator, MoneyRounding rule) {
+        __int128 p, q;
+
+        if (rule == MONEY_ROUND_HALF_UP)
+                return money_scale(amount, rate, denominator);
+        /* only non-negative amounts are rounded down or up: a late fee, a cap */
+        if (denominator <= 0 || amount < 0 || rate < 0)
+                return 0;
+        p = (__int128) amount * rate;
+        q = p / denominator;
+        if (rule == MONEY_ROUND_UP && p % denominator != 0)
+                q += 1;
+        return q > INT64_MAX ? INT64_MAX : (int64_t) q;
+}
+
+int64_t money_late_fee(const LateFeeRule *rule, int64_t unpaid, int64_t due_day, int64_t today) {
+        int64_t days, fee;
+
+        if (!rule || rule->daily_permyriad <= 0 || unpaid <= 0 || due_day < 0)
+                return 0;
+        days = today - due_day - rule->grace_days;
+        if (days <= 0)
+                return 0;
+        /* unpaid × days stays far below 10^15 × 10^5; money_scale_rounded works in 128 bits */
+        fee = money_scale_rounded(unpaid * days, rule->daily_permyriad, 10000, rule->rounding);
+        if (rule->cap_percent > 0) {
+                /* a cap is a limit: never a fraction of a fen above it */
+                int64_t cap = money_scale_rounded(unpaid, rule->cap_percent, 100, MONEY_ROUND_DOWN);
+                if (fee > cap)
+                        fee = cap;
+        }
+        return fee;
+}
+
+int64_t money_bill_amount(int64_t fen_per_m2, int64_t area_centi, int months, int factor_percent) {
+        /* price < 10^6 fen, area < 10^9 centi-m², months <= 120: the product fits in 64 bits
+         * before the factor; money_scale multiplies by it in 128 */
+        if (fen_per_m2 <= 0 || area_centi <= 0 || months <= 0 || factor_percent <= 0)
+                return 0;
+        return money_scale(fen_per_m2 * area_centi * months, factor_percent, 10000);
+}

@@ -56,7 +56,7 @@ static int render_texts(const Config *c, const ConfigSchedule *sc, const Debtor 
 
         *ret_text = *ret_subject = NULL;
         render_context_init(&ctx, c, d, today);
-        *ret_variant = variant_pick(tpl, d->category, d->prepaid);
+        *ret_variant = variant_pick_debtor(tpl, d);
         r = template_render(tpl->variant[*ret_variant], render_lookup, &ctx, ret_text);
         if (r < 0)
                 return r;
@@ -128,7 +128,7 @@ int plan_refresh_render(const OutboxRow *row, int64_t balance, OutboxText *ret, 
                 .today = f.today,
                 .unit = row->unit,
                 .min_overdue_days = INT_MIN,
-                .late_fee_daily_permyriad = rf->config->late_fee_daily_permyriad,
+                .late_fee = rf->config->late_fee,
         };
 
         (void) balance;         /* the debtor's figures come from the store, as planned */
@@ -155,7 +155,7 @@ int plan_each(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, pl
                 .buildings = sc->buildings,
                 .min_overdue_days = sc->min_overdue_days > 0 ? sc->min_overdue_days : INT_MIN,
                 .promise_eve = sc->promise_eve,
-                .late_fee_daily_permyriad = c->late_fee_daily_permyriad,
+                .late_fee = c->late_fee,
         };
 
         if (q.categories == 0)

@@ -140,7 +140,7 @@ int store_debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void 
                         return r;
                 /* what was paid: balance = charges − payments */
                 if (!debtor_settle(&d, charges.items, charges.n, total - balance, q->today,
-                                   q->late_fee_daily_permyriad, &charges.periods))
+                                   &q->late_fee, &charges.periods))
                         continue;
                 if (charges.periods.oom)
                         return -ENOMEM;

@@ -188,3 +188,55 @@ int store_household_balance(Store *s, int64_t household_id, int64_t *ret_owed) {
         *ret_owed = sqlite3_column_int64(st, 0);
         return 0;
 }
+
+int store_charge_add_new(Store *s, int64_t household_id, const ChargeRecord *c, bool *ret_added) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        char due[DATE_BUFSZ];
+        Binder b;
+        int r;
+
+        if (c->fen <= 0)
+                return -EINVAL;
+        r = store_query(s,
+                        "INSERT INTO charges (household_id, period, amount, due_date) VALUES (?1, ?2, ?3, ?4)"
+                        " ON CONFLICT (household_id, period) DO NOTHING",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        bind_text(&b, c->period);
+        bind_int64(&b, c->fen);
+        bind_text(&b, date_format(c->due_day, due));
+        r = bind_exec(&b);
+        if (r < 0)
+                return r;
+        *ret_added = store_changes(s) > 0;
+        return *ret_added ? balance_add(s, household_id, c->fen) : 0;
+}
+
+int store_prepaid_draw(Store *s, int64_t household_id, int64_t fen, int64_t day,
+                       const char *dedup_key, const char *now, bool *ret_added) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_payments_add(s, &(PaymentRecord) {
+                                       .household_id = household_id,
+                                       .fen = fen,
+                                       .paid_day = day,
+                                       .method = PREPAID_DRAW_METHOD,
+                                       .dedup_key = dedup_key,
+                               }, 1, now, ret_added);
+        if (r < 0 || !*ret_added)
+                return r;
+        r = store_query(s, "UPDATE households SET prepaid_balance = prepaid_balance - ?2"
+                        " WHERE id = ?1 AND prepaid_balance >= ?2", &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        bind_int64(&b, fen);
+        r = bind_exec(&b);
+        if (r >= 0 && store_changes(s) != 1)
+                r = -ERANGE;
+        return r;
+}

@@ -50,3 +50,16 @@ int store_ledger_recount(Store *s);
 
 /* What the household owes right now (charges − payments, fen; <= 0 when nothing). */
 int store_household_balance(Store *s, int64_t household_id, int64_t *ret_owed);
+
+/* A billed period's charge (dunnctl bill): added only when the household has no charge for
+ * that period yet (*ret_added false otherwise, and nothing is written), so billing a period
+ * twice changes nothing. Inside a transaction. */
+int store_charge_add_new(Store *s, int64_t household_id, const ChargeRecord *c, bool *ret_added);
+
+/* Pays fen of a household's charge from its advance (预付款): a payment with method
+ * PREPAID_DRAW_METHOD and the given dedup key, and prepaid_balance lowered by as much.
+ * -ERANGE when the advance holds less; *ret_added false when a payment with that key is
+ * there already (nothing written). Inside a transaction. */
+#define PREPAID_DRAW_METHOD "预付款抵扣"
+int store_prepaid_draw(Store *s, int64_t household_id, int64_t fen, int64_t day,
+                       const char *dedup_key, const char *now, bool *ret_added);

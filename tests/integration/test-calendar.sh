@@ -179,6 +179,7 @@ done
 sed -e "s|^database = .*|database = \"$T/d.db\";|" \
     -e "s|^timezone = .*|timezone = \"Asia/Shanghai\";|" \
     -e "s|^# plugin_dir = .*|plugin_dir = \"$PLUGIN_DIR\";|" "$TOP/etc/dunnd.conf" >"$T/c.conf"
+cp "$TOP/etc/holidays.conf" "$T/"       # its @include, as installed
 for c in "Europe/Berlin|2026-12-14 02:00:00|*-*-14,15 09:30" \
          "America/New_York|2026-12-13 20:00:00|*-*-14,15 09:30" \
          "UTC|2026-03-28 12:00:00|Mon..Fri 08:00"; do

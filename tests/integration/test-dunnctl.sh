@@ -309,7 +309,7 @@ line=$(grep -n '^colour' bad1.conf | cut -d: -f1)
 out=$("$DUNNCTL" -c bad1.conf check-config 2>&1); rc=$?
 check_eq "unknown key: exit 2" 2 "$rc"
 check_contains "unknown key: FILE:LINE" "bad1.conf:$line: unknown key 'colour'" "$out"
-sed -e 's/{{amount}}元尚未缴纳，请您方便时/{{amout}}元尚未缴纳，请您方便时/' c.conf > bad2.conf
+sed -e 's/{{amount}}元待缴，请方便时缴纳/{{amout}}元待缴，请方便时缴纳/' -e '/vacant = /s/{{amout}}/{{amount}}/' c.conf > bad2.conf
 line=$(grep -n '{{amout}}' bad2.conf | cut -d: -f1)
 out=$("$DUNNCTL" -c bad2.conf check-config 2>&1)
 check_contains "unknown template variable: FILE:LINE and the name" "bad2.conf:$line: template 'daily' (text): unknown variable '{{amout}}'" "$out"

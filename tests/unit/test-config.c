@@ -158,7 +158,10 @@ static void test_minimal_and_defaults(void **state) {
         assert_string_equal(c->office_phone, "");
         assert_string_equal(c->bank_account, "");
         assert_int_equal(c->deadline_day, 15);
-        assert_int_equal(c->late_fee_daily_permyriad, 0);
+        assert_int_equal(c->late_fee.daily_permyriad, 0);
+        assert_int_equal(c->late_fee.cap_percent, 0);
+        assert_int_equal(c->fees.vacant_percent, 100);
+        assert_int_equal(c->sms_price_fen, 0);
         assert_int_equal(c->quiet_start_min, 21 * 60);
         assert_int_equal(c->quiet_end_min, 8 * 60);
 
@@ -238,7 +241,8 @@ static void test_everything_set(void **state) {
         assert_string_equal(c->signature, "【阳光花园物业】");
         assert_string_equal(c->office_phone, "0571-88886666");
         assert_string_equal(c->bank_account, "工商银行 1202");
-        assert_int_equal(c->late_fee_daily_permyriad, 5);
+        assert_int_equal(c->late_fee.daily_permyriad, 5);   /* the key before the late_fee group */
+        assert_int_equal(c->late_fee.grace_days, 0);
         assert_int_equal(c->deadline_day, 31);
         assert_int_equal(c->log_level, 7);
         assert_int_equal(c->quiet_start_min, 22 * 60 + 30);
@@ -737,6 +741,91 @@ static void test_top_level_errors(void **state) {
                           "'templates' must be a group: { name = \"text\"; ... }");
 }
 
+static void test_money_keys(void **state) {
+        Fixture *f = *state;
+        const Config *c;
+
+        load_ok(f,
+                "late_fee = { daily_permyriad = 30; grace_days = 10; cap_percent = 100;\n"
+                "             rounding = \"down\"; };\n"
+                "sms_price_fen = 5;\n"
+                "fees = {\n"
+                "  due_day = 31;\n"
+                "  vacant_percent = 50;\n"
+                "  standards = (\n"
+                "    { type = \"多层\"; yuan_per_m2 = \"1.20\"; },\n"
+                "    { type = \"小高层\"; yuan_per_m2 = \"1.8\"; },\n"
+                "    { type = \"商业\"; yuan_per_m2 = \"5\"; }\n"
+                "  );\n"
+                "};\n");
+        c = f->config;
+        assert_int_equal(c->late_fee.daily_permyriad, 30);
+        assert_int_equal(c->late_fee.grace_days, 10);
+        assert_int_equal(c->late_fee.cap_percent, 100);
+        assert_int_equal(c->late_fee.rounding, MONEY_ROUND_DOWN);
+        assert_int_equal(c->sms_price_fen, 5);
+        assert_int_equal(c->fees.due_day, 31);
+        assert_int_equal(c->fees.vacant_percent, 50);
+        assert_int_equal(c->fees.fen_per_m2[PROPERTY_MULTI_STOREY], 120);
+        assert_int_equal(c->fees.fen_per_m2[PROPERTY_MID_RISE], 180);
+        assert_int_equal(c->fees.fen_per_m2[PROPERTY_COMMERCIAL], 500);
+        assert_int_equal(c->fees.fen_per_m2[PROPERTY_VILLA], 0);       /* not configured */
+
+        /* the defaults: half-up, no grace, no cap */
+        load_ok(f, "late_fee = { daily_permyriad = 5; };\n");
+        assert_int_equal(f->config->late_fee.daily_permyriad, 5);
+        assert_int_equal(f->config->late_fee.rounding, MONEY_ROUND_HALF_UP);
+        assert_int_equal(f->config->late_fee.grace_days, 0);
+        assert_int_equal(f->config->late_fee.cap_percent, 0);
+        assert_int_equal(f->config->fees.due_day, 15);
+}
+
+static void test_money_errors(void **state) {
+        Fixture *f = *state;
+
+        expect_only_error(f, "late_fee = { grace_days = 3; };\n", 1,
+                          "late_fee: 'daily_permyriad' is required (5 = 万分之五 per day; 0 = none)");
+        expect_only_error(f, "late_fee = {\n daily_permyriad = 5;\n rounding = \"bankers\";\n};\n", 3,
+                          "late_fee: unknown rounding 'bankers' (half-up, down or up)");
+        expect_only_error(f, "late_fee = { daily_permyriad = 5; cap = 100; };\n", 1,
+                          "unknown key 'cap' in late_fee");
+        expect_only_error(f, "late_fee = { daily_permyriad = 5; cap_percent = 1001; };\n", 1,
+                          "'cap_percent' must be between 0 and 1000");
+        expect_only_error(f, "late_fee = 5;\n", 1,
+                          "'late_fee' must be a group { daily_permyriad = 5; grace_days = 0; }");
+        expect_only_error(f, "late_fee = { daily_permyriad = 5; };\nlate_fee_daily_permyriad = 5;\n", 2,
+                          "'late_fee_daily_permyriad' and 'late_fee' both given; keep late_fee = { "
+                          "daily_permyriad = 5; }");
+        expect_only_error(f, "sms_price_fen = -1;\n", 1, "'sms_price_fen' must be between 0 and 10000");
+        expect_only_error(f, "fees = { due_day = 15; };\n", 1,
+                          "fees: 'standards' is required: ( { type = \"多层\"; yuan_per_m2 = \"1.20\"; }, ... )");
+        expect_only_error(f,
+                          "fees = {\n"                                                   /* 1 */
+                          "  standards = (\n"                                            /* 2 */
+                          "    { type = \"高层\"; yuan_per_m2 = \"2.00\"; }\n"            /* 3 */
+                          "  );\n};\n",
+                          3, "fee standard: unknown property type '高层' (多层, 小高层, 联排别墅, 独立别墅, 商业)");
+        expect_only_error(f,
+                          "fees = {\n"
+                          "  standards = (\n"
+                          "    { type = \"多层\";\n"                                       /* 3 */
+                          "      yuan_per_m2 = \"1.205\"; }\n"                           /* 4 */
+                          "  );\n};\n",
+                          4, "fee standard '多层': yuan_per_m2 '1.205' is not an amount from 0.01 to "
+                          "1000.00 yuan (at most 2 decimals)");
+        expect_only_error(f,
+                          "fees = { standards = ( { type = \"多层\"; yuan_per_m2 = 1.20; } ); };\n", 1,
+                          "'yuan_per_m2' must be a string");
+        expect_only_error(f,
+                          "fees = { standards = (\n"
+                          "  { type = \"多层\"; yuan_per_m2 = \"1.20\"; },\n"
+                          "  { type = \"多层\"; yuan_per_m2 = \"1.30\"; }\n"                 /* 3 */
+                          "); };\n", 3,
+                          "fee standard for '多层' is given twice");
+        expect_only_error(f, "fees = { vacant_percent = 150; standards = (); };\n", 1,
+                          "'vacant_percent' must be between 0 and 100");
+}
+
 static void test_quiet_hours_forms(void **state) {
         Fixture *f = *state;
 
@@ -894,7 +983,40 @@ static void test_template_variants(void **state) {
         assert_string_equal(variant_to_string(TEMPLATE_MONTHLY), "monthly");
         assert_string_equal(variant_to_string(TEMPLATE_PREPAID), "prepaid");
         assert_string_equal(variant_to_string(TEMPLATE_AWAY), "away");
+        assert_string_equal(variant_to_string(TEMPLATE_VACANT), "vacant");
         assert_null(variant_to_string(_TEMPLATE_VARIANT_MAX));
+}
+
+/* What a debtor reads: the prepaid text only once the advance is used up; a vacant home
+ * its own text, unless the owner is away and there is an away text. */
+static void test_variant_for_debtor(void **state) {
+        Fixture *f = *state;
+        const ConfigTemplate *all, *no_vacant;
+        Debtor d = { .category = CATEGORY_NEW };
+
+        load_ok(f,
+                "templates = {\n"
+                "  all = { text = \"T\"; monthly = \"M\"; prepaid = \"P\"; away = \"A\"; vacant = \"V\"; };\n"
+                "  no_vacant = { monthly = \"M\"; prepaid = \"P\"; };\n"
+                "};\n");
+        all = config_find_template(f->config, "all");
+        no_vacant = config_find_template(f->config, "no_vacant");
+        assert_string_equal(all->source[TEMPLATE_VACANT], "V");
+
+        assert_int_equal(variant_pick_debtor(all, &d), TEMPLATE_MONTHLY);
+        d.prepaid = true;
+        d.prepaid_balance = 1;          /* advance left: not used up */
+        assert_false(debtor_prepaid_used_up(&d));
+        assert_int_equal(variant_pick_debtor(all, &d), TEMPLATE_MONTHLY);
+        d.prepaid_balance = 0;
+        assert_true(debtor_prepaid_used_up(&d));
+        assert_int_equal(variant_pick_debtor(all, &d), TEMPLATE_PREPAID);
+        d.vacant = true;
+        assert_int_equal(variant_pick_debtor(all, &d), TEMPLATE_VACANT);
+        assert_int_equal(variant_pick_debtor(no_vacant, &d), TEMPLATE_PREPAID);
+        d.category = CATEGORY_AWAY;
+        assert_int_equal(variant_pick_debtor(all, &d), TEMPLATE_AWAY);
+        assert_int_equal(variant_pick_debtor(no_vacant, &d), TEMPLATE_PREPAID);
 }
 
 static void test_carrier_options(void **state) {
@@ -1169,11 +1291,14 @@ int main(void) {
                 T(test_carrier_errors),
                 T(test_top_level_errors),
                 T(test_quiet_hours_forms),
+                T(test_money_keys),
+                T(test_money_errors),
                 T(test_syntax_error),
                 T(test_missing_file),
                 T(test_many_errors),
                 T(test_errors_accumulate),
                 T(test_template_variants),
+                T(test_variant_for_debtor),
                 T(test_carrier_options),
                 T(test_include_reports_included_file),
                 T(test_include_channel_error_names_included_file),

@@ -188,7 +188,7 @@ static DebtorQuery query(const Fixture *f) {
         return (DebtorQuery) {
                 .today = f->today,
                 .min_overdue_days = INT_MIN,
-                .late_fee_daily_permyriad = 5,
+                .late_fee = { .daily_permyriad = 5 },
         };
 }
 
@@ -335,7 +335,7 @@ static void test_late_fee(void **state) {
         debtors_free(d, n);
 
         /* no late fee configured */
-        q.late_fee_daily_permyriad = 0;
+        q.late_fee.daily_permyriad = 0;
         n = select_debtors(f, &q, &d);
         for (size_t i = 0; i < n; i++)
                 assert_int_equal(d[i].late_fee, 0);

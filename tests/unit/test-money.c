@@ -222,6 +222,125 @@ static void test_scale_no_overflow(void **state) {
         assert_true(money_scale(INT64_MIN, 1, 1) == INT64_MIN);
 }
 
+/* Hand-computed: unpaid fen × days × permyriad / 10000, per charge. Day numbers are
+ * relative; only the difference to the due date matters. */
+static void test_late_fee_days(void **state) {
+        LateFeeRule r = { .daily_permyriad = 5 };
+        (void) state;
+
+        /* 100.00 yuan, 10 days at 万分之五: 10000 × 10 × 5 / 10000 = 50 fen */
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1010), 50);
+        /* the due date itself and any day before it cost nothing; the next day one day */
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1000), 0);
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 990), 0);
+        assert_int_equal(money_late_fee(&r, 100000, 1000, 1001), 50);
+        /* unknown due date, nothing unpaid, no rate: no fee */
+        assert_int_equal(money_late_fee(&r, 10000, -1, 1010), 0);
+        assert_int_equal(money_late_fee(&r, 0, 1000, 1010), 0);
+        assert_int_equal(money_late_fee(NULL, 10000, 1000, 1010), 0);
+        r.daily_permyriad = 0;
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1010), 0);
+        /* 千分之三 = 30 permyriad: 1,234.56 yuan for 31 days = 123456 × 31 × 30 / 10000
+         * = 11481.408 -> 11481 */
+        r.daily_permyriad = 30;
+        assert_int_equal(money_late_fee(&r, 123456, 1000, 1031), 11481);
+}
+
+static void test_late_fee_grace(void **state) {
+        LateFeeRule r = { .daily_permyriad = 5, .grace_days = 5 };
+        (void) state;
+
+        /* the last grace day is free, the day after counts as the first */
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1005), 0);
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1006), 5);
+        /* 30 days after the due date: 25 counted, 10000 × 25 × 5 / 10000 = 125 */
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1030), 125);
+}
+
+static void test_late_fee_rounding(void **state) {
+        LateFeeRule r = { .daily_permyriad = 5 };
+        (void) state;
+
+        /* 123.45 yuan, 3 days: 12345 × 3 × 5 / 10000 = 18.5175 fen */
+        assert_int_equal(money_late_fee(&r, 12345, 1000, 1003), 19);
+        r.rounding = MONEY_ROUND_DOWN;
+        assert_int_equal(money_late_fee(&r, 12345, 1000, 1003), 18);
+        r.rounding = MONEY_ROUND_UP;
+        assert_int_equal(money_late_fee(&r, 12345, 1000, 1003), 19);
+
+        /* exactly half a fen: 10.00 yuan, 1 day = 0.5 fen */
+        r.rounding = MONEY_ROUND_HALF_UP;
+        assert_int_equal(money_late_fee(&r, 1000, 1000, 1001), 1);
+        r.rounding = MONEY_ROUND_DOWN;
+        assert_int_equal(money_late_fee(&r, 1000, 1000, 1001), 0);
+        r.rounding = MONEY_ROUND_UP;
+        assert_int_equal(money_late_fee(&r, 1000, 1000, 1001), 1);
+
+        /* a hair above a whole fen: 100.01 yuan, 1 day = 5.0005 fen */
+        r.rounding = MONEY_ROUND_HALF_UP;
+        assert_int_equal(money_late_fee(&r, 10001, 1000, 1001), 5);
+        r.rounding = MONEY_ROUND_DOWN;
+        assert_int_equal(money_late_fee(&r, 10001, 1000, 1001), 5);
+        r.rounding = MONEY_ROUND_UP;
+        assert_int_equal(money_late_fee(&r, 10001, 1000, 1001), 6);
+        /* either side of half a fen, half-up */
+        r.rounding = MONEY_ROUND_HALF_UP;
+        assert_int_equal(money_late_fee(&r, 9998, 1000, 1001), 5);      /* 4.999 -> 5 */
+        assert_int_equal(money_late_fee(&r, 999, 1000, 1001), 0);       /* 0.4995 -> 0 */
+}
+
+static void test_late_fee_cap(void **state) {
+        LateFeeRule r = { .daily_permyriad = 5, .cap_percent = 10 };
+        (void) state;
+
+        /* 100.00 yuan capped at 10.00: 199 days = 995 fen is below, 300 days = 1500 is not */
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1199), 995);
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1200), 1000);
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1300), 1000);
+        /* the cap is rounded down: 10 % of 123.45 yuan = 1234.5 fen -> 1234, although
+         * 1000 days are 6172.5 -> 6173 fen */
+        assert_int_equal(money_late_fee(&r, 12345, 1000, 2000), 1234);
+        /* 100 %: the fee never exceeds the amount owed */
+        r.cap_percent = 100;
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1000 + 5000), 10000);
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1000 + 1999), 9995);
+        /* no cap */
+        r.cap_percent = 0;
+        assert_int_equal(money_late_fee(&r, 10000, 1000, 1000 + 5000), 25000);
+}
+
+static void test_rounding_names(void **state) {
+        (void) state;
+        for (int i = 0; i < _MONEY_ROUNDING_MAX; i++)
+                assert_int_equal(money_rounding_from_string(money_rounding_to_string((MoneyRounding) i)), i);
+        assert_int_equal(money_rounding_from_string("half-up"), MONEY_ROUND_HALF_UP);
+        assert_int_equal(money_rounding_from_string("bankers"), -EINVAL);
+        assert_int_equal(money_rounding_from_string(NULL), -EINVAL);
+        assert_null(money_rounding_to_string(_MONEY_ROUNDING_MAX));
+}
+
+/* Hand-computed: yuan/m²/month × m² × months × factor. */
+static void test_bill_amount(void **state) {
+        (void) state;
+        /* 多层 1.20 × 89.35 m² = 107.22 yuan */
+        assert_int_equal(money_bill_amount(120, 8935, 1, 100), 10722);
+        /* 小高层 1.80 × 120.55 m² × 3 months = 650.97 yuan */
+        assert_int_equal(money_bill_amount(180, 12055, 3, 100), 65097);
+        /* 独立别墅 4.50 × 310.00 m² × 12 = 16740.00 yuan */
+        assert_int_equal(money_bill_amount(450, 31000, 12, 100), 1674000);
+        /* vacant at 50 %: 107.22 / 2 = 53.61 */
+        assert_int_equal(money_bill_amount(120, 8935, 1, 50), 5361);
+        /* rounded once, half up: 1.20 × 89.33 × 50 % = 53.598 -> 53.60 */
+        assert_int_equal(money_bill_amount(120, 8933, 1, 50), 5360);
+        /* 1.50 × 0.01 m² = 1.5 fen -> 2; 1.20 × 0.01 m² = 1.2 fen -> 1 */
+        assert_int_equal(money_bill_amount(150, 1, 1, 100), 2);
+        assert_int_equal(money_bill_amount(120, 1, 1, 100), 1);
+        /* nothing to bill */
+        assert_int_equal(money_bill_amount(120, 0, 1, 100), 0);
+        assert_int_equal(money_bill_amount(0, 8935, 1, 100), 0);
+        assert_int_equal(money_bill_amount(120, 8935, 1, 0), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_parse_basic),
@@ -236,6 +355,12 @@ int main(void) {
                 cmocka_unit_test(test_round_trip),
                 cmocka_unit_test(test_scale),
                 cmocka_unit_test(test_scale_no_overflow),
+                cmocka_unit_test(test_late_fee_days),
+                cmocka_unit_test(test_late_fee_grace),
+                cmocka_unit_test(test_late_fee_rounding),
+                cmocka_unit_test(test_late_fee_cap),
+                cmocka_unit_test(test_rounding_names),
+                cmocka_unit_test(test_bill_amount),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,7 @@ static Config make_config(int deadline_day) {
                 .office_phone = (char *) "0571-88886666",
                 .bank_account = (char *) "户名:杭州阳光物业服务有限公司 账号:1202 0212",
                 .deadline_day = deadline_day,
-                .late_fee_daily_permyriad = 5,
+                .late_fee = { .daily_permyriad = 5 },
         };
 }
 
