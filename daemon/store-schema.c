@@ -162,14 +162,28 @@ static const char migration_3[] =
  * fen, drawn down by payments): it is kept once that much is paid, broken only if its day
  * passes with it still owed. A row whose household paid part between plan and send is
  * rendered again: it keeps what was planned beside what went out. A household staff
- * must visit (every phone dead) says so and why. */
+ * must visit (every phone dead) says so and why. An opted-out contact is never used, and
+ * says who opted it out and when. An occurrence of a schedule with `approval` waits,
+ * prepared, for staff (approval: waiting → approved | rejected | expired). The households
+ * of one owner get one message: the row that carries it is the one the others are
+ * merged into (each household keeps its own row, for the log). */
 static const char migration_4[] =
         "ALTER TABLE households ADD COLUMN promise_owed INTEGER;"
         "UPDATE households SET promise_owed = MAX(balance, 0) WHERE category = 'promised';"
         "ALTER TABLE households ADD COLUMN visit_reason TEXT;"
         "ALTER TABLE households ADD COLUMN visit_since TEXT;"
+        "ALTER TABLE contacts ADD COLUMN opted_out_at TEXT;"
+        "ALTER TABLE contacts ADD COLUMN opted_out_by TEXT;"
+        "ALTER TABLE contacts ADD COLUMN opted_out_note TEXT;"
+        "ALTER TABLE occurrences ADD COLUMN approval TEXT CHECK (approval IN"
+        "  ('waiting','approved','rejected','expired'));"
+        "ALTER TABLE occurrences ADD COLUMN approval_by TEXT;"
+        "ALTER TABLE occurrences ADD COLUMN approval_at TEXT;"
+        "ALTER TABLE occurrences ADD COLUMN expires_at TEXT;"
         "ALTER TABLE dispatches ADD COLUMN planned_text TEXT;"
-        "ALTER TABLE dispatches ADD COLUMN planned_amount INTEGER;";
+        "ALTER TABLE dispatches ADD COLUMN planned_amount INTEGER;"
+        "ALTER TABLE dispatches ADD COLUMN merged_into INTEGER REFERENCES dispatches(id);"
+        "CREATE INDEX dispatches_merged ON dispatches(merged_into) WHERE merged_into IS NOT NULL;";
 
 const char *const store_migrations[] = {
         migration_1,
