@@ -713,6 +713,25 @@ static void load_quiet_hours(Loader *l, config_setting_t *s) {
                 bad(l, s, "quiet_hours: end '%s' is not HH:MM", end);
 }
 
+static void load_caps(Loader *l, config_setting_t *s) {
+        static const char *const known[] = { "per_day", "per_week", NULL };
+        Config *c = l->config;
+        long long v;
+
+        if (!config_setting_is_group(s)) {
+                bad(l, s, "'caps' must be a group { per_day = 1; per_week = 4; }");
+                return;
+        }
+        check_known_keys(l, s, "caps", known);
+        if (get_int(l, s, "per_day", 0, 100, &v))
+                c->caps_per_day = (int) v;
+        if (get_int(l, s, "per_week", 0, 700, &v))
+                c->caps_per_week = (int) v;
+        if (c->caps_per_day > 0 && c->caps_per_week > 0 && c->caps_per_week < c->caps_per_day)
+                bad(l, s, "caps: per_week (%d) is below per_day (%d)", c->caps_per_week,
+                    c->caps_per_day);
+}
+
 static void load_receipts(Loader *l, config_setting_t *s) {
         static const char *const known[] = { "listen", "token", NULL };
         Config *c = l->config;
@@ -834,7 +853,7 @@ static void load_root(Loader *l, config_setting_t *root) {
         static const char *const known[] = { "database", "timezone", "plugin_dir", "estate",
                                              "signature", "office_phone", "bank_account",
                                              "late_fee", "late_fee_daily_permyriad", "deadline_day",
-                                             "fees", "sms_price_fen", "quiet_hours",
+                                             "fees", "sms_price_fen", "quiet_hours", "caps",
                                              "log_level", "receipts", "carriers", "templates", "schedules",
                                              "holidays", NULL };
         Config *c = l->config;
@@ -880,6 +899,9 @@ static void load_root(Loader *l, config_setting_t *root) {
         s = config_setting_get_member(root, "quiet_hours");
         if (s)
                 load_quiet_hours(l, s);
+        s = config_setting_get_member(root, "caps");
+        if (s)
+                load_caps(l, s);
         s = config_setting_get_member(root, "receipts");
         if (s)
                 load_receipts(l, s);
@@ -969,6 +991,9 @@ int config_load(const char *path, Config **ret, ConfigErrors *errors) {
                 return -ENOMEM;
         c->quiet_start_min = 21 * 60;
         c->quiet_end_min = 8 * 60;
+        /* the playbook: one reminder a day, four a week, whatever schedules fire */
+        c->caps_per_day = 1;
+        c->caps_per_week = 4;
         c->deadline_day = 15;
         c->fees.vacant_percent = 100;
         c->fees.due_day = 15;

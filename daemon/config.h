@@ -110,6 +110,8 @@ typedef struct Config {
         int sms_price_fen;              /* what one SMS part costs; 0 = not configured */
         int deadline_day;               /* day of month late fees start: {{deadline}} */
         int quiet_start_min;            /* minutes after midnight; equal = no quiet hours */
+        int caps_per_day;               /* reminders a household gets at most a day; 0 = no cap */
+        int caps_per_week;              /* ... and in the 7 days ending with that day */
         int quiet_end_min;
         int log_level;
         char *receipts_listen;          /* "127.0.0.1:8091": dunnd takes delivery receipts */

@@ -72,10 +72,37 @@ static int render_texts(const Config *c, const ConfigSchedule *sc, const Debtor 
         return 0;
 }
 
+/* The frequency caps, over every schedule and channel: a household that had (or has
+ * coming) its reminders for the day or the week is skipped, reason in why. */
+static int check_caps(Planner *p, const Debtor *d, char *why, size_t len) {
+        const Config *c = p->config;
+        char day[DATE_BUFSZ], first[DATE_BUFSZ];
+        unsigned n_day, n_week;
+        int r;
+
+        if (c->caps_per_day <= 0 && c->caps_per_week <= 0)
+                return 0;
+        r = store_outbox_reminders(p->store, d->household_id, date_format(p->today - 6, first),
+                                   date_format(p->today, day), &n_day, &n_week);
+        if (r < 0)
+                return r;
+        if (c->caps_per_day > 0 && n_day >= (unsigned) c->caps_per_day) {
+                snprintf(why, len, "capped: %u reminder(s) on %s already (caps.per_day = %d)",
+                         n_day, day, c->caps_per_day);
+                return 1;
+        }
+        if (c->caps_per_week > 0 && n_week >= (unsigned) c->caps_per_week) {
+                snprintf(why, len, "capped: %u reminder(s) in the 7 days to %s already "
+                         "(caps.per_week = %d)", n_week, day, c->caps_per_week);
+                return 1;
+        }
+        return 0;
+}
+
 static int plan_one(const Debtor *d, void *userdata) {
         Planner *p = userdata;
         _cleanup_free_ char *address = NULL, *text = NULL, *subject = NULL;
-        char tname[160];
+        char tname[160], capped[160];
         PlanItem item = { .debtor = d };
         int r;
 
@@ -84,6 +111,17 @@ static int plan_one(const Debtor *d, void *userdata) {
                 return r;
         if (r == 0)
                 item.skip_reason = "no usable contact on the schedule's channels";
+        else {
+                r = check_caps(p, d, capped, sizeof(capped));
+                if (r < 0)
+                        return r;
+                if (r > 0) {
+                        item.skip_reason = capped;
+                        item.channel = NULL;
+                        item.recipient = NULL;
+                        item.contact_id = 0;
+                }
+        }
         r = render_texts(p->config, p->schedule, d, p->today, &item.variant, &text, &subject);
         if (r < 0)
                 return r;

@@ -531,3 +531,32 @@ int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receip
         r = bind_exec(&b);
         return r < 0 ? r : store_changes(s) > 0;
 }
+
+int store_outbox_reminders(Store *s, int64_t household_id, const char *first_day, const char *day,
+                           unsigned *ret_day, unsigned *ret_week) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        /* an occurrence counts once, whatever its channels; a reminder still to go out counts
+         * (it goes out that day), one cancelled, failed or skipped does not — unless it was
+         * merged into the message of another household of the same owner */
+        r = store_query(s,
+                        "SELECT COALESCE(SUM(substr(o.at, 1, 10) = ?3), 0), COUNT(*) FROM occurrences o"
+                        " WHERE o.id IN (SELECT occurrence_id FROM dispatches WHERE household_id = ?1"
+                        "   AND (status IN ('pending', 'sending', 'retry', 'sent', 'unknown')"
+                        "        OR merged_into IS NOT NULL))"
+                        "   AND substr(o.at, 1, 10) BETWEEN ?2 AND ?3",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        bind_text(&b, first_day);
+        bind_text(&b, day);
+        r = bind_step(&b);
+        if (r <= 0)
+                return r < 0 ? r : -EIO;
+        *ret_day = (unsigned) sqlite3_column_int64(st, 0);
+        *ret_week = (unsigned) sqlite3_column_int64(st, 1);
+        return 0;
+}

@@ -84,3 +84,9 @@ int store_outbox_count_open(Store *s, int64_t occurrence_id, const char *channel
  * overrules (a delivered message is never retried). Returns 1 when the row changed, 0 when there was nothing to change, or
  * a negative errno. */
 int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receipt);
+
+/* The reminders the household has had, or has coming, on local day `day` and in the days
+ * first_day..day ('YYYY-MM-DD'): occurrences with a row for it that went or goes out, over
+ * all schedules and channels (the frequency caps). */
+int store_outbox_reminders(Store *s, int64_t household_id, const char *first_day, const char *day,
+                           unsigned *ret_day, unsigned *ret_week);

@@ -25,6 +25,8 @@ timezone = "UTC";
 plugin_dir = "$PLUGIN_DIR";
 signature = "【测试物业】";
 quiet_hours = { start = "${6:-00:00}"; end = "${7:-00:00}"; };
+# schedules here fire every few seconds: the daily caps would skip all but the first
+caps = { per_day = 0; per_week = 0; };
 carriers = ( { name = "local"; plugin = "file"; channel = "sms"; path = "$3"; sync = false; $5 } );
 templates = { t = "{{signature}}{{owner}}您好，{{unit}}物业费{{amount}}元尚未缴纳。如已缴纳，请忽略本信息。"; };
 schedules = ( $4 );

@@ -220,6 +220,7 @@ static void test_everything_set(void **state) {
                 "deadline_day = 31;\n"
                 "log_level = \"debug\";\n"
                 "quiet_hours = { start = \"22:30\"; end = \"07:15\"; };\n"
+                "caps = { per_day = 2; per_week = 5; };\n"
                 "carriers = (\n"
                 CARRIER_SMS
                 CARRIER_EMAIL
@@ -247,9 +248,11 @@ static void test_everything_set(void **state) {
         assert_int_equal(c->log_level, 7);
         assert_int_equal(c->quiet_start_min, 22 * 60 + 30);
         assert_int_equal(c->quiet_end_min, 7 * 60 + 15);
+        assert_int_equal(c->caps_per_day, 2);
+        assert_int_equal(c->caps_per_week, 5);
         assert_int_equal(c->n_carriers, 2);
         assert_string_equal(c->carriers[1].channel, "email");
-        assert_int_equal(c->carriers[1].line, 14);
+        assert_int_equal(c->carriers[1].line, 15);
         assert_non_null(c->templates[0].subject);
         assert_string_equal(c->templates[0].subject_source, "{{estate}}提醒");
 
@@ -267,7 +270,7 @@ static void test_everything_set(void **state) {
         assert_string_equal(s->buildings[1], "3");
         assert_null(s->buildings[2]);
         assert_int_equal(s->catch_up_sec, 7200);
-        assert_int_equal(s->line, 20);
+        assert_int_equal(s->line, 21);
 
         /* the parsed calendar spec is usable: the 14th at 09:30 UTC follows the 1st */
         {
@@ -711,6 +714,16 @@ static void test_top_level_errors(void **state) {
                           "\n"                                                           /* 2 */
                           "quiet_hours = { start = \"25:00\"; end = \"08:00\"; };\n",    /* 3 */
                           3, "quiet_hours: start '25:00' is not HH:MM");
+
+        expect_only_error(f,
+                          "estate = \"阳光花园\";\n"                                      /* 1 */
+                          "caps = { per_day = 2; per_week = 1; };\n",                    /* 2 */
+                          2, "caps: per_week (1) is below per_day (2)");
+
+        expect_only_error(f,
+                          "caps = { per_day = 1;\n"                                      /* 1 */
+                          "  per_month = 9; };\n",                                      /* 2 */
+                          2, "unknown key 'per_month' in caps");
 
         expect_only_error(f,
                           "quiet_hours = {\n"                                            /* 1 */

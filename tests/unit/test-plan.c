@@ -17,6 +17,7 @@
 
 #include "plan.h"
 #include "store-household.h"
+#include "campaign.h"
 #include "store-internal.h"
 #include "store-ledger.h"
 #include "timeutil.h"
@@ -44,7 +45,7 @@ static const char conf[] =
         ");\n";
 
 typedef struct Seen {
-        char unit[32], channel[16], recipient[64], template_name[64], text[256], skip[80];
+        char unit[32], channel[16], recipient[64], template_name[64], text[256], skip[160];
         int category;
         size_t parts;
 } Seen;
@@ -243,6 +244,55 @@ static void test_stops_and_writes_nothing(void **state) {
         sqlite3_finalize(st);
 }
 
+static size_t count_capped(Fixture *f, const char *prefix) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < f->n; i++)
+                if (strncmp(f->seen[i].skip, prefix, strlen(prefix)) == 0)
+                        n++;
+        return n;
+}
+
+/* At most one reminder a day and four in any 7 days, over every schedule: a later
+ * occurrence skips the households an earlier one reached, with the reason. */
+static void test_frequency_caps(void **state) {
+        Fixture *f = *state;
+        const ConfigSchedule *all = config_find_schedule(f->config, "all");
+        static const char *const days[] = { "2026-12-14 09:30", "2026-12-15 09:30",
+                                            "2026-12-16 09:30", "2026-12-17 09:30" };
+        CampaignResult res;
+        char when[32];
+
+        assert_int_equal(campaign_start(f->config, f->store, all, at(days[0]), "test", &res), 0);
+        assert_int_equal(res.total.selected, 0);        /* campaign_start counts nothing */
+        /* the same day, later: every household the morning reached is capped */
+        f->n = 0;
+        assert_int_equal(plan_each(f->config, f->store, all, at("2026-12-14 11:00"), collect, f), 0);
+        assert_true(f->n > 0);
+        assert_int_equal(count_capped(f, "capped: 1 reminder(s) on 2026-12-14 already (caps.per_day = 1)"),
+                         f->n - 1);     /* all but 3-2-1202, which has no contact */
+        /* the next day: free again */
+        f->n = 0;
+        assert_int_equal(plan_each(f->config, f->store, all, at(days[1]), collect, f), 0);
+        assert_int_equal(count_capped(f, "capped"), 0);
+        for (size_t i = 1; i < ELEMENTSOF(days); i++)
+                assert_int_equal(campaign_start(f->config, f->store, all, at(days[i]), "test", &res), 0);
+        /* four in 12-12..12-18: the fifth day is capped by the week */
+        f->n = 0;
+        assert_int_equal(plan_each(f->config, f->store, all, at("2026-12-18 09:30"), collect, f), 0);
+        assert_int_equal(count_capped(f, "capped: 4 reminder(s) in the 7 days to 2026-12-18"), f->n - 1);
+        /* 12-15..12-21 holds three of them */
+        f->n = 0;
+        snprintf(when, sizeof(when), "2026-12-21 09:30");
+        assert_int_equal(plan_each(f->config, f->store, all, at(when), collect, f), 0);
+        assert_int_equal(count_capped(f, "capped"), 0);
+        /* caps off: nothing is capped */
+        f->config->caps_per_day = f->config->caps_per_week = 0;
+        f->n = 0;
+        assert_int_equal(plan_each(f->config, f->store, all, at("2026-12-17 18:00"), collect, f), 0);
+        assert_int_equal(count_capped(f, "capped"), 0);
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -251,6 +301,7 @@ int main(void) {
                 T(test_promise_eve),
                 T(test_min_overdue_days),
                 T(test_stops_and_writes_nothing),
+                T(test_frequency_caps),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
