@@ -101,6 +101,26 @@ static int plan_once(const Config *c, Store *s, const ConfigSchedule *sc, time_t
         return 0;
 }
 
+int campaign_close_promises(const Config *c, Store *s, time_t at, unsigned *ret_kept,
+                            unsigned *ret_broken) {
+        _cleanup_rollback_ Store *tx = NULL;
+        char now[STORE_TIMESTAMP_BUFSZ];
+        int r;
+
+        r = store_begin(s);
+        if (r < 0)
+                return r;
+        tx = s;
+        r = store_household_close_promises(s, local_day(at, c->timezone),
+                                           store_now(now, sizeof(now)), ret_kept, ret_broken);
+        if (r < 0)
+                return r;
+        r = store_commit(s);
+        if (r >= 0)
+                tx = NULL;
+        return r;
+}
+
 static void count_status(CampaignCounts *c, const char *status, unsigned n) {
         c->selected += n;
         if (streq(status, "sent"))

@@ -52,5 +52,11 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
                  time_t at, const char *origin, const CampaignRunHooks *hooks,
                  CampaignResult *ret);
 
+/* Closes the promises whose day passed before at's local day, in a transaction of its own
+ * (the daemon does it just after midnight, so a broken promise moves to `unclear` the day
+ * after even when nothing is planned that day; planning an occurrence does it too). */
+int campaign_close_promises(const Config *c, Store *s, time_t at, unsigned *ret_kept,
+                            unsigned *ret_broken);
+
 /* Reads the counts of an occurrence from the store. */
 int campaign_counts(Store *s, int64_t occurrence_id, CampaignResult *ret);

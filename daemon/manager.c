@@ -59,6 +59,7 @@ struct Manager {
         bool stopping;
         sd_event_source *stop_timer;    /* bounds the wait for requests in flight */
         sd_event_source *watchdog_source;       /* monotonic: WATCHDOG=1 every half period */
+        sd_event_source *midnight;      /* closes the promises of the day before */
         uint64_t watchdog_usec;
         usec_t last_status;
 };
@@ -414,6 +415,43 @@ static int resume_unfinished(Manager *m) {
         return store_occurrences_unfinished(m->store, stamp, resume_one, m);
 }
 
+/* ---- promises ---------------------------------------------------------------------- */
+
+/* Just after the estate's next midnight (µs, CLOCK_REALTIME). */
+static usec_t next_midnight(const Config *c, time_t now) {
+        char day[DATE_BUFSZ + 8];
+        time_t t;
+
+        date_format(local_day(now, c->timezone) + 1, day);
+        strcat(day, " 00:00");
+        if (localtime_parse(day, c->timezone, &t) < 0)
+                t = now + 86400;
+        return ((usec_t) t + 1) * USEC_PER_SEC;
+}
+
+static int on_midnight(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        const Config *c = m->gen->config;
+        time_t now = time(NULL);
+        unsigned kept = 0, broken = 0;
+        int r;
+
+        (void) usec;
+        r = campaign_close_promises(c, m->store, now, &kept, &broken);
+        if (r < 0)
+                log_error_errno(r, "cannot close the promises of yesterday: %s", store_errmsg(m->store));
+        else if (kept || broken)
+                log_info("promises: %u kept, %u broken (moved to unclear)", kept, broken);
+        (void) sd_event_source_set_time(s, next_midnight(c, now));
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int midnight_setup(Manager *m) {
+        return sd_event_add_time(m->event, &m->midnight, CLOCK_REALTIME,
+                                 next_midnight(m->gen->config, time(NULL)), USEC_PER_SEC,
+                                 on_midnight, m);
+}
+
 /* ---- signals ------------------------------------------------------------------------ */
 
 static int on_reload(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
@@ -573,6 +611,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->stop_timer);
         receipt_server_free(m->receipts);
         sd_event_source_disable_unref(m->watchdog_source);
+        sd_event_source_disable_unref(m->midnight);
         generation_unref(m->gen);
         store_close(m->store);
         sd_event_unref(m->event);
@@ -622,10 +661,15 @@ int manager_run(Manager *m) {
         r = timers_setup(m);
         if (r < 0)
                 return log_error_errno(r, "cannot arm the schedules");
+        r = midnight_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot arm the midnight timer");
         r = resume_unfinished(m);
         if (r < 0)
                 return log_error_errno(r, "cannot resume unfinished occurrences: %s", store_errmsg(m->store));
         catch_up(m);
+        /* a midnight slept through (the daemon was down): the promises it would have closed */
+        (void) on_midnight(m->midnight, 0, m);
 
         log_info("ready: %zu schedules, %zu carriers, database '%s'", m->gen->config->n_schedules,
                  m->gen->config->n_carriers, store_path(m->store));

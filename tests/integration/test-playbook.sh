@@ -186,3 +186,19 @@ check_eq "nobody got two texts of one occurrence" "" \
         "$(/usr/bin/python3 -c 'import json,sys,collections
 c = collections.Counter((m["occurrence"], m["recipient"]) for m in map(json.loads, open(sys.argv[1])))
 print(" ".join(f"{o}:{r}" for (o, r), n in c.items() if n > 1))' outbox-sms.jsonl)"
+
+# --- the daemon closes due promises by itself (at start, and after each midnight) --------
+sqlite3 d.db "UPDATE households SET category = 'promised', promise_date = '$(day -2)',
+              promise_owed = balance WHERE unit = '1-1-104' AND balance > 0"
+mkconf dn.conf -e 's|^quiet_hours = .*|quiet_hours = { start = "00:00"; end = "00:00"; };|' \
+               -e 's|when = "[^"]*";|when = "2099-01-01 00:00";|'
+"$DUNND" -c dn.conf > dn.log 2>&1 &
+dpid=$!
+for _ in $(seq 50); do grep -q "ready:" dn.log && break; sleep 0.1; done
+kill -TERM $dpid; wait $dpid
+check_contains "dunnd at start: a promise two days past, unpaid, is broken" \
+        "promises: 0 kept, 1 broken (moved to unclear)" "$(cat dn.log)"
+check_eq "... the household is unclear, with the reason" \
+        "unclear|承诺 $(day -2) 缴费，未兑现 (promise of $(day -2) not kept)" \
+        "$(sqlite3 d.db "SELECT h.category || '|' || c.note FROM households h JOIN category_history c ON c.household_id = h.id
+                         WHERE h.unit = '1-1-104' ORDER BY c.id DESC LIMIT 1")"
