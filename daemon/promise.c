@@ -5,14 +5,17 @@
 #include "promise.h"
 #include "timeutil.h"
 
-PromiseVerdict promise_verdict(int64_t promise_day, int64_t balance, int64_t promise_owed,
-                               int64_t today) {
-        if (balance <= 0 || promise_owed == 0)
+PromiseVerdict promise_verdict(int64_t promise_day, int64_t balance, int64_t today) {
+        if (balance <= 0)
                 return PROMISE_KEPT;
         /* the promised day itself still counts: broken only from the day after */
         if (promise_day >= 0 && promise_day < today)
                 return PROMISE_BROKEN;
         return PROMISE_OPEN;
+}
+
+bool promise_paid(int64_t promise_owed, int64_t balance) {
+        return promise_owed <= 0 || balance <= 0;
 }
 
 const char *promise_note(PromiseVerdict v, int64_t promise_day, char *buf, size_t len) {

@@ -16,10 +16,14 @@ typedef enum PromiseVerdict {
         PROMISE_BROKEN,
 } PromiseVerdict;
 
-/* promise_owed: fen still owed against the promise, or -1 when the store did not record
- * it (a promise made before schema 4): the balance then decides alone. */
-PromiseVerdict promise_verdict(int64_t promise_day, int64_t balance, int64_t promise_owed,
-                               int64_t today);
+/* A promise whose day has come or passed, as planning finds it: kept when nothing is owed
+ * any more, broken from the day after its day with money still owed. (A promise paid
+ * before its day was closed by that payment: promise_paid().) */
+PromiseVerdict promise_verdict(int64_t promise_day, int64_t balance, int64_t today);
+
+/* After a payment: whether it kept the promise. promise_owed is what is still owed against
+ * it (fen; the store draws it down with every payment), balance what the household owes. */
+bool promise_paid(int64_t promise_owed, int64_t balance);
 
 /* The category history's reason, naming the promise's day: "承诺 2026-12-08 缴费，已兑现
  * (promise of 2026-12-08 kept)". */

@@ -170,8 +170,9 @@ int store_household_set_category(Store *s, int64_t id, Category category, int64_
                 *ret_changed = false;
         r = store_query(s,
                         "UPDATE households SET category = ?2, promise_date = ?3, updated_at = ?4,"
-                        /* a promise is of what is owed the moment it is made */
-                        "  promise_owed = CASE WHEN ?2 = 'promised' THEN MAX(balance, 0) END,"
+                        /* a promise is of what is owed the moment it is made (nothing owed
+                         * yet: the balance decides when its day has passed) */
+                        "  promise_owed = CASE WHEN ?2 = 'promised' AND balance > 0 THEN balance END,"
                         /* a visit is owed to a household no one can reach, and only then */
                         "  visit_reason = CASE WHEN ?2 = 'unreachable' THEN visit_reason END,"
                         "  visit_since = CASE WHEN ?2 = 'unreachable' THEN visit_since END"
@@ -262,7 +263,7 @@ int store_household_close_promises(Store *s, int64_t today, const char *now, uns
         /* collected first: the moves write the rows this walks. A promise whose day has
          * not passed is settled by the payment that keeps it (store-ledger.c) */
         r = store_query(s,
-                        "SELECT id, promise_date, balance, COALESCE(promise_owed, -1) FROM households"
+                        "SELECT id, promise_date, balance FROM households"
                         " WHERE category = 'promised' AND promise_date IS NOT NULL"
                         "   AND promise_date < ?1 ORDER BY id",
                         &st, &b);
@@ -280,7 +281,6 @@ int store_household_close_promises(Store *s, int64_t today, const char *now, uns
                 due[n] = (DuePromise) {
                         .id = sqlite3_column_int64(st, 0),
                         .balance = sqlite3_column_int64(st, 2),
-                        .promise_owed = sqlite3_column_int64(st, 3),
                 };
                 if (date_parse(column_text(st, 1), &due[n].promise_day) < 0)
                         due[n].promise_day = -1;
@@ -290,8 +290,7 @@ int store_household_close_promises(Store *s, int64_t today, const char *now, uns
                 return r;
         store_stmt_resetp(&st);
         for (size_t i = 0; i < n; i++) {
-                PromiseVerdict v = promise_verdict(due[i].promise_day, due[i].balance,
-                                                   due[i].promise_owed, today);
+                PromiseVerdict v = promise_verdict(due[i].promise_day, due[i].balance, today);
                 bool changed;
 
                 if (v == PROMISE_OPEN)
@@ -339,7 +338,7 @@ int store_household_settle_promise(Store *s, int64_t id, int64_t paid, const cha
                 return r;
         store_stmt_resetp(&st);
         /* only a kept promise is decided here: a broken one waits for the day after */
-        if (promise_verdict(p.promise_day, p.balance, p.promise_owed, p.promise_day) != PROMISE_KEPT)
+        if (!promise_paid(p.promise_owed, p.balance))
                 return 0;
         return promise_close(s, &p, PROMISE_KEPT, now, ret_kept);
 }

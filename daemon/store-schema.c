@@ -169,7 +169,7 @@ static const char migration_3[] =
  * merged into (each household keeps its own row, for the log). */
 static const char migration_4[] =
         "ALTER TABLE households ADD COLUMN promise_owed INTEGER;"
-        "UPDATE households SET promise_owed = MAX(balance, 0) WHERE category = 'promised';"
+        "UPDATE households SET promise_owed = balance WHERE category = 'promised' AND balance > 0;"
         "ALTER TABLE households ADD COLUMN visit_reason TEXT;"
         "ALTER TABLE households ADD COLUMN visit_since TEXT;"
         "ALTER TABLE contacts ADD COLUMN opted_out_at TEXT;"

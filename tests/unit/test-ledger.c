@@ -125,6 +125,33 @@ static void test_category_changes_with_history(void **state) {
         assert_true(added);
 }
 
+/* A promise made before anything was owed (categories imported before charges) is not kept
+ * by the first payment: when its day has passed the balance decides. */
+static void test_promise_made_owing_nothing(void **state) {
+        Store *s = *state;
+        HouseholdRecord h = { .unit = "1-1-109", .building = "1", .property_type = "多层", .owner = "张三" };
+        ChargeRecord nov = { .period = "2026-11", .fen = 30000, .due_day = day("2026-11-15") };
+        StoreChange c;
+        unsigned kept, broken;
+        bool changed, added;
+        int64_t id;
+
+        assert_int_equal(store_household_upsert(s, &h, NOW, &c), 0);
+        assert_int_equal(store_household_find(s, "1-1-109", &id), 0);
+        assert_int_equal(store_household_set_category(s, id, CATEGORY_PROMISED, day("2026-12-08"),
+                                                      NULL, "import", NOW, CATEGORY_SET_ALWAYS,
+                                                      &changed), 0);
+        assert_int_equal(store_peer_int(s, "SELECT promise_owed IS NULL FROM households"), 1);
+        assert_int_equal(store_charges_upsert(s, id, &nov, 1, &c), 0);
+        assert_int_equal(store_payment_add(s, &(PaymentRecord) { .household_id = id, .fen = 10000,
+                                                                 .paid_day = day("2026-12-01"),
+                                                                 .dedup_key = "W1" }, NOW, &added), 0);
+        assert_int_equal(store_peer_int(s, "SELECT category = 'promised' FROM households"), 1);
+        assert_int_equal(store_household_close_promises(s, day("2026-12-09"), NOW, &kept, &broken), 0);
+        assert_int_equal(broken, 1);
+        assert_int_equal(store_peer_int(s, "SELECT category = 'unclear' FROM households"), 1);
+}
+
 /* Every charge and payment the ledger writes moves the household's balance. */
 static void test_balance_follows_the_ledger(void **state) {
         Store *s = *state;
@@ -294,6 +321,7 @@ int main(void) {
                 T(test_promise_kept_on_the_day),
                 T(test_promise_kept_despite_a_new_charge),
                 T(test_promise_broken),
+                T(test_promise_made_owing_nothing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
