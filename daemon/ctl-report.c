@@ -177,7 +177,7 @@ static int add_log_row(const char *const cells_in[_LOG_COLUMN_MAX], void *userda
                 cells[LOG_RECIPIENT] = mask_recipient(cells[LOG_CHANNEL], strempty(cells[LOG_RECIPIENT]),
                                                       recipient, sizeof(recipient));
         }
-        return table_add_row(rows->table, cells, rows->with_text ? _LOG_COLUMN_MAX : _LOG_COLUMN_MAX - 1);
+        return table_add_row(rows->table, cells, rows->with_text ? _LOG_COLUMN_MAX : LOG_TEXT);
 }
 
 int verb_log(Ctl *ctl, int argc, char *argv[]) {
@@ -195,8 +195,8 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
         static const char *const columns[] = { "id", "occurrence", "unit", "owner", "category",
                                                "channel", "recipient", "status", "receipt",
                                                "attempts", "carrier", "updated", "error", "text",
-                                               NULL };
-        /* the same without the last column */
+                                               "planned_text", NULL };
+        /* the same without the texts */
         static const char *const columns_no_text[] = { "id", "occurrence", "unit", "owner",
                                                        "category", "channel", "recipient", "status",
                                                        "receipt", "attempts", "carrier", "updated",
@@ -248,7 +248,8 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                         printf("\n"
                                "  --since       'YYYY-MM-DD[ HH:MM]' (local time): rows changed since then\n"
                                "  --reveal      show names and recipients unmasked\n"
-                               "  --text        include the rendered message (always in csv/json)\n"
+                               "  --text        include the message, and the planned one when a payment\n"
+                               "                since the plan changed it (always in csv/json)\n"
                                "An unknown --status or --format is an error (exit 2), not an empty table.\n");
                         return 0;
                 default:

@@ -17,6 +17,7 @@ typedef struct LogQuery {
 typedef enum LogColumn {
         LOG_ID, LOG_OCCURRENCE, LOG_UNIT, LOG_OWNER, LOG_CATEGORY, LOG_CHANNEL, LOG_RECIPIENT,
         LOG_STATUS, LOG_RECEIPT, LOG_ATTEMPTS, LOG_CARRIER, LOG_UPDATED, LOG_ERROR, LOG_TEXT,
+        LOG_PLANNED_TEXT,       /* what was planned, when a payment since made it change */
         _LOG_COLUMN_MAX,
 } LogColumn;
 

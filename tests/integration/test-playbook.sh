@@ -181,6 +181,9 @@ else
         check_contains "part paid: the text that went out names 180.00" "180.00" "$(row text)"
         check_contains "part paid: the planned text (300.00) is kept beside it" "300.00" "$(row planned_text)"
         check_contains "part paid: the carrier got the new text" "180.00" "$(grep "$pending" outbox-sms.jsonl)"
+        check_contains "part paid: dunnctl log shows both texts" "300.00" \
+                "$("$DUNNCTL" -c r.conf log --occurrence "$key" --unit "$pending" --format json |
+                   /usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)[0]; print(r["text"].count("180.00"), r["planned_text"])')"
 fi
 check_eq "nobody got two texts of one occurrence" "" \
         "$(/usr/bin/python3 -c 'import json,sys,collections
