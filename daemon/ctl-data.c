@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 
-/* dunnctl subcommands that change what the store knows: init, import, categorize, note,
- * pay. */
+/* dunnctl subcommands that change what the store knows: init, import, categorize, resolve,
+ * note, pay. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,9 @@
 #include "category.h"
 #include "ctl.h"
 #include "import.h"
+#include "mask.h"
 #include "money.h"
+#include "phone.h"
 #include "store-household.h"
 #include "store-ledger.h"
 #include "timeutil.h"
@@ -232,12 +234,15 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 { "promise", required_argument, NULL, 'p' },
                 { "note", required_argument, NULL, 'n' },
                 { "at", required_argument, NULL, 'a' },
+                { "invalid", required_argument, NULL, 'i' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_rollback_ Store *tx = NULL;
         const char *promise_s = NULL, *note = NULL, *at = NULL;
+        char dead[8][PHONE_BUFSZ];
+        size_t n_dead = 0;
         char promise[DATE_BUFSZ], today_s[DATE_BUFSZ], now[32];
         int64_t id, promise_day = -1, today;
         Category cat;
@@ -255,9 +260,20 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 case 'a':
                         at = optarg;
                         break;
+                case 'i':
+                        if (n_dead >= ELEMENTSOF(dead)) {
+                                ctl_error("at most %zu --invalid numbers", ELEMENTSOF(dead));
+                                return EXIT_USAGE;
+                        }
+                        if (phone_normalize(optarg, dead[n_dead]) < 0) {
+                                ctl_error("--invalid '%s' is not a mainland mobile number", optarg);
+                                return EXIT_USAGE;
+                        }
+                        n_dead++;
+                        break;
                 case 'h':
                         printf("dunnctl categorize UNIT CATEGORY [--promise YYYY-MM-DD] [--note TEXT]\n"
-                               "                   [--at YYYY-MM-DD]\n\n"
+                               "                   [--at YYYY-MM-DD] [--invalid PHONE]...\n\n"
                                "Record what a call found out. CATEGORY is one of:\n"
                                "  new          未分类      not yet called\n"
                                "  promised     近期交纳类  named a pay date (--promise): reminded the day before\n"
@@ -266,7 +282,12 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                                "  away         异地出差类  elsewhere: reminders carry the bank details\n"
                                "  disputed     特殊拒交类  complaint: no automatic reminders\n\n"
                                "The promise date may be today but not before it (today in the configured\n"
-                               "timezone, or the day of --at).\n");
+                               "timezone, or the day of --at).\n\n"
+                               "unreachable: the number staff called is dead. It is marked invalid and never\n"
+                               "texted again: --invalid PHONE names it (several times for several numbers),\n"
+                               "else it is the phone tried first. The household is still texted on a phone\n"
+                               "not marked invalid, else reached on the schedule's other channels, and owes\n"
+                               "a door visit (dunnctl debtors: visit) until it leaves unreachable.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -287,6 +308,10 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
         }
         if (cat != CATEGORY_PROMISED && promise_day >= 0) {
                 ctl_error("--promise only goes with 'promised'");
+                return EXIT_USAGE;
+        }
+        if (cat != CATEGORY_UNREACHABLE && n_dead > 0) {
+                ctl_error("--invalid only goes with 'unreachable'");
                 return EXIT_USAGE;
         }
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
@@ -321,6 +346,23 @@ int verb_categorize(Ctl *ctl, int argc, char *argv[]) {
                 r = store_household_add_note(s, id, note, "dunnctl", now, false, NULL);
         if (r < 0)
                 goto fail;
+        /* after the move: the household is unreachable already, so the dead phone does
+         * not move it a second time */
+        if (cat == CATEGORY_UNREACHABLE && n_dead == 0)
+                r = store_contact_invalidate(s, id, "sms", NULL, note ? note : VISIT_REASON_STAFF, now);
+        for (size_t i = 0; r >= 0 && i < n_dead; i++) {
+                r = store_contact_invalidate(s, id, "sms", dead[i], note ? note : VISIT_REASON_STAFF,
+                                             now);
+                if (r == 0) {
+                        char masked[MASK_BUFSZ];
+
+                        fprintf(stderr, "dunnctl categorize: %s has no phone %s; nothing changed\n",
+                                argv[optind], mask_phone(dead[i], masked, sizeof(masked)));
+                        return EXIT_USAGE;
+                }
+        }
+        if (r < 0)
+                goto fail;
         r = store_commit(s);
         if (r < 0)
                 goto fail;
@@ -334,6 +376,76 @@ fail:
         return EXIT_RUNTIME;
 }
 
+int verb_resolve(Ctl *ctl, int argc, char *argv[]) {
+        static const struct option options[] = {
+                { "note", required_argument, NULL, 'n' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        _cleanup_(store_closep) Store *s = NULL;
+        _cleanup_rollback_ Store *tx = NULL;
+        char now[STORE_TIMESTAMP_BUFSZ];
+        const char *note = NULL;
+        Category current;
+        int64_t id;
+        int c, r;
+
+        ctl_reset_getopt();
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'n':
+                        note = optarg;
+                        break;
+                case 'h':
+                        printf("dunnctl resolve UNIT --note TEXT\n\n"
+                               "Close the complaint of a disputed (特殊拒交类) household: it returns to\n"
+                               "unclear (暂未明确类) and is reminded every day again until it promises.\n"
+                               "--note is required: how the complaint was settled; it goes into the\n"
+                               "history. A household that is not disputed is refused (exit 2).\n");
+                        return 0;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (argc - optind != 1) {
+                ctl_error("usage: dunnctl resolve UNIT --note TEXT");
+                return EXIT_USAGE;
+        }
+        if (isempty(note)) {
+                ctl_error("resolve needs --note TEXT: how the complaint was settled");
+                return EXIT_USAGE;
+        }
+        r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+        r = store_household_find(s, argv[optind], &id);
+        if (r == -ENOENT) {
+                ctl_error("unknown unit '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (r >= 0)
+                r = store_begin(s);
+        if (r < 0)
+                goto fail;
+        tx = s;
+        r = store_household_resolve_dispute(s, id, note, store_now(now, sizeof(now)), &current);
+        if (r < 0)
+                goto fail;
+        if (r == 0) {
+                fprintf(stderr, "dunnctl resolve: %s is not disputed (it is %s, %s); nothing changed\n",
+                        argv[optind], category_to_string(current), category_to_chinese(current));
+                return EXIT_USAGE;
+        }
+        r = store_commit(s);
+        if (r < 0)
+                goto fail;
+        tx = NULL;
+        printf("%s: complaint resolved, now unclear (暂未明确类)\n", argv[optind]);
+        return 0;
+fail:
+        ctl_error("cannot resolve '%s': %s", argv[optind], store_errmsg(s));
+        return EXIT_RUNTIME;
+}
+
 int verb_note(Ctl *ctl, int argc, char *argv[]) {
         _cleanup_(store_closep) Store *s = NULL;
         char now[32];
@@ -341,8 +453,8 @@ int verb_note(Ctl *ctl, int argc, char *argv[]) {
         int r;
 
         if (argc == 2 && streq(argv[1], "--help")) {
-                printf("dunnctl note UNIT TEXT\n\nAdd a staff note to a household (shown to staff, "
-                       "never sent).\n");
+                printf("dunnctl note UNIT TEXT\n\nAdd a staff note to a household (shown to staff "
+                       "by dunnctl history,\nnever sent).\n");
                 return 0;
         }
         if (argc != 3 || isempty(argv[2])) {

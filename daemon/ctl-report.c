@@ -16,6 +16,7 @@
 #include "timeutil.h"
 
 typedef struct DebtorRows {
+        const Ctl *ctl;
         Table *table;
         bool reveal;
         size_t n;
@@ -25,8 +26,8 @@ typedef struct DebtorRows {
 static int add_debtor_row(const Debtor *d, void *userdata) {
         DebtorRows *rows = userdata;
         char owner[MASK_BUFSZ], amount[MONEY_BUFSZ], late_fee[MONEY_BUFSZ], days[16],
-                promise[DATE_BUFSZ];
-        const char *cells[10];
+                promise[DATE_BUFSZ], visit[32];
+        const char *cells[11];
 
         snprintf(days, sizeof(days), "%d", d->days_overdue);
         cells[0] = d->unit;
@@ -39,10 +40,14 @@ static int add_debtor_row(const Debtor *d, void *userdata) {
         cells[7] = d->periods;
         cells[8] = d->staff;
         cells[9] = d->promise_day >= 0 ? date_format(d->promise_day, promise) : NULL;
+        /* the day a door visit became owed (unreachable): the staff's task */
+        cells[10] = d->visit_since ? ctl_local_time(rows->ctl, d->visit_since, "%Y-%m-%d", visit,
+                                                    sizeof(visit))
+                                   : NULL;
         rows->n++;
         rows->total += d->owed;
         rows->late_fees += d->late_fee;
-        return table_add_row(rows->table, cells, 10);
+        return table_add_row(rows->table, cells, 11);
 }
 
 int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
@@ -58,7 +63,7 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
         };
         static const char *const columns[] = { "unit", "building", "owner", "category", "amount",
                                                "late_fee", "days_overdue", "periods", "staff", "promise_date",
-                                               NULL };
+                                               "visit", NULL };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         TableFormat format = TABLE_FORMAT_TABLE;
@@ -113,7 +118,8 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
                                "overdue (since the oldest unpaid charge fell due; negative = not yet due)\n"
                                "and category, as of now or --at (read only: any time may be given).\n"
                                "--category may be given several times. Owner names are masked unless\n"
-                               "--reveal.\n");
+                               "--reveal. visit: the day a door visit became owed (an unreachable\n"
+                               "household; dunnctl history says why).\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -140,7 +146,7 @@ int verb_debtors(Ctl *ctl, int argc, char *argv[]) {
         /* csv/json stream; the aligned table keeps its rows to measure the columns */
         if (table_stream(t, format, stdout) < 0)
                 goto oom;
-        rows = (DebtorRows) { .table = t, .reveal = reveal };
+        rows = (DebtorRows) { .ctl = ctl, .table = t, .reveal = reveal };
         r = debtors_each(s, &q, add_debtor_row, &rows);
         if (r == -ENOMEM)
                 goto oom;

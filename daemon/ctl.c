@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -141,4 +142,14 @@ int ctl_parse_category(const char *s, Category *ret) {
         }
         *ret = c;
         return 0;
+}
+
+const char *ctl_local_time(const Ctl *ctl, const char *stamp, const char *fmt, char *buf,
+                           size_t len) {
+        struct tm tm = {};
+        const char *end = strptime(stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+        if (!end || *end)
+                return stamp;
+        return localtime_format(timegm(&tm), ctl_timezone(ctl), fmt, buf, len);
 }

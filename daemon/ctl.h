@@ -34,6 +34,11 @@ int ctl_open_store(Ctl *ctl, StoreOpenMode mode, Store **ret);
 
 const char *ctl_timezone(const Ctl *ctl);
 
+/* A store timestamp (UTC, "2026-12-10T01:00:00Z") as the estate's local time in fmt
+ * (strftime) into buf; the stamp itself when it does not parse. */
+const char *ctl_local_time(const Ctl *ctl, const char *stamp, const char *fmt, char *buf,
+                           size_t len);
+
 /* Parses --at: "YYYY-MM-DD HH:MM[:SS]" in the estate's zone; NULL = now. */
 int ctl_parse_time(const Ctl *ctl, const char *s, time_t *ret);
 
@@ -69,6 +74,10 @@ int verb_init(Ctl *ctl, int argc, char *argv[]);
 int verb_import(Ctl *ctl, int argc, char *argv[]);
 int verb_categorize(Ctl *ctl, int argc, char *argv[]);
 int verb_note(Ctl *ctl, int argc, char *argv[]);
+int verb_resolve(Ctl *ctl, int argc, char *argv[]);
+int verb_history(Ctl *ctl, int argc, char *argv[]);
+int verb_optout(Ctl *ctl, int argc, char *argv[]);
+int verb_optin(Ctl *ctl, int argc, char *argv[]);
 int verb_pay(Ctl *ctl, int argc, char *argv[]);
 int verb_bill(Ctl *ctl, int argc, char *argv[]);
 int verb_debtors(Ctl *ctl, int argc, char *argv[]);

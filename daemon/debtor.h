@@ -26,6 +26,8 @@ typedef struct Debtor {
         Category category;              /* effective: a broken promise counts as unclear */
         Category stored_category;
         int64_t promise_day;            /* day number, -1 if none */
+        const char *visit_since;        /* a door visit is owed since (store timestamp), or NULL */
+        const char *visit_reason;       /* and why ("所有手机号无效 …"), or NULL */
         bool prepaid;
         bool vacant;
         int64_t prepaid_balance;        /* fen */

@@ -755,6 +755,14 @@ static int write_categories(Importer *im, ImportReport *rep, const char *now) {
                                   date_format(row->day, day), date_format(im->today, today));
                         continue;
                 }
+                /* as by `dunnctl categorize`: the number the office called is dead */
+                if (changed && row->category == CATEGORY_UNREACHABLE) {
+                        r = store_contact_invalidate(im->store, id, "sms", NULL,
+                                                     has(row, F_NOTE) ? row->value[F_NOTE]
+                                                                      : VISIT_REASON_STAFF, now);
+                        if (r < 0)
+                                return r;
+                }
                 if (has(row, F_NOTE)) {
                         r = store_household_add_note(im->store, id, row->value[F_NOTE], "import",
                                                      now, true, &noted);

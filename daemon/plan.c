@@ -20,27 +20,28 @@ typedef struct Planner {
         void *userdata;
 } Planner;
 
-/* The first usable contact on the schedule's channels, in their order. Households that
- * are unreachable by phone are not texted: their other contacts are tried. */
+/* The first usable contact on the schedule's channels, in their order. Contacts marked
+ * invalid (a dead number: an unreachable household's) and opted-out ones are never used:
+ * an unreachable household is texted on a phone still alive, or reached on its next
+ * channel. 1 with the item's channel and recipient; 0 with the reason it is skipped. */
 static int pick_contact(Planner *p, const Debtor *d, PlanItem *item, char **ret_address) {
         char *const *channels = p->schedule->channels;
         size_t n = p->schedule->n_channels, k;
-        char *no_sms[8];
         int r;
 
-        if (d->category == CATEGORY_UNREACHABLE) {
-                size_t m = 0;
-
-                for (size_t i = 0; i < n && m < ELEMENTSOF(no_sms); i++)
-                        if (!streq(channels[i], "sms"))
-                                no_sms[m++] = channels[i];
-                channels = no_sms;
-                n = m;
-        }
         r = store_contact_pick(p->store, d->household_id, channels, n, &k, &item->contact_id,
                                ret_address);
-        if (r <= 0)
+        if (r < 0)
                 return r;
+        if (r == 0) {
+                r = store_contact_opted_out_only(p->store, d->household_id, channels, n);
+                if (r < 0)
+                        return r;
+                item->skip_reason = r > 0 ? "opted out: every usable contact on the schedule's "
+                                            "channels opted out"
+                                          : "no usable contact on the schedule's channels";
+                return 0;
+        }
         item->channel = channels[k];
         item->recipient = *ret_address;
         return 1;
@@ -109,9 +110,7 @@ static int plan_one(const Debtor *d, void *userdata) {
         r = pick_contact(p, d, &item, &address);
         if (r < 0)
                 return r;
-        if (r == 0)
-                item.skip_reason = "no usable contact on the schedule's channels";
-        else {
+        if (r > 0) {
                 r = check_caps(p, d, capped, sizeof(capped));
                 if (r < 0)
                         return r;

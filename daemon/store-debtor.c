@@ -104,14 +104,14 @@ int store_debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void 
                 r = store_query(s,
                                 "SELECT h.id, h.unit, h.building, h.property_type, h.staff, h.category,"
                                 "       h.promise_date, h.payer_type, h.vacant, h.prepaid_balance,"
-                                "       h.balance, " OWNER_NAME
+                                "       h.balance, " OWNER_NAME ", h.visit_since, h.visit_reason"
                                 "  FROM households h WHERE h.unit = ?1 AND h.balance > 0",
                                 &hh, &b);
         else
                 r = store_query(s,
                                 "SELECT h.id, h.unit, h.building, h.property_type, h.staff, h.category,"
                                 "       h.promise_date, h.payer_type, h.vacant, h.prepaid_balance,"
-                                "       h.balance, " OWNER_NAME
+                                "       h.balance, " OWNER_NAME ", h.visit_since, h.visit_reason"
                                 "  FROM households h WHERE h.balance > 0"
                                 " ORDER BY h.unit COLLATE unit, h.id",
                                 &hh, &b);
@@ -133,6 +133,8 @@ int store_debtors_each(Store *s, const DebtorQuery *q, debtor_each_t each, void 
                         .vacant = sqlite3_column_int(hh, 8) != 0,
                         .prepaid_balance = sqlite3_column_int64(hh, 9),
                         .owner = column_text(hh, 11),
+                        .visit_since = column_text_or_null(hh, 12),
+                        .visit_reason = column_text_or_null(hh, 13),
                 };
 
                 r = read_charges(s, d.household_id, &charges, &total);

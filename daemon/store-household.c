@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "buf.h"
+#include "mask.h"
 #include "promise.h"
 #include "store-household.h"
 #include "store-internal.h"
@@ -173,9 +175,10 @@ int store_household_set_category(Store *s, int64_t id, Category category, int64_
                         /* a promise is of what is owed the moment it is made (nothing owed
                          * yet: the balance decides when its day has passed) */
                         "  promise_owed = CASE WHEN ?2 = 'promised' AND balance > 0 THEN balance END,"
-                        /* a visit is owed to a household no one can reach, and only then */
-                        "  visit_reason = CASE WHEN ?2 = 'unreachable' THEN visit_reason END,"
-                        "  visit_since = CASE WHEN ?2 = 'unreachable' THEN visit_since END"
+                        /* a visit is owed to a household no one can reach, and only then;
+                         * it keeps the reason and day it first became owed */
+                        "  visit_reason = CASE WHEN ?2 = 'unreachable' THEN COALESCE(visit_reason, ?6) END,"
+                        "  visit_since = CASE WHEN ?2 = 'unreachable' THEN COALESCE(visit_since, ?4) END"
                         " WHERE id = ?1 AND (?5 OR (category, promise_date) IS NOT (?2, ?3))",
                         &upd, &b);
         if (r < 0)
@@ -185,6 +188,7 @@ int store_household_set_category(Store *s, int64_t id, Category category, int64_
         bind_text(&b, promise_s);
         bind_text(&b, now);
         bind_int(&b, how == CATEGORY_SET_ALWAYS);
+        bind_text(&b, !isempty(note) ? note : VISIT_REASON_STAFF);
         r = bind_exec(&b);
         if (r < 0)
                 return r;
@@ -353,10 +357,11 @@ int store_contact_pick(Store *s, int64_t household_id, char *const *channels, si
         int r;
 
         /* all of the household's usable contacts (a handful), chosen here: an ORDER BY would
-         * make SQLite build a sorter for every household */
+         * make SQLite build a sorter for every household. Invalid ones are dead; opted-out
+         * ones asked for no more reminders. */
         r = store_query(s,
                         "SELECT id, channel, address, priority FROM contacts"
-                        " WHERE household_id = ?1 AND state != 'invalid'",
+                        " WHERE household_id = ?1 AND state != 'invalid' AND opted_out_at IS NULL",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -392,19 +397,169 @@ int store_contact_pick(Store *s, int64_t household_id, char *const *channels, si
         return 1;
 }
 
+int store_contact_opted_out_only(Store *s, int64_t household_id, char *const *channels,
+                                 size_t n) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        bool opted_out = false;
+        Binder b;
+        int r;
+
+        /* asked only for a household store_contact_pick() found nothing for: is that
+         * because of opt-outs, or because it has no live contact at all? */
+        r = store_query(s,
+                        "SELECT channel FROM contacts WHERE household_id = ?1"
+                        "   AND state != 'invalid' AND opted_out_at IS NOT NULL",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        r = bind_end(&b);
+        while (r >= 0 && !opted_out && (r = store_step(st)) > 0)
+                for (size_t k = 0; k < n; k++)
+                        if (streq(channels[k], column_text(st, 0)))
+                                opted_out = true;
+        return r < 0 ? r : opted_out;
+}
+
+/* "139****0001 空号, 138****0002 停机": the household's dead phones for the history line,
+ * masked (the history is shown to staff and ends up in reports). */
+static int dead_phones(Store *s, int64_t household_id, Buf *out) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        /* nothing when one phone still lives, or the household is not to be moved:
+         * a complaint is not lost to a dead number */
+        r = store_query(s,
+                        "SELECT address, COALESCE(state_reason, '') FROM contacts"
+                        " WHERE household_id = ?1 AND channel = 'sms' AND state = 'invalid'"
+                        "   AND NOT EXISTS (SELECT 1 FROM contacts WHERE household_id = ?1"
+                        "                      AND channel = 'sms' AND state != 'invalid')"
+                        "   AND (SELECT category FROM households WHERE id = ?1)"
+                        "       NOT IN ('disputed', 'unreachable')"
+                        " ORDER BY priority, id",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        r = bind_end(&b);
+        while (r >= 0 && (r = store_step(st)) > 0) {
+                char masked[MASK_BUFSZ];
+                const char *why = column_text(st, 1);
+
+                buf_printf(out, "%s%s%s%s", out->len > 0 ? ", " : "",
+                           mask_phone(column_text(st, 0), masked, sizeof(masked)),
+                           *why ? " " : "", why);
+        }
+        if (r >= 0 && out->oom)
+                r = -ENOMEM;
+        return r;
+}
+
 int store_contact_mark_invalid(Store *s, int64_t contact_id, const char *reason, const char *now) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
+        _cleanup_(buf_freep) Buf phones = {};
+        _cleanup_free_ char *note = NULL;
+        int64_t household_id;
+        bool sms, moved = false;
         Binder b;
         int r;
 
         r = store_query(s,
                         "UPDATE contacts SET state = 'invalid', state_reason = ?2,"
-                        "  state_changed_at = ?3 WHERE id = ?1",
+                        "  state_changed_at = ?3 WHERE id = ?1 RETURNING household_id, channel",
                         &st, &b);
         if (r < 0)
                 return r;
         bind_int64(&b, contact_id);
         bind_text(&b, reason);
         bind_text(&b, now);
-        return bind_exec(&b);
+        r = bind_step(&b);
+        if (r <= 0)
+                return r;
+        household_id = sqlite3_column_int64(st, 0);
+        sms = streq(column_text(st, 1), "sms");
+        /* every RETURNING row is read before the statement is done with */
+        r = store_step(st);
+        if (r < 0)
+                return r;
+        store_stmt_resetp(&st);
+        if (!sms)
+                return 0;
+
+        /* its last live phone: no one can text the household any more, staff must go */
+        r = dead_phones(s, household_id, &phones);
+        if (r < 0 || phones.len == 0)
+                return r;
+        if (asprintf(&note, "所有手机号无效 (every phone number invalid: %s)", phones.data) < 0)
+                return -ENOMEM;
+        r = store_household_set_category(s, household_id, CATEGORY_UNREACHABLE, -1, note,
+                                         "carrier", now, CATEGORY_SET_IF_CHANGED, &moved);
+        return r < 0 ? r : moved;
+}
+
+int store_contact_invalidate(Store *s, int64_t household_id, const char *channel,
+                             const char *address, const char *reason, const char *now) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        int64_t contact_id;
+        Binder b;
+        int r;
+
+        /* the named address, or the one tried first: the number staff called */
+        r = store_query(s,
+                        "SELECT id FROM contacts WHERE household_id = ?1 AND channel = ?2"
+                        "   AND (?3 IS NULL OR address = ?3) AND (?3 IS NOT NULL OR state != 'invalid')"
+                        " ORDER BY priority, id LIMIT 1",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, household_id);
+        bind_text(&b, channel);
+        bind_text(&b, address);
+        r = bind_step(&b);
+        if (r <= 0)
+                return r;
+        contact_id = sqlite3_column_int64(st, 0);
+        store_stmt_resetp(&st);
+        r = store_contact_mark_invalid(s, contact_id, reason, now);
+        return r < 0 ? r : 1;
+}
+
+int store_household_category(Store *s, int64_t id, Category *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s, "SELECT category FROM households WHERE id = ?1", &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        r = bind_step(&b);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        *ret = category_from_string(column_text(st, 0));
+        return *ret < 0 ? -EBADMSG : 0;
+}
+
+int store_household_resolve_dispute(Store *s, int64_t id, const char *note, const char *now,
+                                    Category *ret_current) {
+        _cleanup_free_ char *line = NULL;
+        int r;
+
+        r = store_household_category(s, id, ret_current);
+        if (r < 0)
+                return r;
+        if (*ret_current != CATEGORY_DISPUTED)
+                return 0;
+        if (asprintf(&line, "投诉已解决 (complaint resolved): %s", note) < 0)
+                return -ENOMEM;
+        /* the complaint closed, the household is reminded again until it promises */
+        r = store_household_set_category(s, id, CATEGORY_UNCLEAR, -1, line, "dunnctl", now,
+                                         CATEGORY_SET_ALWAYS, NULL);
+        if (r < 0)
+                return r;
+        *ret_current = CATEGORY_UNCLEAR;
+        return 1;
 }

@@ -66,13 +66,42 @@ int store_household_close_promises(Store *s, int64_t today, const char *now, uns
 int store_household_settle_promise(Store *s, int64_t id, int64_t paid, const char *now,
                                    bool *ret_kept);
 
-/* The first usable (not invalid) contact of the household on the first of channels[0..n)
- * that has one — in their order, by priority within a channel: 1 with *ret_channel (its
- * index in channels), *ret_contact_id and *ret_address (the caller frees it), 0 when there
- * is none, or a negative errno. One query for all channels: the planner asks per
- * household. */
+/* A household that becomes unreachable by staff (categorize, an import) owes a door visit
+ * (households.visit_reason, visit_since); this is the reason when staff gave no note. */
+#define VISIT_REASON_STAFF "无法联系 (staff: unreachable)"
+
+/* The first usable contact (not invalid, not opted out) of the household on the first of
+ * channels[0..n) that has one — in their order, by priority within a channel: 1 with
+ * *ret_channel (its index in channels), *ret_contact_id and *ret_address (the caller frees
+ * it), 0 when there is none, or a negative errno. One query for all channels: the planner
+ * asks per household. */
 int store_contact_pick(Store *s, int64_t household_id, char *const *channels, size_t n,
                        size_t *ret_channel, int64_t *ret_contact_id, char **ret_address);
 
-/* A carrier said the contact is wrong: it is not tried again. */
+/* For a household store_contact_pick() found nothing for: 1 when it has a contact on one of
+ * the channels that is not invalid but opted out (the skip reason says so), 0 when not. */
+int store_contact_opted_out_only(Store *s, int64_t household_id, char *const *channels,
+                                 size_t n);
+
+/* The contact is wrong (a carrier said so, or staff): it is not tried again. When it was the
+ * household's last phone not marked invalid, the household moves to `unreachable` (unless
+ * it is disputed or there already), with "所有手机号无效 (every phone number invalid:
+ * 139****0001 空号)" in its history and a door visit owed. Returns 1 when it moved, 0 when
+ * not, or a negative errno. Inside a transaction. */
 int store_contact_mark_invalid(Store *s, int64_t contact_id, const char *reason, const char *now);
+
+/* Staff found a contact dead: the household's contact on channel with that address, or
+ * (address NULL) the first tried there that is not invalid yet. 1 when one was marked, 0
+ * when there is no such contact. Inside a transaction. */
+int store_contact_invalidate(Store *s, int64_t household_id, const char *channel,
+                             const char *address, const char *reason, const char *now);
+
+/* The household's stored category: 0, -ENOENT. */
+int store_household_category(Store *s, int64_t id, Category *ret);
+
+/* `dunnctl resolve`: a disputed household's complaint is closed; it returns to `unclear`,
+ * with "投诉已解决 (complaint resolved): NOTE" in its history. 1 when it was resolved, 0
+ * when the household is not disputed (*ret_current says what it is; nothing written).
+ * Inside a transaction. */
+int store_household_resolve_dispute(Store *s, int64_t id, const char *note, const char *now,
+                                    Category *ret_current);

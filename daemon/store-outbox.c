@@ -59,6 +59,7 @@ typedef struct Owing {
         int64_t balance;
         int64_t planned;
         bool disputed;                  /* a complaint was filed since the plan */
+        bool opted_out;                 /* the contact opted out since the plan */
 } Owing;
 
 static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *channel,
@@ -77,6 +78,7 @@ static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *c
                 .balance = sqlite3_column_int64(st, 10),
                 .planned = sqlite3_column_int64(st, 11),
                 .disputed = streq(column_text(st, 12), "disputed"),
+                .opted_out = sqlite3_column_int(st, 13) != 0,
         };
         row->channel = strdup(channel);
         if (!row->channel)
@@ -151,7 +153,8 @@ static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uin
                         "   (SELECT unit FROM households WHERE id = household_id), recipient,"
                         "   recipient_name, subject, text,"
                         "   (SELECT balance FROM households WHERE id = household_id), amount,"
-                        "   (SELECT category FROM households WHERE id = household_id)",
+                        "   (SELECT category FROM households WHERE id = household_id),"
+                        "   (SELECT opted_out_at IS NOT NULL FROM contacts WHERE id = contact_id)",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -248,11 +251,14 @@ int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uin
                         OutboxRow *row = &rows[n + i];
 
                         /* a payment recorded before the send means no send; a complaint
-                         * filed since the plan stops every automatic reminder */
-                        if (r >= 0 && (owing[i].balance <= 0 || owing[i].disputed)) {
+                         * filed since the plan stops every automatic reminder; an opted-out
+                         * contact is never used */
+                        if (r >= 0 && (owing[i].balance <= 0 || owing[i].disputed ||
+                                       owing[i].opted_out)) {
                                 r = cancel_claimed(s, row->id,
                                                    owing[i].disputed ? "disputed before the send"
-                                                                     : "paid before the send",
+                                                   : owing[i].opted_out ? "opted out before the send"
+                                                                        : "paid before the send",
                                                    now);
                                 cancelled_now += r >= 0;
                                 outbox_row_done(row);
@@ -328,9 +334,8 @@ static int failover(Store *s, const OutboxRow *row, const char *now, bool *ret) 
                         "   SELECT c.id AS contact_id, c.channel, c.address, split.pos"
                         "     FROM split JOIN contacts c ON c.channel = split.ch"
                         "    WHERE c.household_id = ?4 AND c.state != 'invalid'"
+                        "      AND c.opted_out_at IS NULL"
                         "      AND split.pos > (SELECT pos FROM failed)"
-                        "      AND NOT (c.channel = 'sms' AND (SELECT category FROM dispatches"
-                        "                                       WHERE id = ?1) = 'unreachable')"
                         "      AND NOT EXISTS (SELECT 1 FROM dispatches d WHERE d.occurrence_id = ?2"
                         "                         AND d.household_id = ?4 AND d.channel = c.channel)"
                         "    ORDER BY split.pos, c.priority, c.id LIMIT 1)"

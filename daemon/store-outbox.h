@@ -52,7 +52,8 @@ typedef struct OutboxRefresh {
 /* Claims up to max due rows (pending, or retry whose time came by now_usec) of one channel
  * of an occurrence, oldest first, into rows[]: each becomes `sending` with attempts + 1,
  * claimed_by = our pid and the carrier's name. A due row of a household that no longer
- * owes, or filed a complaint (disputed) since the plan, is `cancelled` instead and counted
+ * owes, filed a complaint (disputed) or opted the contact out since the plan, is
+ * `cancelled` instead and counted
  * in *cancelled; one whose household owes another
  * amount than planned is rendered again through refresh (when given), and keeps the planned
  * text and amount beside the ones that go out. *ret_n is how many were claimed. Inside a

@@ -21,6 +21,7 @@
 #include "store-peer.h"
 #include "store-ledger.h"
 #include "store-occurrence.h"
+#include "store-optout.h"
 #include "store-outbox.h"
 
 #define SEC 1000000ULL
@@ -392,6 +393,14 @@ static void test_failover_once(void **state) {
         assert_true(failover);
         assert_string_equal(store_peer_text(f->store, "SELECT state FROM contacts WHERE channel = 'sms'"
                                                  " AND household_id = 1"), "invalid");
+        /* its only phone: no one can text it, staff must go; the reason names the number */
+        assert_string_equal(store_peer_text(f->store, "SELECT category FROM households WHERE id = 1"),
+                            "unreachable");
+        assert_string_equal(store_peer_text(f->store, "SELECT note || ' | ' || source FROM category_history"
+                                                 " WHERE household_id = 1 ORDER BY id DESC LIMIT 1"),
+                            "所有手机号无效 (every phone number invalid: 139****0001 invalid recipient) | carrier");
+        assert_int_equal(store_peer_int(f->store, "SELECT visit_since = (SELECT state_changed_at FROM"
+                                             " contacts WHERE id = 1) FROM households WHERE id = 1"), 1);
         assert_int_equal(store_outbox_count_open(f->store, f->occurrence, "email", &open), 0);
         assert_int_equal(open, 1);
         assert_int_equal(claim(f, "email", T0, 1, more, &cancelled), 1);
@@ -404,6 +413,46 @@ static void test_failover_once(void **state) {
         assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE household_id = 1"), 2);
         free_rows(rows, 1);
         free_rows(more, 1);
+}
+
+/* An opt-out between the plan and the send cancels the queued row; failover never goes to
+ * an opted-out contact. */
+static void test_opted_out_never_used(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[2];
+        unsigned cancelled = 0, changed, open;
+        char *sms[] = { (char *) "sms" };
+        int64_t contact;
+        char *address = NULL;
+        bool failover;
+        size_t k;
+
+        /* the planner names the contact of each row */
+        assert_int_equal(sqlite3_exec(f->store->db, "UPDATE dispatches SET contact_id = (SELECT id"
+                                      " FROM contacts c WHERE c.household_id = dispatches.household_id"
+                                      " AND c.channel = 'sms')", NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(store_contacts_set_opt_out(f->store, &(OptoutTarget) {
+                                 .household_id = f->household[0], .channel = "sms" },
+                                 true, "alice", NULL, NOW, &changed), 1);
+        assert_int_equal(store_contacts_set_opt_out(f->store, &(OptoutTarget) {
+                                 .household_id = f->household[1], .channel = "email" },
+                                 true, "alice", NULL, NOW, &changed), 1);
+        assert_int_equal(claim(f, "sms", T0, 2, rows, &cancelled), 2);
+        assert_int_equal(cancelled, 1);
+        assert_string_equal(rows[0].unit, "9-1-2");
+        assert_string_equal(store_peer_text(f->store, "SELECT status || ' ' || error FROM dispatches"
+                                                 " WHERE household_id = 1"),
+                            "cancelled opted out before the send");
+        /* 9-1-2's phone is wrong and its e-mail opted out: nowhere to fail over to */
+        assert_int_equal(store_contact_pick(f->store, f->household[1], sms, 1, &k, &contact, &address), 1);
+        free(address);
+        rows[0].contact_id = contact;
+        assert_int_equal(record(f, &rows[0], OUTBOX_FAILED, 0, 0, DUNND_OUTCOME_INVALID_RECIPIENT,
+                                &failover), 0);
+        assert_false(failover);
+        assert_int_equal(store_outbox_count_open(f->store, f->occurrence, "email", &open), 0);
+        assert_int_equal(open, 0);
+        free_rows(rows, 2);
 }
 
 /* Rows a dead process left `sending` become unknown; a live one's stay. */
@@ -473,6 +522,7 @@ int main(void) {
                 T(test_claim_without_renderer_sends_as_planned),
                 T(test_record_transitions),
                 T(test_failover_once),
+                T(test_opted_out_never_used),
                 T(test_recover_interrupted),
                 T(test_receipt_before_the_outcome),
         };

@@ -20,6 +20,7 @@
 #include "campaign.h"
 #include "store-internal.h"
 #include "store-ledger.h"
+#include "store-optout.h"
 #include "timeutil.h"
 
 #define NOW "2026-12-10T01:00:00Z"
@@ -82,6 +83,13 @@ static void categorize(Fixture *f, const char *unit, Category c, const char *pro
                                                       CATEGORY_SET_ALWAYS, NULL), 0);
 }
 
+static void invalidate_first_phone(Fixture *f, const char *unit) {
+        int64_t id;
+
+        assert_int_equal(store_household_find(f->store, unit, &id), 0);
+        assert_int_equal(store_contact_invalidate(f->store, id, "sms", NULL, "空号", NOW), 1);
+}
+
 static int setup(void **state) {
         Fixture *f = calloc(1, sizeof(*f));
         ConfigErrors errors = {};
@@ -114,6 +122,7 @@ static int setup(void **state) {
         household(f, "3-2-1206", "13900000008", NULL, false, 8000, "2026-11-15");
         household(f, "3-2-1207", "13900000009", NULL, false, 8000, "2026-10-01");
         categorize(f, "3-2-1203", CATEGORY_UNREACHABLE, NULL);
+        invalidate_first_phone(f, "3-2-1203");     /* as `categorize … unreachable` does */
         categorize(f, "3-2-1204", CATEGORY_AWAY, NULL);
         categorize(f, "3-2-1206", CATEGORY_DISPUTED, NULL);
         categorize(f, "3-2-1207", CATEGORY_PROMISED, "2026-12-11");
@@ -176,7 +185,7 @@ static void test_selection_channels_variants(void **state) {
         assert_string_equal(f->seen[1].unit, "3-2-1202");
         assert_string_equal(f->seen[1].channel, "");
         assert_non_null(strstr(f->seen[1].skip, "no usable contact"));
-        /* unreachable by phone: e-mail */
+        /* unreachable, its only phone dead: e-mail */
         assert_string_equal(f->seen[2].unit, "3-2-1203");
         assert_string_equal(f->seen[2].channel, "email");
         assert_string_equal(f->seen[2].recipient, "u@example.com");
@@ -293,6 +302,44 @@ static void test_frequency_caps(void **state) {
         assert_int_equal(count_capped(f, "capped"), 0);
 }
 
+/* An unreachable household is texted on a phone still alive, never on the dead one; a
+ * household whose every live contact opted out is skipped, saying so. */
+static void test_unreachable_and_opted_out(void **state) {
+        Fixture *f = *state;
+        const ConfigSchedule *sc = config_find_schedule(f->config, "all");
+        unsigned changed;
+        int64_t id;
+
+        /* a second import brings a second phone: it becomes the first tried */
+        household(f, "3-2-1208", "13900000011", NULL, false, 8000, "2026-11-15");
+        household(f, "3-2-1208", "13900000012", "w@example.com", false, 8000, "2026-11-15");
+        categorize(f, "3-2-1208", CATEGORY_UNREACHABLE, NULL);
+        invalidate_first_phone(f, "3-2-1208");  /* 13900000012, the one staff called */
+        household(f, "3-2-1209", "13900000013", "o@example.com", false, 8000, "2026-11-15");
+        assert_int_equal(store_household_find(f->store, "3-2-1209", &id), 0);
+        assert_int_equal(store_contacts_set_opt_out(f->store, &(OptoutTarget) { .household_id = id },
+                                                    true, "alice", NULL, NOW, &changed), 2);
+
+        assert_int_equal(plan_each(f->config, f->store, sc, at("2026-12-10 09:30"), collect, f), 0);
+        assert_int_equal(f->n, 8);
+        assert_string_equal(f->seen[5].unit, "3-2-1208");
+        assert_string_equal(f->seen[5].channel, "sms");
+        assert_string_equal(f->seen[5].recipient, "13900000011");
+        assert_string_equal(f->seen[6].unit, "3-2-1209");
+        assert_string_equal(f->seen[6].channel, "");
+        assert_string_equal(f->seen[6].skip, "opted out: every usable contact on the schedule's channels opted out");
+        /* the household without any contact keeps its own reason */
+        assert_string_equal(f->seen[1].skip, "no usable contact on the schedule's channels");
+
+        /* the second phone dies too: e-mail, never a dead number */
+        invalidate_first_phone(f, "3-2-1208");
+        f->n = 0;
+        assert_int_equal(plan_each(f->config, f->store, sc, at("2026-12-10 09:30"), collect, f), 0);
+        assert_string_equal(f->seen[5].unit, "3-2-1208");
+        assert_string_equal(f->seen[5].channel, "email");
+        assert_string_equal(f->seen[5].recipient, "w@example.com");
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -302,6 +349,7 @@ int main(void) {
                 T(test_min_overdue_days),
                 T(test_stops_and_writes_nothing),
                 T(test_frequency_caps),
+                T(test_unreachable_and_opted_out),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
