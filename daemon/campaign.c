@@ -56,7 +56,8 @@ static void join_channels(char *const *channels, char *buf, size_t len) {
 static int plan_once(const Config *c, Store *s, const ConfigSchedule *sc, time_t at,
                      const char *origin, CampaignResult *res) {
         _cleanup_rollback_ Store *tx = NULL;
-        char now[STORE_TIMESTAMP_BUFSZ], local[32], channels[64];
+        char now[STORE_TIMESTAMP_BUFSZ], local[32], channels[64],
+                expires_at[STORE_TIMESTAMP_BUFSZ];
         PlanWriter w = { .store = s, .schedule = sc, .now = now };
         unsigned kept, broken;
         int r;
@@ -81,9 +82,15 @@ static int plan_once(const Config *c, Store *s, const ConfigSchedule *sc, time_t
                 return r;
         occurrence_local_time(at, c->timezone, local, sizeof(local));
         join_channels(sc->channels, channels, sizeof(channels));
+        /* prepared and waiting from the first moment it exists: no sender ever sees it
+         * otherwise */
+        store_timestamp(time(NULL) + (time_t) sc->approval_expires_sec, expires_at,
+                        sizeof(expires_at));
         r = store_occurrence_insert(s, &(OccurrenceRecord) {
                                             .key = res->key, .schedule = sc->name, .at = local,
                                             .origin = origin, .channels = channels,
+                                            .approval = sc->approval ? "waiting" : NULL,
+                                            .expires_at = sc->approval ? expires_at : NULL,
                                     }, now, &res->occurrence_id);
         if (r < 0)
                 return r;
@@ -153,6 +160,22 @@ int campaign_counts(Store *s, int64_t occurrence_id, CampaignResult *res) {
         return store_occurrence_counts(s, occurrence_id, add_count, res);
 }
 
+/* Where the occurrence's approval stands: an earlier run may have planned it under another
+ * config, or staff may have decided on it since. */
+static int read_approval(Store *s, CampaignResult *res) {
+        _cleanup_(occurrence_info_done) OccurrenceInfo o = {};
+        int r;
+
+        r = store_occurrence_get(s, res->occurrence_id, &o);
+        if (r < 0)
+                return r;
+        res->approval = approval_from_string(o.approval);
+        if (res->approval < 0)
+                return -EBADMSG;
+        snprintf(res->expires_at, sizeof(res->expires_at), "%s", strempty(o.expires_at));
+        return 0;
+}
+
 int campaign_start(const Config *c, Store *s, const ConfigSchedule *sc, time_t at,
                    const char *origin, CampaignResult *res) {
         int r;
@@ -162,6 +185,10 @@ int campaign_start(const Config *c, Store *s, const ConfigSchedule *sc, time_t a
         r = plan_once(c, s, sc, at, origin, res);
         if (r < 0)
                 return log_error_errno(r, "%s: cannot plan: %s", res->key, store_errmsg(s));
+        r = read_approval(s, res);
+        if (r < 0)
+                return log_error_errno(r, "%s: cannot read its approval: %s", res->key,
+                                       store_errmsg(s));
         return 0;
 }
 
@@ -175,9 +202,8 @@ int campaign_finish(Store *s, CampaignResult *res) {
         return campaign_counts(s, res->occurrence_id, res);
 }
 
-int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
-                 time_t at, const char *origin, const CampaignRunHooks *hooks,
-                 CampaignResult *res) {
+int campaign_dispatch(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
+                      time_t at, const CampaignRunHooks *hooks, CampaignResult *res) {
         PlanRefresh refresh = { .config = c, .store = s, .schedule = sc, .at = at };
         OneShotHooks oh = {
                 .progress = hooks->progress,
@@ -188,9 +214,6 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
         DispatchStats stats = {};
         int r;
 
-        r = campaign_start(c, s, sc, at, origin, res);
-        if (r < 0)
-                return r;
         /* before this process sends anything: rows 'sending' under its own pid are then a
          * dead predecessor's */
         r = dispatch_recover_interrupted(s);
@@ -203,4 +226,18 @@ int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSc
         res->carrier_paused = stats.carrier_refused;
         res->stopped = stats.stopped && !stats.carrier_refused;
         return campaign_finish(s, res);
+}
+
+int campaign_run(const Config *c, Store *s, CarrierSet *carriers, const ConfigSchedule *sc,
+                 time_t at, const char *origin, const CampaignRunHooks *hooks,
+                 CampaignResult *res) {
+        int r;
+
+        r = campaign_start(c, s, sc, at, origin, res);
+        if (r < 0)
+                return r;
+        /* prepared for staff: `dunnctl approve` sends it (or nothing ever does) */
+        if (!approval_allows_sending(res->approval))
+                return campaign_counts(s, res->occurrence_id, res);
+        return campaign_dispatch(c, s, carriers, sc, at, hooks, res);
 }

@@ -20,6 +20,8 @@
 #define DEFAULT_DATABASE "/var/lib/dunnd/dunnd.db"
 #define DEFAULT_TIMEZONE "Asia/Shanghai"
 #define DEFAULT_CATCH_UP_SEC 86400
+/* long enough for a weekend between the preparation and the staff member who approves */
+#define DEFAULT_APPROVAL_EXPIRES_SEC (3 * 86400)
 
 void config_errors_clear(ConfigErrors *e) {
         for (size_t i = 0; i < e->n; i++)
@@ -450,7 +452,8 @@ const ConfigTemplate *config_find_template(const Config *c, const char *name) {
 static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
         static const char *const known[] = { "name", "when", "categories", "channels", "template",
                                              "min_overdue_days", "promise_eve", "buildings",
-                                             "catch_up", "working_days_only", NULL };
+                                             "catch_up", "working_days_only", "approval",
+                                             "approval_expires", NULL };
         _cleanup_strv_free_ char **cats = NULL;
         char *tname = NULL, err[256];
         long long v;
@@ -458,6 +461,7 @@ static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
         sc->file = strdup(setting_file(l, s));
         sc->line = (int) config_setting_source_line(s);
         sc->catch_up_sec = DEFAULT_CATCH_UP_SEC;
+        sc->approval_expires_sec = DEFAULT_APPROVAL_EXPIRES_SEC;
         if (!config_setting_is_group(s)) {
                 bad(l, s, "each schedule must be a group { name = ...; ... }");
                 return;
@@ -533,6 +537,18 @@ static void load_schedule(Loader *l, config_setting_t *s, ConfigSchedule *sc) {
         (void) get_strv(l, s, "buildings", &sc->buildings, NULL);
         (void) get_duration(l, s, "catch_up", &sc->catch_up_sec);
         (void) get_bool(l, s, "working_days_only", &sc->working_days_only);
+        (void) get_bool(l, s, "approval", &sc->approval);
+        if (get_duration(l, s, "approval_expires", &sc->approval_expires_sec)) {
+                /* 0 would expire every occurrence as it is prepared: nothing could be approved */
+                if (sc->approval_expires_sec == 0)
+                        bad(l, config_setting_get_member(s, "approval_expires"),
+                            "schedule '%s': 'approval_expires' must be more than 0 (like \"2d\")",
+                            strempty(sc->name));
+                else if (!sc->approval)
+                        bad(l, config_setting_get_member(s, "approval_expires"),
+                            "schedule '%s': 'approval_expires' without 'approval = true' has no "
+                            "effect", strempty(sc->name));
+        }
 }
 
 static void load_schedules(Loader *l, const config_setting_t *list) {

@@ -85,6 +85,8 @@ typedef struct ConfigSchedule {
         char **buildings;       /* NULL = all */
         uint64_t catch_up_sec;
         bool working_days_only; /* an elapse on a day off fires on the next working day */
+        bool approval;          /* an occurrence is prepared, then waits for `dunnctl approve` */
+        uint64_t approval_expires_sec;  /* ... this long before it expires unsent */
         char *file;             /* where it was defined (the main file or an @include) */
         int line;
 } ConfigSchedule;

@@ -7,20 +7,18 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <sysexits.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "campaign.h"
 #include "carrier.h"
 #include "ctl.h"
+#include "ctl-approval.h"
+#include "ctl-send.h"
 #include "mask.h"
 #include "plan.h"
-#include "quiet.h"
 #include "money.h"
 #include "sms-cost.h"
-#include "store-cost.h"
 #include "timeutil.h"
 
 /* The schedule a command names and the time its occurrence stands for: --at, or the
@@ -196,58 +194,6 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
 
 /* ---- run --------------------------------------------------------------------------- */
 
-typedef struct Progress {
-        struct timeval start;
-        bool tty;
-} Progress;
-
-static void progress_line(unsigned done, unsigned total, void *userdata) {
-        Progress *pr = userdata;
-        struct timeval now;
-        double elapsed, rate;
-
-        if (!pr->tty)
-                return;
-        gettimeofday(&now, NULL);
-        elapsed = (double) (now.tv_sec - pr->start.tv_sec) + (now.tv_usec - pr->start.tv_usec) / 1e6;
-        rate = elapsed > 0 ? done / elapsed : 0;
-        fprintf(stderr, "\r\033[K  sent %u/%u  %.1f/s  ETA %.0fs", done, total, rate,
-                rate > 0 ? (total - done) / rate : 0.0);
-        if (done == total)
-                fputc('\n', stderr);
-}
-
-/* The per-category summary, aligned by display width (the Chinese names are wide). */
-static int campaign_print_summary(const CampaignResult *res) {
-        static const char *const columns[] = { "category", "", "selected", "sent", "skipped",
-                                               "failed", "unknown", "cancelled", "pending", NULL };
-        _cleanup_(table_freep) Table *t = table_new(columns);
-
-        if (!t)
-                return -ENOMEM;
-        for (size_t i = 2; i < 9; i++)
-                (void) table_set_numeric(t, i);
-        for (int k = 0; k <= _CATEGORY_MAX; k++) {
-                const CampaignCounts *c = k < _CATEGORY_MAX ? &res->by_category[k] : &res->total;
-                unsigned v[7] = { c->selected, c->sent, c->skipped, c->failed, c->unknown,
-                                  c->cancelled, c->pending };
-                char num[7][16];
-                const char *cells[9];
-
-                if (k < _CATEGORY_MAX && !c->selected)
-                        continue;
-                cells[0] = k < _CATEGORY_MAX ? category_to_string((Category) k) : "total";
-                cells[1] = k < _CATEGORY_MAX ? category_to_chinese((Category) k) : "";
-                for (int i = 0; i < 7; i++) {
-                        snprintf(num[i], sizeof(num[i]), "%u", v[i]);
-                        cells[i + 2] = num[i];
-                }
-                if (table_add_row(t, cells, 9) < 0)
-                        return -ENOMEM;
-        }
-        return table_print(t, TABLE_FORMAT_TABLE, stdout);
-}
-
 #define RUN_USAGE "dunnctl run SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--simulate FILE]\n" \
                   "                   [--ignore-quiet-hours|--no-wait] [--ignore-holidays] [-q|--quiet]"
 
@@ -321,19 +267,6 @@ static void refuse_day_off(const Config *c, const ConfigSchedule *sc, time_t at)
                   date_format(holiday_next_working_day(c->holidays, day), next));
 }
 
-/* What the SMS sent by this occurrence (this run and earlier ones) are billed as. */
-static void print_sms_cost(const Config *c, Store *s, int64_t occurrence_id) {
-        char tally_s[SMS_TALLY_BUFSZ];
-        SmsTally tally = {};
-        unsigned messages;
-        uint64_t parts;
-
-        if (store_occurrence_sms_sent(s, occurrence_id, &messages, &parts) < 0)
-                return;
-        sms_tally_add_parts(&tally, messages, parts, c->sms_price_fen);
-        printf("sent by SMS: %s\n", sms_tally_format(&tally, c->sms_price_fen, tally_s, sizeof(tally_s)));
-}
-
 int verb_run(Ctl *ctl, int argc, char *argv[]) {
         static const struct option options[] = {
                 { "at", required_argument, NULL, 'a' },
@@ -346,16 +279,14 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                 {},
         };
         _cleanup_(store_closep) Store *s = NULL;
-        _cleanup_(carrier_set_freep) CarrierSet *carriers = NULL;
+        _cleanup_(ctl_send_done) CtlSend send = {};
         const ConfigSchedule *sc;
-        ConfigErrors errors = {};
         CampaignResult res;
-        Progress progress = { .tty = isatty(STDERR_FILENO) };
-        CampaignRunHooks hooks = { .progress = progress_line, .userdata = &progress };
+        char heading[OCCURRENCE_KEY_MAX + 96];
         const char *at_s = NULL, *simulate = NULL;
         bool quiet = false, ignore_quiet_hours = false, no_wait = false, ignore_holidays = false;
         bool simulated;
-        time_t at, quiet_end;
+        time_t at;
         int c, r;
 
         ctl_reset_getopt();
@@ -389,7 +320,9 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                                "Running the same occurrence again sends nothing new; it only finishes\n"
                                "what is pending. Each message names what the household owes when it is\n"
                                "sent. A working_days_only schedule is refused on a day off (exit 2,\n"
-                               "nothing sent) unless --ignore-holidays.\n\n"
+                               "nothing sent) unless --ignore-holidays. A schedule with approval = true\n"
+                               "is only prepared: nothing is sent until 'dunnctl approve KEY' (read it\n"
+                               "with 'dunnctl show KEY' first).\n\n"
                                "  --simulate FILE       run on a copy of the database in FILE (made on\n"
                                "                        first use, reused after: drive a month with\n"
                                "                        --at times); nothing is sent, every message\n"
@@ -429,63 +362,32 @@ int verb_run(Ctl *ctl, int argc, char *argv[]) {
                 refuse_day_off(ctl->config, sc, at);
                 return EXIT_USAGE;
         }
-        /* a simulation's clock is --at: the real night does not hold it */
-        quiet_end = simulated || ignore_quiet_hours ? 0 : quiet_hours_end(ctl->config, time(NULL));
-        if (quiet_end && no_wait) {
-                char when[32];
-
-                localtime_format(quiet_end, ctl->config->timezone, "%H:%M", when, sizeof(when));
-                ctl_error("inside quiet hours until %s; nothing planned or sent "
-                          "(--ignore-quiet-hours sends now)", when);
-                return EX_TEMPFAIL;
-        }
-        hooks.quiet_hours = quiet_end != 0;
-        if (simulated)
-                r = carrier_set_open_simulated(ctl->config, &carriers);
-        else
-                r = carrier_set_open(ctl->config, &carriers, &errors);
-        for (size_t i = 0; i < errors.n; i++)
-                fprintf(stderr, "%s\n", errors.lines[i]);
-        config_errors_clear(&errors);
-        if (r < 0) {
-                ctl_error("cannot load the carriers; nothing sent");
-                return EXIT_USAGE;
-        }
+        r = ctl_send_prepare(ctl, simulated, ignore_quiet_hours, no_wait, "nothing planned or sent",
+                             &send);
+        if (r != 0)
+                return r;
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+        /* an occurrence nobody approved in time is settled before it is looked at */
+        r = ctl_expire_approvals(ctl, s);
         if (r != 0)
                 return r;
 
         /* SIGINT/SIGTERM (handled by the dispatcher): the requests in flight are answered and
          * recorded, the rest stays pending for the next run */
-        gettimeofday(&progress.start, NULL);
-        r = campaign_run(ctl->config, s, carriers, sc, at, simulated ? "simulated" : "dunnctl",
-                         &hooks, &res);
+        ctl_send_begin(&send);
+        r = campaign_run(ctl->config, s, send.carriers, sc, at, simulated ? "simulated" : "dunnctl",
+                         &send.hooks, &res);
         if (r < 0)
                 return EXIT_RUNTIME;
-        if (progress.tty && res.total.pending)
-                fputc('\n', stderr);
+        if (!approval_allows_sending(res.approval))
+                return ctl_report_unapproved(ctl, s, &res);
 
-        if (!quiet) {
-                printf("%s%s%s\n", res.key, simulated ? " (simulated: nothing was sent)" : "",
-                       res.already_planned ? " (already planned by an earlier run: "
-                                             "nothing new selected)" : "");
-                (void) campaign_print_summary(&res);
-                print_sms_cost(ctl->config, s, res.occurrence_id);
-        }
-        if (res.total.unknown)
-                fprintf(stderr, "dunnctl: %u message(s) in an unknown state (may or may not have "
-                        "reached the carrier; not re-sent): dunnctl log --occurrence '%s' --status unknown\n",
-                        res.total.unknown, res.key);
-        if (res.stopped) {
-                ctl_error("stopped; %u message(s) left pending, run the same command again to finish",
-                          res.total.pending);
-                return EXIT_RUNTIME;
-        }
-        if (res.carrier_paused) {
-                ctl_error("a carrier refused to send; %u message(s) left pending", res.total.pending);
-                return EXIT_RUNTIME;
-        }
-        return 0;
+        snprintf(heading, sizeof(heading), "%s%s%s", res.key,
+                 simulated ? " (simulated: nothing was sent)" : "",
+                 res.already_planned ? " (already planned by an earlier run: nothing new selected)" : "");
+        return ctl_send_report(ctl, s, &send, &res, quiet, heading);
 }
 
 /* "2027-01-04 10:00:00 CST", and " (deferred from 2027-01-01, 元旦)" when it was. */

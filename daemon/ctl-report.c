@@ -9,6 +9,8 @@
 #include <stdio.h>
 
 #include "ctl.h"
+#include "ctl-approval.h"
+#include "ctl-report.h"
 #include "debtor.h"
 #include "mask.h"
 #include "money.h"
@@ -172,18 +174,22 @@ typedef struct LogRows {
         bool reveal, with_text;
 } LogRows;
 
+void ctl_log_row_mask(const char *cells[_LOG_COLUMN_MAX], bool reveal, LogRowMask *buf) {
+        if (reveal)
+                return;
+        cells[LOG_OWNER] = mask_name(strempty(cells[LOG_OWNER]), buf->owner, sizeof(buf->owner));
+        cells[LOG_RECIPIENT] = mask_recipient(cells[LOG_CHANNEL], strempty(cells[LOG_RECIPIENT]),
+                                              buf->recipient, sizeof(buf->recipient));
+}
+
 static int add_log_row(const char *const cells_in[_LOG_COLUMN_MAX], void *userdata) {
         LogRows *rows = userdata;
-        char name[MASK_BUFSZ], recipient[MASK_BUFSZ];
         const char *cells[_LOG_COLUMN_MAX];
+        LogRowMask mask;
 
         memcpy(cells, cells_in, sizeof(cells));
-        if (!rows->reveal) {
-                cells[LOG_OWNER] = mask_name(strempty(cells[LOG_OWNER]), name, sizeof(name));
-                cells[LOG_RECIPIENT] = mask_recipient(cells[LOG_CHANNEL], strempty(cells[LOG_RECIPIENT]),
-                                                      recipient, sizeof(recipient));
-        }
-        return table_add_row(rows->table, cells, rows->with_text ? _LOG_COLUMN_MAX : LOG_TEXT);
+        ctl_log_row_mask(cells, rows->reveal, &mask);
+        return table_add_row(rows->table, cells, rows->with_text ? LOG_PLANNED_TEXT + 1 : LOG_TEXT);
 }
 
 int verb_log(Ctl *ctl, int argc, char *argv[]) {
@@ -266,6 +272,10 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         r = ctl_open_store(ctl, STORE_OPEN_MIGRATE, &s);
+        if (r != 0)
+                return r;
+        /* rows of an occurrence nobody approved in time say so, even if no daemon runs */
+        r = ctl_expire_approvals(ctl, s);
         if (r != 0)
                 return r;
         if (since) {

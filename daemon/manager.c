@@ -11,6 +11,7 @@
 #include "plan.h"
 #include "quiet.h"
 #include "receipt-server.h"
+#include "store-approval.h"
 #include "store-occurrence.h"
 #include "timeutil.h"
 
@@ -20,6 +21,8 @@
 #define STOP_TIMEOUT_USEC (30 * 1000000ULL)
 /* Unfinished occurrences younger than this are resumed on start. */
 #define RESUME_WINDOW_SEC (7 * 86400)
+/* How often occurrences waiting for approval are checked for expiry. */
+#define EXPIRY_INTERVAL_USEC (60 * 1000000ULL)
 
 typedef struct Generation {
         unsigned n_ref;
@@ -60,6 +63,7 @@ struct Manager {
         sd_event_source *stop_timer;    /* bounds the wait for requests in flight */
         sd_event_source *watchdog_source;       /* monotonic: WATCHDOG=1 every half period */
         sd_event_source *midnight;      /* closes the promises of the day before */
+        sd_event_source *expiry_timer;  /* monotonic: expires unapproved occurrences */
         uint64_t watchdog_usec;
         usec_t last_status;
 };
@@ -242,8 +246,17 @@ static int run_add(Manager *m, const CampaignResult *res, const ConfigSchedule *
         return 0;
 }
 
+/* A store timestamp as local time in the config's zone, "2026-01-23 10:00 CST". */
+static const char *local_stamp(const Manager *m, const char *stamp, char *buf, size_t len) {
+        time_t t;
+
+        if (store_timestamp_parse(stamp, &t) < 0)
+                return stamp;
+        return localtime_format(t, m->gen->config->timezone, "%Y-%m-%d %H:%M %Z", buf, len);
+}
+
 static int start_occurrence(Manager *m, const ConfigSchedule *sc, time_t at, const char *origin) {
-        char f_sched[128], f_occ[OCCURRENCE_KEY_MAX + 32];
+        char f_sched[128], f_occ[OCCURRENCE_KEY_MAX + 32], expires[64];
         const char *fields[] = { f_sched, f_occ, NULL };
         CampaignResult res;
         int r;
@@ -256,10 +269,66 @@ static int start_occurrence(Manager *m, const ConfigSchedule *sc, time_t at, con
                 return r;
         snprintf(f_sched, sizeof(f_sched), "DUNND_SCHEDULE=%s", sc->name);
         snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", res.key);
+        if (res.approval == APPROVAL_WAITING) {
+                (void) log_full(LOG_NOTICE, 0, fields, "%s: %s%s: prepared, %u messages wait for "
+                                "approval until %s: dunnctl show %s, then dunnctl approve %s",
+                                res.key, origin, res.already_planned ? " (already planned earlier)" : "",
+                                res.total.pending,
+                                local_stamp(m, res.expires_at, expires, sizeof(expires)),
+                                res.key, res.key);
+                return 0;
+        }
         (void) log_full(LOG_INFO, 0, fields, "%s: %s%s: %u households selected, %u to send, %u skipped",
                         res.key, origin, res.already_planned ? " (already planned earlier)" : "",
                         res.total.selected, res.total.pending, res.total.skipped);
+        /* an approved one is sent by the `dunnctl approve` that approved it (or resumed at
+         * start, when that was interrupted); a rejected or expired one never */
+        if (res.approval != APPROVAL_NONE)
+                return 0;
         return run_add(m, &res, sc, at);
+}
+
+/* ---- approval expiry ---------------------------------------------------------------- */
+
+static void log_expired(const char *key, const char *expires_at, unsigned cancelled, void *userdata) {
+        Manager *m = userdata;
+        char f_occ[OCCURRENCE_KEY_MAX + 32], when[64];
+        const char *fields[] = { f_occ, NULL };
+
+        snprintf(f_occ, sizeof(f_occ), "DUNND_OCCURRENCE=%s", key);
+        (void) log_full(LOG_NOTICE, 0, fields, "%s: not approved by %s: expired, %u message(s) "
+                        "cancelled", key, local_stamp(m, expires_at, when, sizeof(when)), cancelled);
+}
+
+static void expire_approvals(Manager *m) {
+        char now[STORE_TIMESTAMP_BUFSZ];
+        int r;
+
+        r = store_approval_expire(m->store, store_now(now, sizeof(now)), log_expired, m);
+        if (r < 0)
+                log_error_errno(r, "cannot expire occurrences waiting for approval: %s",
+                                store_errmsg(m->store));
+}
+
+static int on_expiry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        expire_approvals(m);
+        (void) sd_event_source_set_time(s, usec + EXPIRY_INTERVAL_USEC);
+        return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static int expiry_setup(Manager *m) {
+        uint64_t now;
+        int r;
+
+        expire_approvals(m);
+        r = sd_event_now(m->event, CLOCK_MONOTONIC, &now);
+        if (r < 0)
+                return r;
+        /* a second of accuracy is plenty for an expiry counted in hours */
+        return sd_event_add_time(m->event, &m->expiry_timer, CLOCK_MONOTONIC,
+                                 now + EXPIRY_INTERVAL_USEC, USEC_PER_SEC, on_expiry_timer, m);
 }
 
 /* ---- schedules ---------------------------------------------------------------------- */
@@ -612,6 +681,7 @@ Manager *manager_free(Manager *m) {
         receipt_server_free(m->receipts);
         sd_event_source_disable_unref(m->watchdog_source);
         sd_event_source_disable_unref(m->midnight);
+        sd_event_source_disable_unref(m->expiry_timer);
         generation_unref(m->gen);
         store_close(m->store);
         sd_event_unref(m->event);
@@ -664,6 +734,10 @@ int manager_run(Manager *m) {
         r = midnight_setup(m);
         if (r < 0)
                 return log_error_errno(r, "cannot arm the midnight timer");
+        /* before resuming: an occurrence nobody approved in time is not sent */
+        r = expiry_setup(m);
+        if (r < 0)
+                return log_error_errno(r, "cannot arm the approval expiry");
         r = resume_unfinished(m);
         if (r < 0)
                 return log_error_errno(r, "cannot resume unfinished occurrences: %s", store_errmsg(m->store));

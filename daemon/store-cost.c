@@ -3,17 +3,13 @@
 #include "store-cost.h"
 #include "store-internal.h"
 
-int store_occurrence_sms_sent(Store *s, int64_t occurrence_id, unsigned *ret_messages,
-                              uint64_t *ret_parts) {
+static int sms_count(Store *s, const char *sql, int64_t occurrence_id, unsigned *ret_messages,
+                     uint64_t *ret_parts) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         Binder b;
         int r;
 
-        /* 'unknown' rows may have gone out and been billed too; they are reported apart by
-         * the run, and counted here only once settled as sent */
-        r = store_query(s, "SELECT COUNT(*), COALESCE(SUM(parts), 0) FROM dispatches"
-                        " WHERE occurrence_id = ?1 AND channel = 'sms' AND status = 'sent'",
-                        &st, &b);
+        r = store_query(s, sql, &st, &b);
         if (r < 0)
                 return r;
         bind_int64(&b, occurrence_id);
@@ -23,4 +19,21 @@ int store_occurrence_sms_sent(Store *s, int64_t occurrence_id, unsigned *ret_mes
         *ret_messages = r > 0 ? (unsigned) sqlite3_column_int64(st, 0) : 0;
         *ret_parts = r > 0 ? (uint64_t) sqlite3_column_int64(st, 1) : 0;
         return 0;
+}
+
+int store_occurrence_sms_sent(Store *s, int64_t occurrence_id, unsigned *ret_messages,
+                              uint64_t *ret_parts) {
+        /* 'unknown' rows may have gone out and been billed too; they are reported apart by
+         * the run, and counted here only once settled as sent */
+        return sms_count(s, "SELECT COUNT(*), COALESCE(SUM(parts), 0) FROM dispatches"
+                         " WHERE occurrence_id = ?1 AND channel = 'sms' AND status = 'sent'",
+                         occurrence_id, ret_messages, ret_parts);
+}
+
+int store_occurrence_sms_to_send(Store *s, int64_t occurrence_id, unsigned *ret_messages,
+                                 uint64_t *ret_parts) {
+        return sms_count(s, "SELECT COUNT(*), COALESCE(SUM(parts), 0) FROM dispatches"
+                         " WHERE occurrence_id = ?1 AND channel = 'sms'"
+                         "   AND status IN ('pending', 'retry', 'sending')",
+                         occurrence_id, ret_messages, ret_parts);
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store-internal.h"
 #include "store-occurrence.h"
@@ -27,8 +28,9 @@ int store_occurrence_insert(Store *s, const OccurrenceRecord *o, const char *now
         int r;
 
         r = store_query(s,
-                        "INSERT INTO occurrences (key, schedule, at, origin, created_at, channels)"
-                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        "INSERT INTO occurrences (key, schedule, at, origin, created_at, channels,"
+                        "                         approval, expires_at)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -38,6 +40,8 @@ int store_occurrence_insert(Store *s, const OccurrenceRecord *o, const char *now
         bind_text(&b, o->origin);
         bind_text(&b, now);
         bind_text(&b, o->channels);
+        bind_text(&b, o->approval);
+        bind_text(&b, o->expires_at);
         r = bind_exec(&b);
         if (r >= 0)
                 *ret_id = store_last_id(s);
@@ -55,6 +59,65 @@ int store_occurrence_set_selected(Store *s, int64_t id, unsigned selected) {
         bind_int64(&b, id);
         bind_int64(&b, selected);
         return bind_exec(&b);
+}
+
+static int dup_column(sqlite3_stmt *st, int i, char **ret) {
+        const char *t = column_text_or_null(st, i);
+
+        *ret = NULL;
+        if (!t)
+                return 0;
+        *ret = strdup(t);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* The string members of an occurrence, in the order store_occurrence_get selects them. */
+#define OCCURRENCE_INFO_STRINGS 11
+static void info_strings(OccurrenceInfo *o, char **ret[static OCCURRENCE_INFO_STRINGS]) {
+        char **strings[OCCURRENCE_INFO_STRINGS] = {
+                &o->key, &o->schedule, &o->at, &o->origin, &o->state, &o->created_at,
+                &o->finished_at, &o->approval, &o->approval_by, &o->approval_at, &o->expires_at,
+        };
+
+        memcpy(ret, strings, sizeof(strings));
+}
+
+void occurrence_info_done(OccurrenceInfo *o) {
+        char **strings[OCCURRENCE_INFO_STRINGS];
+
+        info_strings(o, strings);
+        for (size_t i = 0; i < OCCURRENCE_INFO_STRINGS; i++) {
+                free(*strings[i]);
+                *strings[i] = NULL;
+        }
+}
+
+int store_occurrence_get(Store *s, int64_t id, OccurrenceInfo *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        char **strings[OCCURRENCE_INFO_STRINGS];
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT key, schedule, at, origin, state, created_at, finished_at,"
+                        "       approval, approval_by, approval_at, expires_at, selected"
+                        "  FROM occurrences WHERE id = ?1",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        r = bind_step(&b);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return -ENOENT;
+        *ret = (OccurrenceInfo) { .id = id, .selected = (unsigned) sqlite3_column_int64(st, 11) };
+        info_strings(ret, strings);
+        for (size_t i = 0; r >= 0 && i < OCCURRENCE_INFO_STRINGS; i++)
+                r = dup_column(st, (int) i, strings[i]);
+        if (r < 0)
+                occurrence_info_done(ret);
+        return r;
 }
 
 int store_occurrence_channels(Store *s, int64_t id, char **ret) {
@@ -123,7 +186,8 @@ int store_occurrences_unfinished(Store *s, const char *since, occurrence_each_t 
 
         r = store_query(s,
                         "SELECT id, key, schedule, at FROM occurrences"
-                        " WHERE state != 'done' AND created_at >= ?1 ORDER BY id",
+                        " WHERE state != 'done' AND created_at >= ?1"
+                        "   AND (approval IS NULL OR approval = 'approved') ORDER BY id",
                         &st, &b);
         if (r < 0)
                 return r;

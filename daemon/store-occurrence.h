@@ -19,10 +19,28 @@ typedef struct OccurrenceRecord {
         const char *at;                 /* the local time it stands for */
         const char *origin;             /* dunnctl | dunnd | catch-up */
         const char *channels;           /* the schedule's channels in failover order, "sms,email" */
+        const char *approval;           /* NULL, or "waiting" for a schedule with approval */
+        const char *expires_at;         /* a store timestamp: when a waiting one expires */
 } OccurrenceRecord;
 
 int store_occurrence_insert(Store *s, const OccurrenceRecord *o, const char *now, int64_t *ret_id);
 int store_occurrence_set_selected(Store *s, int64_t id, unsigned selected);
+
+/* An occurrence as `dunnctl show` and approval read it; malloc'd strings, NULL where the
+ * store has none. Free with occurrence_info_done(). */
+typedef struct OccurrenceInfo {
+        int64_t id;
+        char *key, *schedule, *at, *origin;
+        char *state;                    /* planned | done */
+        char *created_at, *finished_at; /* store timestamps */
+        char *approval;                 /* NULL, waiting, approved, rejected, expired */
+        char *approval_by, *approval_at, *expires_at;
+        unsigned selected;
+} OccurrenceInfo;
+
+/* Fills *ret for the occurrence with this id. Returns 0, -ENOENT, or a negative errno. */
+int store_occurrence_get(Store *s, int64_t id, OccurrenceInfo *ret);
+void occurrence_info_done(OccurrenceInfo *o);
 
 /* The occurrence's channels in failover order ("sms,email"); the caller frees it. */
 int store_occurrence_channels(Store *s, int64_t id, char **ret);
@@ -44,7 +62,8 @@ typedef struct OccurrenceRef {
 } OccurrenceRef;
 
 /* Calls each() for occurrences not done that were created since `since` (a store
- * timestamp), oldest first. */
+ * timestamp), oldest first; one that waits for approval is not among them (its sending is
+ * dunnctl approve's). */
 typedef int (*occurrence_each_t)(const OccurrenceRef *o, void *userdata);
 int store_occurrences_unfinished(Store *s, const char *since, occurrence_each_t each,
                                  void *userdata);

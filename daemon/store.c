@@ -49,13 +49,26 @@ const char *store_errmsg(Store *s) {
         return s && s->db ? sqlite3_errmsg(s->db) : "no database";
 }
 
-char *store_now(char *buf, size_t len) {
-        time_t t = time(NULL);
+char *store_timestamp(time_t t, char *buf, size_t len) {
         struct tm tm;
 
         gmtime_r(&t, &tm);
         strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
         return buf;
+}
+
+int store_timestamp_parse(const char *stamp, time_t *ret) {
+        struct tm tm = {};
+        const char *end = stamp ? strptime(stamp, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
+
+        if (!end || *end)
+                return -EINVAL;
+        *ret = timegm(&tm);
+        return 0;
+}
+
+char *store_now(char *buf, size_t len) {
+        return store_timestamp(time(NULL), buf, len);
 }
 
 int store_exec(Store *s, const char *sql) {

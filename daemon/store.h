@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "macro.h"
 
@@ -56,6 +57,9 @@ const char *store_errmsg(Store *s);
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (the store's timestamps) into buf (at least
  * 21 bytes). */
 char *store_now(char *buf, size_t len);
+/* The same for t, and back. */
+char *store_timestamp(time_t t, char *buf, size_t len);
+int store_timestamp_parse(const char *stamp, time_t *ret);      /* 0 or -EINVAL */
 #define STORE_TIMESTAMP_BUFSZ 32
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(Store *, store_close);

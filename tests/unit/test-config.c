@@ -1289,6 +1289,52 @@ static void test_holidays_relative_include(void **state) {
         rmdir(dir);
 }
 
+/* approval: off unless asked, three days to approve by default, a duration > 0 else */
+static void test_approval_keys(void **state) {
+        Fixture *f = *state;
+
+#define APPROVAL_HEAD                                                                     \
+        "carriers = (\n"                                                  /* 1 */         \
+        CARRIER_SMS                                                       /* 2 */         \
+        ");\n"                                                            /* 3 */         \
+        "templates = { t = \"{{owner}}\"; };\n"                           /* 4 */         \
+        "schedules = (\n"                                                 /* 5 */
+
+        load_ok(f, APPROVAL_HEAD
+                "  { name = \"plain\"; template = \"t\"; },\n"
+                "  { name = \"ask\"; template = \"t\"; approval = true; },\n"
+                "  { name = \"quick\"; template = \"t\"; approval = true; approval_expires = \"90min\"; }\n"
+                ");\n");
+        assert_false(config_find_schedule(f->config, "plain")->approval);
+        assert_true(config_find_schedule(f->config, "ask")->approval);
+        assert_int_equal(config_find_schedule(f->config, "ask")->approval_expires_sec, 3 * 86400);
+        assert_true(config_find_schedule(f->config, "quick")->approval);
+        assert_int_equal(config_find_schedule(f->config, "quick")->approval_expires_sec, 90 * 60);
+
+        expect_only_error(f, APPROVAL_HEAD
+                          "  { name = \"s\"; template = \"t\";\n"                        /* 6 */
+                          "    approval = \"yes\"; }\n"                                    /* 7 */
+                          ");\n",
+                          7, "'approval' must be true or false");
+        expect_only_error(f, APPROVAL_HEAD
+                          "  { name = \"s\"; template = \"t\"; approval = true;\n"       /* 6 */
+                          "    approval_expires = \"0s\"; }\n"                             /* 7 */
+                          ");\n",
+                          7, "schedule 's': 'approval_expires' must be more than 0 (like \"2d\")");
+        expect_only_error(f, APPROVAL_HEAD
+                          "  { name = \"s\"; template = \"t\"; approval = true;\n"       /* 6 */
+                          "    approval_expires = \"two days\"; }\n"                       /* 7 */
+                          ");\n",
+                          7, "'approval_expires' must be a duration like \"90s\", \"15min\", "
+                             "\"2h\" or \"1d\"");
+        expect_only_error(f, APPROVAL_HEAD
+                          "  { name = \"s\"; template = \"t\";\n"                        /* 6 */
+                          "    approval_expires = \"2d\"; }\n"                             /* 7 */
+                          ");\n",
+                          7, "schedule 's': 'approval_expires' without 'approval = true' has no effect");
+#undef APPROVAL_HEAD
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -1300,6 +1346,7 @@ int main(void) {
                 T(test_unknown_keys),
                 T(test_template_errors),
                 T(test_schedule_errors),
+                T(test_approval_keys),
                 T(test_invalid_calendar),
                 T(test_carrier_errors),
                 T(test_top_level_errors),
