@@ -10,9 +10,11 @@ int store_occurrence_sms_sent(Store *s, int64_t occurrence_id, unsigned *ret_mes
         int r;
 
         /* 'unknown' rows may have gone out and been billed too; they are reported apart by
-         * the run, and counted here only once settled as sent */
+         * the run, and counted here only once settled as sent. A household merged into
+         * another's message went with that one: one message, billed once. */
         r = store_query(s, "SELECT COUNT(*), COALESCE(SUM(parts), 0) FROM dispatches"
-                        " WHERE occurrence_id = ?1 AND channel = 'sms' AND status = 'sent'",
+                        " WHERE occurrence_id = ?1 AND channel = 'sms' AND status = 'sent'"
+                        "   AND merged_into IS NULL",
                         &st, &b);
         if (r < 0)
                 return r;

@@ -16,7 +16,9 @@ typedef struct LogQuery {
 /* The columns of one row, in this order, as text (NULL where the store has none). */
 typedef enum LogColumn {
         LOG_ID, LOG_OCCURRENCE, LOG_UNIT, LOG_OWNER, LOG_CATEGORY, LOG_CHANNEL, LOG_RECIPIENT,
-        LOG_STATUS, LOG_RECEIPT, LOG_ATTEMPTS, LOG_CARRIER, LOG_UPDATED, LOG_ERROR, LOG_TEXT,
+        LOG_STATUS, LOG_RECEIPT, LOG_ATTEMPTS, LOG_CARRIER, LOG_UPDATED,
+        LOG_MERGED_INTO,                /* the row whose message this household went with */
+        LOG_ERROR, LOG_TEXT,
         _LOG_COLUMN_MAX,
 } LogColumn;
 

@@ -16,6 +16,7 @@
 const char *const template_variables[] = {
         "owner",
         "unit",
+        "units",
         "building",
         "amount",
         "late_fee",
