@@ -8,6 +8,7 @@
 #include "oneshot.h"
 #include "plan.h"
 #include "store-household.h"
+#include "store-merge.h"
 #include "store-occurrence.h"
 #include "store-outbox.h"
 #include "timeutil.h"
@@ -98,6 +99,19 @@ static int plan_once(const Config *c, Store *s, const ConfigSchedule *sc, time_t
         r = plan_each(c, s, sc, at, write_item, &w);
         if (r < 0)
                 return r;
+        /* one message per owner: a second pass over what the plan wrote, so the plan
+         * streams; the households keep their rows (and their caps and skips) */
+        r = store_merge_owners(s, res->occurrence_id, now);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                PlanRefresh group = { .config = c, .store = s, .schedule = sc, .at = at };
+
+                r = store_outbox_render_merged(s, res->occurrence_id, plan_refresh_render, &group,
+                                               now);
+                if (r < 0)
+                        return r;
+        }
         r = store_occurrence_set_selected(s, res->occurrence_id, w.n);
         if (r < 0)
                 return r;

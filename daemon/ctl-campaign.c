@@ -18,7 +18,10 @@
 #include "mask.h"
 #include "plan.h"
 #include "money.h"
+#include "owner-set.h"
 #include "sms-cost.h"
+#include "store-cost.h"
+#include "store-occurrence.h"
 #include "timeutil.h"
 
 /* The schedule a command names and the time its occurrence stands for: --at, or the
@@ -50,7 +53,11 @@ static void preview_help(void) {
         printf("dunnctl preview SCHEDULE [--at 'YYYY-MM-DD HH:MM'] [--format table|csv|json] [--reveal]\n\n"
                "Who the schedule would select at that time (default: now), each rendered message,\n"
                "its SMS parts and their cost (sms_price_fen per part), and totals. Only messages\n"
-               "that go out by SMS count towards parts and cost. Sends nothing and writes nothing.\n");
+               "that go out by SMS count towards parts and cost. Sends nothing and writes nothing.\n"
+               "The households of one owner (the same recipient on the same channel) get one\n"
+               "message when the schedule runs: each is shown with its own text, the later ones\n"
+               "marked 'MERGED with UNIT' (column merged_with) and not counted as messages; the\n"
+               "one message names every unit and the sum (the run renders it).\n");
 }
 
 /* What preview prints as the plan streams by: a block per household on a terminal table,
@@ -64,6 +71,7 @@ typedef struct Preview {
         size_t selected;
         unsigned skipped, by_category[_CATEGORY_MAX];
         SmsTally sms;
+        OwnerSet *owners;
 } Preview;
 
 static int preview_item(const PlanItem *it, void *userdata) {
@@ -71,14 +79,22 @@ static int preview_item(const PlanItem *it, void *userdata) {
         const Debtor *d = it->debtor;
         char owner[MASK_BUFSZ], recipient[MASK_BUFSZ], amount[MONEY_BUFSZ], nparts[16],
                 cost[MONEY_BUFSZ], parts_cost[64];
-        bool by_sms = !it->skip_reason && streq_ptr(it->channel, "sms");
-        const char *cells[11];
+        const char *cells[12], *merged_with = NULL;
+        bool by_sms;
+        int r;
 
         pv->selected++;
         pv->by_category[d->category]++;
+        if (!it->skip_reason) {
+                r = owner_set_add(pv->owners, it->channel, it->recipient, d->unit, &merged_with);
+                if (r < 0)
+                        return r;
+        }
+        /* a merged household is no message of its own */
+        by_sms = !it->skip_reason && !merged_with && streq_ptr(it->channel, "sms");
         if (it->skip_reason)
                 pv->skipped++;
-        else
+        else if (!merged_with)
                 sms_tally_add(&pv->sms, it->channel, &it->sms, pv->price_fen);
         snprintf(nparts, sizeof(nparts), "%zu", it->sms.parts);
         cells[0] = d->unit;
@@ -97,14 +113,16 @@ static int preview_item(const PlanItem *it, void *userdata) {
                 : NULL;
         cells[9] = it->skip_reason;
         cells[10] = it->text;
+        cells[11] = merged_with;
         if (pv->format != TABLE_FORMAT_TABLE)
-                return table_add_row(pv->table, cells, 11);
+                return table_add_row(pv->table, cells, 12);
         /* a message is easier to proofread as a block than as a table cell */
-        printf("%s  %s  %s  %s %s  %s yuan  %s  %s%s%s\n  %s\n", cells[0], cells[1], cells[2],
+        printf("%s  %s  %s  %s %s  %s yuan  %s  %s%s%s%s%s\n  %s\n", cells[0], cells[1], cells[2],
                strempty(cells[4]), strempty(cells[5]), cells[3], it->template_name,
                sms_parts_format(it->sms.parts, by_sms ? pv->price_fen : 0, parts_cost,
                                 sizeof(parts_cost)),
-               it->skip_reason ? "  SKIPPED: " : "", strempty(it->skip_reason), it->text);
+               it->skip_reason ? "  SKIPPED: " : "", strempty(it->skip_reason),
+               merged_with ? "  MERGED with " : "", strempty(merged_with), it->text);
         return 0;
 }
 
@@ -118,9 +136,10 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
         };
         static const char *const columns[] = { "unit", "owner", "category", "amount", "channel",
                                                "recipient", "template", "parts", "cost", "skip",
-                                               "text", NULL };
+                                               "text", "merged_with", NULL };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_(owner_set_freep) OwnerSet *owners = NULL;
         const ConfigSchedule *sc;
         Preview pv = { .format = TABLE_FORMAT_TABLE };
         char key[OCCURRENCE_KEY_MAX], tally[SMS_TALLY_BUFSZ];
@@ -166,8 +185,12 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
         /* a million households are a million rows: csv/json go out as they come */
         if (table_stream(t, pv.format, stdout) < 0)
                 return EXIT_RUNTIME;
+        owners = owner_set_new();
+        if (!owners)
+                return EXIT_RUNTIME;
         pv.schedule = sc;
         pv.table = t;
+        pv.owners = owners;
         pv.price_fen = ctl->config->sms_price_fen;
         r = plan_each(ctl->config, s, sc, at, preview_item, &pv);
         if (r < 0) {
@@ -180,6 +203,15 @@ int verb_preview(Ctl *ctl, int argc, char *argv[]) {
         occurrence_key(sc->name, at, ctl->config->timezone, key, sizeof(key));
         printf("\n%s: %zu selected, %zu to send, %u skipped (no usable contact)\n", key,
                pv.selected, pv.selected - pv.skipped, pv.skipped);
+        {
+                unsigned merged_owners, merged_units;
+
+                owner_set_merged(owners, &merged_owners, &merged_units);
+                if (merged_owners)
+                        printf("one message per owner: %u owner(s) get one message for %u units "
+                               "(%zu message(s) to send)\n", merged_owners, merged_units,
+                               pv.selected - pv.skipped - (merged_units - merged_owners));
+        }
         printf("SMS: %s%s\n", sms_tally_format(&pv.sms, pv.price_fen, tally, sizeof(tally)),
                pv.sms.messages && !pv.sms.multipart ? "; every one fits one part" : "");
         if (pv.sms.multipart)

@@ -206,13 +206,13 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
         };
         static const char *const columns[] = { "id", "occurrence", "unit", "owner", "category",
                                                "channel", "recipient", "status", "receipt",
-                                               "attempts", "carrier", "updated", "error", "text",
-                                               "planned_text", NULL };
+                                               "attempts", "carrier", "updated", "merged_into",
+                                               "error", "text", "planned_text", NULL };
         /* the same without the texts */
         static const char *const columns_no_text[] = { "id", "occurrence", "unit", "owner",
                                                        "category", "channel", "recipient", "status",
                                                        "receipt", "attempts", "carrier", "updated",
-                                                       "error", NULL };
+                                                       "merged_into", "error", NULL };
         _cleanup_(store_closep) Store *s = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         const char *occurrence = NULL, *status = NULL, *unit = NULL, *since = NULL;
@@ -253,6 +253,9 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                         printf("dunnctl log [--occurrence ID] [--status S] [--unit U] [--since T]\n"
                                "            [--format table|csv|json] [--reveal] [--text]\n\n"
                                "The dispatch log: one row per occurrence, household and channel.\n"
+                               "The households of one owner get one message: the others' rows name the\n"
+                               "row that carried it (merged_into, and 'merged into the message to UNIT')\n"
+                               "and take its status: sent when it was sent.\n"
                                "  --occurrence  a key like deadline@2026-12-14T09:30, or a prefix 'deadline@'\n"
                                "  --status      one of:");
                         for (size_t i = 0; store_log_statuses[i]; i++)
@@ -296,6 +299,7 @@ int verb_log(Ctl *ctl, int argc, char *argv[]) {
                 return EXIT_RUNTIME;
         (void) table_set_numeric(t, LOG_ID);
         (void) table_set_numeric(t, LOG_ATTEMPTS);
+        (void) table_set_numeric(t, LOG_MERGED_INTO);
         if (table_stream(t, format, stdout) < 0)
                 return EXIT_RUNTIME;
         rows = (LogRows) { .table = t, .reveal = reveal, .with_text = with_text };

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ctl-send.h"
+#include "store-occurrence.h"
 #include "quiet.h"
 #include "sms-cost.h"
 #include "store-cost.h"
@@ -113,6 +114,15 @@ static void print_sms_cost(const Config *c, Store *s, int64_t occurrence_id) {
         printf("sent by SMS: %s\n", sms_tally_format(&tally, c->sms_price_fen, tally_s, sizeof(tally_s)));
 }
 
+/* The households that went with another unit's message of their owner. */
+static void print_merged(Store *s, int64_t occurrence_id) {
+        unsigned owners, units;
+
+        if (store_occurrence_merged_sent(s, occurrence_id, &owners, &units) < 0 || owners == 0)
+                return;
+        printf("one message per owner: %u owner(s) got one message for %u units\n", owners, units);
+}
+
 int ctl_send_report(const Ctl *ctl, Store *s, const CtlSend *send, const CampaignResult *res,
                     bool quiet, const char *heading) {
         if (send->tty && res->total.pending)
@@ -120,6 +130,7 @@ int ctl_send_report(const Ctl *ctl, Store *s, const CtlSend *send, const Campaig
         if (!quiet) {
                 printf("%s\n", heading);
                 (void) ctl_print_summary(res);
+                print_merged(s, res->occurrence_id);
                 print_sms_cost(ctl->config, s, res->occurrence_id);
         }
         if (res->total.unknown)

@@ -47,16 +47,19 @@ static int pick_contact(Planner *p, const Debtor *d, PlanItem *item, char **ret_
         return 1;
 }
 
-/* The text (and e-mail subject) of the schedule's template for d, as of today. */
+/* The text (and e-mail subject) of the schedule's template for d, as of today; with a
+ * group, for all the households of d's owner (d the first of them). */
 static int render_texts(const Config *c, const ConfigSchedule *sc, const Debtor *d,
-                        int64_t today, TemplateVariant *ret_variant, char **ret_text,
-                        char **ret_subject) {
+                        const RenderGroup *group, int64_t today, TemplateVariant *ret_variant,
+                        char **ret_text, char **ret_subject) {
         const ConfigTemplate *tpl = sc->template;
         RenderContext ctx;
         int r;
 
         *ret_text = *ret_subject = NULL;
         render_context_init(&ctx, c, d, today);
+        if (group)
+                render_context_set_group(&ctx, group);
         *ret_variant = variant_pick_debtor(tpl, d);
         r = template_render(tpl->variant[*ret_variant], render_lookup, &ctx, ret_text);
         if (r < 0)
@@ -121,7 +124,7 @@ static int plan_one(const Debtor *d, void *userdata) {
                         item.contact_id = 0;
                 }
         }
-        r = render_texts(p->config, p->schedule, d, p->today, &item.variant, &text, &subject);
+        r = render_texts(p->config, p->schedule, d, NULL, p->today, &item.variant, &text, &subject);
         if (r < 0)
                 return r;
         item.text = text;
@@ -133,19 +136,46 @@ static int plan_one(const Debtor *d, void *userdata) {
         return p->each(&item, p->userdata);
 }
 
+/* The households a text names, read back from the store as planned: the others first
+ * (their units and sums), then the first, whose Debtor the text is rendered from. */
 typedef struct Refreshing {
         const PlanRefresh *refresh;
         int64_t today;
         OutboxText *text;
+        RenderGroup group;              /* the others' sums, then everyone's */
+        Buf others;                     /* "、2-1-1502、P-101" */
+        Buf units;                      /* "2-1-1501、2-1-1502、P-101" */
 } Refreshing;
 
-static int refresh_one(const Debtor *d, void *userdata) {
+static int add_other(const Debtor *d, void *userdata) {
         Refreshing *f = userdata;
+
+        buf_puts(&f->others, RENDER_UNITS_SEPARATOR);
+        buf_puts(&f->others, d->unit);
+        f->group.owed += d->owed;
+        f->group.late_fee += d->late_fee;
+        return f->others.oom ? -ENOMEM : 0;
+}
+
+static int render_first(const Debtor *d, void *userdata) {
+        Refreshing *f = userdata;
+        const RenderGroup *group = NULL;
         TemplateVariant variant;
         SmsCount sms;
         int r;
 
-        r = render_texts(f->refresh->config, f->refresh->schedule, d, f->today, &variant,
+        /* others that paid in full are no debtors any more: then it is d's text alone */
+        if (f->others.len > 0) {
+                buf_puts(&f->units, d->unit);
+                buf_puts(&f->units, f->others.data);
+                if (f->units.oom)
+                        return -ENOMEM;
+                f->group.units = f->units.data;
+                f->group.owed += d->owed;
+                f->group.late_fee += d->late_fee;
+                group = &f->group;
+        }
+        r = render_texts(f->refresh->config, f->refresh->schedule, d, group, f->today, &variant,
                          &f->text->text, &f->text->subject);
         if (r < 0)
                 return r;
@@ -154,7 +184,8 @@ static int refresh_one(const Debtor *d, void *userdata) {
         return 0;
 }
 
-int plan_refresh_render(const OutboxRow *row, int64_t balance, OutboxText *ret, void *userdata) {
+int plan_refresh_render(const OutboxRow *row, const OutboxGroup *group, OutboxText *ret,
+                        void *userdata) {
         const PlanRefresh *rf = userdata;
         Refreshing f = {
                 .refresh = rf,
@@ -163,16 +194,27 @@ int plan_refresh_render(const OutboxRow *row, int64_t balance, OutboxText *ret, 
         };
         DebtorQuery q = {
                 .today = f.today,
-                .unit = row->unit,
                 .min_overdue_days = INT_MIN,
                 .late_fee = rf->config->late_fee,
         };
+        int r = 0;
 
-        (void) balance;         /* the debtor's figures come from the store, as planned */
+        /* the figures come from the store, as the plan's did (group->balance is the
+         * store's too); the first unit is the row's own */
         *ret = (OutboxText) {};
         if (!rf->schedule)
                 return 0;
-        return debtors_each(rf->store, &q, refresh_one, &f);
+        for (size_t i = 1; i < group->n_units && r >= 0; i++) {
+                q.unit = group->units[i];
+                r = debtors_each(rf->store, &q, add_other, &f);
+        }
+        if (r >= 0) {
+                q.unit = row->unit;
+                r = debtors_each(rf->store, &q, render_first, &f);
+        }
+        buf_free(&f.others);
+        buf_free(&f.units);
+        return r;
 }
 
 int plan_each(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, plan_each_t each,

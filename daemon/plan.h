@@ -37,7 +37,9 @@ int plan_each(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, pl
               void *userdata);
 
 /* The renderer a run's claims use (store-outbox.h): a row whose household paid part since
- * the plan is rendered again, for the same schedule and day, with what is owed now. */
+ * the plan is rendered again, for the same schedule and day, with what is owed now. It
+ * also renders the one message of an owner's households (the planner's second pass, and
+ * the claim when some of them paid): the row's unit first, the others after it. */
 typedef struct PlanRefresh {
         const Config *config;
         Store *store;
@@ -45,4 +47,5 @@ typedef struct PlanRefresh {
         time_t at;                      /* the time the occurrence stands for */
 } PlanRefresh;
 
-int plan_refresh_render(const OutboxRow *row, int64_t balance, OutboxText *ret, void *userdata);
+int plan_refresh_render(const OutboxRow *row, const OutboxGroup *group, OutboxText *ret,
+                        void *userdata);

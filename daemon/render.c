@@ -40,7 +40,7 @@ static char *format_month_day(int64_t day, char *buf, size_t len) {
 }
 
 void render_context_init(RenderContext *ctx, const Config *c, const Debtor *d, int64_t today) {
-        *ctx = (RenderContext) { .config = c, .debtor = d, .today = today };
+        *ctx = (RenderContext) { .config = c, .debtor = d, .today = today, .units = d->unit };
         money_format(d->owed, ctx->amount, sizeof(ctx->amount));
         money_format(d->late_fee, ctx->late_fee, sizeof(ctx->late_fee));
         money_format(d->owed + d->late_fee, ctx->total, sizeof(ctx->total));
@@ -52,6 +52,13 @@ void render_context_init(RenderContext *ctx, const Config *c, const Debtor *d, i
                  d->days_overdue > 0 ? d->days_overdue : 0);
 }
 
+void render_context_set_group(RenderContext *ctx, const RenderGroup *g) {
+        ctx->units = g->units;
+        money_format(g->owed, ctx->amount, sizeof(ctx->amount));
+        money_format(g->late_fee, ctx->late_fee, sizeof(ctx->late_fee));
+        money_format(g->owed + g->late_fee, ctx->total, sizeof(ctx->total));
+}
+
 const char *render_lookup(const char *name, void *userdata) {
         const RenderContext *ctx = userdata;
         const Debtor *d = ctx->debtor;
@@ -59,8 +66,8 @@ const char *render_lookup(const char *name, void *userdata) {
 
         if (streq(name, "owner"))
                 return d->owner;
-        if (streq(name, "unit"))
-                return d->unit;
+        if (streq(name, "unit") || streq(name, "units"))
+                return ctx->units;
         if (streq(name, "building"))
                 return d->building;
         if (streq(name, "amount"))

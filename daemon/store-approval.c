@@ -31,7 +31,8 @@ int store_approval_approve(Store *s, int64_t id, const char *by, const char *now
         return store_changes(s) > 0;
 }
 
-/* The occurrence's rows still to send become cancelled with why; *ret_n of them. */
+/* The occurrence's rows still to send become cancelled with why, the households waiting in
+ * one owner's message too; *ret_n of them. */
 static int cancel_open_rows(Store *s, int64_t id, const char *why, const char *now,
                             unsigned *ret_n) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
@@ -40,7 +41,8 @@ static int cancel_open_rows(Store *s, int64_t id, const char *why, const char *n
 
         r = store_query(s,
                         "UPDATE dispatches SET status = 'cancelled', error = ?2, updated_at = ?3"
-                        " WHERE status IN ('pending', 'retry') AND occurrence_id = ?1",
+                        " WHERE occurrence_id = ?1 AND (status IN ('pending', 'retry')"
+                        "   OR (status = 'skipped' AND merged_into IS NOT NULL))",
                         &st, &b);
         if (r < 0)
                 return r;

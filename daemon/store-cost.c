@@ -24,9 +24,11 @@ static int sms_count(Store *s, const char *sql, int64_t occurrence_id, unsigned 
 int store_occurrence_sms_sent(Store *s, int64_t occurrence_id, unsigned *ret_messages,
                               uint64_t *ret_parts) {
         /* 'unknown' rows may have gone out and been billed too; they are reported apart by
-         * the run, and counted here only once settled as sent */
+         * the run, and counted here only once settled as sent. A household merged into
+         * another's message went with that one: one message, billed once. */
         return sms_count(s, "SELECT COUNT(*), COALESCE(SUM(parts), 0) FROM dispatches"
-                         " WHERE occurrence_id = ?1 AND channel = 'sms' AND status = 'sent'",
+                         " WHERE occurrence_id = ?1 AND channel = 'sms' AND status = 'sent'"
+                         "   AND merged_into IS NULL",
                          occurrence_id, ret_messages, ret_parts);
 }
 

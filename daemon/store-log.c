@@ -22,7 +22,7 @@ int store_log_each(Store *s, const LogQuery *q, log_row_t each, void *userdata) 
         r = store_query(s,
                         "SELECT d.id, o.key, h.unit, d.recipient_name, d.category, d.channel,"
                         "       d.recipient, d.status, d.receipt, d.attempts, d.carrier,"
-                        "       d.updated_at, d.error, d.text, d.planned_text, d.amount, d.parts"
+                        "       d.updated_at, d.merged_into, d.error, d.text, d.planned_text, d.amount, d.parts"
                         "  FROM dispatches d JOIN occurrences o ON o.id = d.occurrence_id"
                         "  JOIN households h ON h.id = d.household_id"
                         " WHERE (?1 IS NULL OR o.key = ?1 OR (substr(?1, -1) = '@' AND"

@@ -17,7 +17,9 @@ typedef struct LogQuery {
  * log` prints them up to LOG_TEXT, `dunnctl show` the amount (fen) and parts too. */
 typedef enum LogColumn {
         LOG_ID, LOG_OCCURRENCE, LOG_UNIT, LOG_OWNER, LOG_CATEGORY, LOG_CHANNEL, LOG_RECIPIENT,
-        LOG_STATUS, LOG_RECEIPT, LOG_ATTEMPTS, LOG_CARRIER, LOG_UPDATED, LOG_ERROR, LOG_TEXT,
+        LOG_STATUS, LOG_RECEIPT, LOG_ATTEMPTS, LOG_CARRIER, LOG_UPDATED,
+        LOG_MERGED_INTO,                /* the row whose message this household went with */
+        LOG_ERROR, LOG_TEXT,
         LOG_PLANNED_TEXT,       /* what was planned, when a payment since made it change */
         LOG_AMOUNT, LOG_PARTS,
         _LOG_COLUMN_MAX,

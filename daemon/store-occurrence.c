@@ -165,8 +165,11 @@ int store_occurrence_counts(Store *s, int64_t id, occurrence_count_t each, void 
         int r;
 
         r = store_query(s,
-                        "SELECT category, status, COUNT(*) FROM dispatches"
-                        " WHERE occurrence_id = ?1 GROUP BY category, status",
+                        /* a household merged into another's message is not skipped: it
+                         * waits for that message (pending), then has its outcome */
+                        "SELECT category, CASE WHEN status = 'skipped' AND merged_into IS NOT NULL"
+                        "                      THEN 'pending' ELSE status END AS st, COUNT(*)"
+                        "  FROM dispatches WHERE occurrence_id = ?1 GROUP BY category, st",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -176,6 +179,27 @@ int store_occurrence_counts(Store *s, int64_t id, occurrence_count_t each, void 
                 r = each(column_text(st, 0), column_text(st, 1),
                          (unsigned) sqlite3_column_int64(st, 2), userdata);
         return r;
+}
+
+int store_occurrence_merged_sent(Store *s, int64_t id, unsigned *ret_owners, unsigned *ret_units) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT COUNT(DISTINCT merged_into), COUNT(*) FROM dispatches"
+                        " WHERE occurrence_id = ?1 AND merged_into IS NOT NULL AND status = 'sent'",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, id);
+        r = bind_step(&b);
+        if (r < 0)
+                return r;
+        *ret_owners = r > 0 ? (unsigned) sqlite3_column_int64(st, 0) : 0;
+        /* the carrier rows' own units beside the merged ones */
+        *ret_units = r > 0 ? *ret_owners + (unsigned) sqlite3_column_int64(st, 1) : 0;
+        return 0;
 }
 
 int store_occurrences_unfinished(Store *s, const char *since, occurrence_each_t each,

@@ -53,6 +53,10 @@ typedef int (*occurrence_count_t)(const char *category, const char *status, unsi
                                   void *userdata);
 int store_occurrence_counts(Store *s, int64_t id, occurrence_count_t each, void *userdata);
 
+/* One message per owner, as it went out: how many messages that were sent carried other
+ * households (*ret_owners), and how many units they named in all (*ret_units). */
+int store_occurrence_merged_sent(Store *s, int64_t id, unsigned *ret_owners, unsigned *ret_units);
+
 /* An occurrence as the daemon resumes it; strings borrowed for the callback. */
 typedef struct OccurrenceRef {
         int64_t id;

@@ -9,6 +9,7 @@
 #include "outcome.h"
 #include "store-household.h"
 #include "store-internal.h"
+#include "store-merge.h"
 #include "store-outbox.h"
 
 int store_outbox_add(Store *s, const OutboxPlanned *p, const char *now) {
@@ -60,6 +61,7 @@ typedef struct Owing {
         int64_t planned;
         bool disputed;                  /* a complaint was filed since the plan */
         bool opted_out;                 /* the contact opted out since the plan */
+        bool carries;                   /* other households wait in its message */
 } Owing;
 
 static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *channel,
@@ -79,6 +81,7 @@ static int read_candidate(sqlite3_stmt *st, int64_t occurrence_id, const char *c
                 .planned = sqlite3_column_int64(st, 11),
                 .disputed = streq(column_text(st, 12), "disputed"),
                 .opted_out = sqlite3_column_int(st, 13) != 0,
+                .carries = sqlite3_column_int(st, 14) != 0,
         };
         row->channel = strdup(channel);
         if (!row->channel)
@@ -154,7 +157,9 @@ static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uin
                         "   recipient_name, subject, text,"
                         "   (SELECT balance FROM households WHERE id = household_id), amount,"
                         "   (SELECT category FROM households WHERE id = household_id),"
-                        "   (SELECT opted_out_at IS NOT NULL FROM contacts WHERE id = contact_id)",
+                        "   (SELECT opted_out_at IS NOT NULL FROM contacts WHERE id = contact_id),"
+                        "   EXISTS (SELECT 1 FROM dispatches m WHERE m.merged_into = dispatches.id"
+                        "             AND m.status = 'skipped')",
                         &st, &b);
         if (r < 0)
                 return r;
@@ -185,20 +190,22 @@ static int claim_batch(Store *s, int64_t occurrence_id, const char *channel, uin
         return 0;
 }
 
-/* The row goes out naming what the household owes now, and keeps what was planned. */
-static int refresh_text(Store *s, const OutboxRefresh *refresh, OutboxRow *row, const Owing *o,
-                        const char *now) {
+/* The row goes out naming what its households owe now; at the claim (keep_planned) it keeps
+ * what was planned beside it. */
+static int refresh_text(Store *s, outbox_refresh_t render, void *userdata, OutboxRow *row,
+                        const OutboxGroup *g, bool keep_planned, const char *now) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         OutboxText t = {};
         Binder b;
         int r;
 
-        r = refresh->render(row, o->balance, &t, refresh->userdata);
+        r = render(row, g, &t, userdata);
         if (r < 0 || !t.text)
                 goto finish;
         r = store_query(s,
-                        "UPDATE dispatches SET planned_text = COALESCE(planned_text, text),"
-                        "  planned_amount = COALESCE(planned_amount, amount),"
+                        "UPDATE dispatches SET"
+                        "  planned_text = CASE WHEN ?7 THEN COALESCE(planned_text, text) ELSE planned_text END,"
+                        "  planned_amount = CASE WHEN ?7 THEN COALESCE(planned_amount, amount) ELSE planned_amount END,"
                         "  text = ?2, subject = ?3, parts = ?4, amount = ?5, updated_at = ?6"
                         " WHERE id = ?1",
                         &st, &b);
@@ -208,8 +215,9 @@ static int refresh_text(Store *s, const OutboxRefresh *refresh, OutboxRow *row, 
         bind_text(&b, t.text);
         bind_text_or_null(&b, t.subject);
         bind_int(&b, (int) t.parts);
-        bind_int64(&b, o->balance);
+        bind_int64(&b, g->balance);
         bind_text(&b, now);
+        bind_int(&b, keep_planned);
         r = bind_exec(&b);
         if (r < 0)
                 goto finish;
@@ -223,6 +231,108 @@ finish:
         return r;
 }
 
+/* A claimed row that will not go out, and the households waiting in its message. */
+static int cancel_with_members(Store *s, int64_t id, const char *why, const char *now) {
+        MergedHousehold *m = NULL;
+        size_t n = 0;
+        int r;
+
+        r = cancel_claimed(s, id, why, now);
+        if (r >= 0)
+                r = store_merge_members(s, id, &m, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = store_merge_cancel(s, m[i].dispatch_id, why, now);
+        merged_households_free(m, n);
+        return r;
+}
+
+static bool owes(int64_t balance, bool disputed) {
+        return balance > 0 && !disputed;
+}
+
+static const char *why_not(bool disputed) {
+        return disputed ? "disputed before the send" : "paid before the send";
+}
+
+/* A claimed row that carries the message of several households of one owner: those that
+ * paid (or filed a complaint) since the plan drop out; if its own household did, it is
+ * cancelled (*ret_cancelled) and the first household still owing carries the message
+ * instead, to be claimed next; otherwise the text names the households still owing when
+ * anything changed. */
+static int claim_group(Store *s, const OutboxRefresh *refresh, OutboxRow *row, const Owing *own,
+                       const char *now, bool *ret_cancelled) {
+        MergedHousehold *m = NULL;
+        _cleanup_free_ const char **units = NULL;
+        bool own_owes = owes(own->balance, own->disputed), changed = !own_owes;
+        int64_t balance = own_owes ? own->balance : 0, carrier = 0;
+        size_t n = 0, n_units = 0;
+        int r;
+
+        *ret_cancelled = false;
+        r = store_merge_members(s, row->id, &m, &n);
+        if (r < 0)
+                return r;
+        units = calloc(n + 1, sizeof(*units));
+        if (!units) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        if (own_owes)
+                units[n_units++] = row->unit;
+        for (size_t i = 0; i < n; i++) {
+                if (!owes(m[i].balance, m[i].disputed)) {
+                        r = store_merge_cancel(s, m[i].dispatch_id, why_not(m[i].disputed), now);
+                        if (r < 0)
+                                goto finish;
+                        changed = true;
+                        continue;
+                }
+                if (!own_owes) {
+                        if (!carrier)
+                                carrier = m[i].dispatch_id;
+                        continue;
+                }
+                units[n_units++] = m[i].unit;
+                balance += m[i].balance;
+        }
+        if (!own_owes) {
+                if (carrier) {
+                        r = store_merge_promote(s, row->id, carrier, now);
+                        if (r < 0)
+                                goto finish;
+                }
+                r = cancel_claimed(s, row->id, why_not(own->disputed), now);
+                *ret_cancelled = r >= 0;
+                goto finish;
+        }
+        if ((changed || balance != own->planned) && refresh && refresh->render)
+                r = refresh_text(s, refresh->render, refresh->userdata, row,
+                                 &(OutboxGroup) { .units = units, .n_units = n_units,
+                                                  .balance = balance }, true, now);
+finish:
+        merged_households_free(m, n);
+        return r;
+}
+
+/* Whether the occurrence may send: not while it waits for approval, nor once rejected or
+ * expired, whoever claims (every path checks before, this holds if one forgets). */
+static int occurrence_sendable(Store *s, int64_t occurrence_id) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT approval IS NULL OR approval = 'approved' FROM occurrences WHERE id = ?1",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, occurrence_id);
+        r = bind_step(&b);
+        if (r <= 0)
+                return r;
+        return sqlite3_column_int(st, 0) != 0;
+}
+
 int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uint64_t now_usec,
                        const char *carrier, const OutboxRefresh *refresh, size_t max,
                        OutboxRow *rows, size_t *ret_n, unsigned *cancelled) {
@@ -234,6 +344,9 @@ int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uin
         *ret_n = 0;
         if (max == 0)
                 return 0;
+        r = occurrence_sendable(s, occurrence_id);
+        if (r <= 0)
+                return r;
         owing = calloc(max, sizeof(*owing));
         if (!owing)
                 return -ENOMEM;
@@ -250,24 +363,41 @@ int store_outbox_claim(Store *s, int64_t occurrence_id, const char *channel, uin
                 for (size_t i = 0; i < got; i++) {
                         OutboxRow *row = &rows[n + i];
 
-                        /* a payment recorded before the send means no send; a complaint
-                         * filed since the plan stops every automatic reminder; an opted-out
-                         * contact is never used */
-                        if (r >= 0 && (owing[i].balance <= 0 || owing[i].disputed ||
-                                       owing[i].opted_out)) {
-                                r = cancel_claimed(s, row->id,
-                                                   owing[i].disputed ? "disputed before the send"
-                                                   : owing[i].opted_out ? "opted out before the send"
-                                                                        : "paid before the send",
-                                                   now);
+                        /* the contact opted out since the plan: never used, for any of the
+                         * households that would have gone with it */
+                        if (r >= 0 && owing[i].opted_out) {
+                                r = cancel_with_members(s, row->id, "opted out before the send", now);
                                 cancelled_now += r >= 0;
                                 outbox_row_done(row);
                                 continue;
                         }
+                        /* one owner's households: the group decides */
+                        if (r >= 0 && owing[i].carries) {
+                                bool gone;
+
+                                r = claim_group(s, refresh, row, &owing[i], now, &gone);
+                                if (r >= 0 && gone) {
+                                        cancelled_now++;
+                                        outbox_row_done(row);
+                                        continue;
+                                }
+                        /* a payment recorded before the send means no send; a complaint
+                         * filed since the plan stops every automatic reminder */
+                        } else if (r >= 0 && !owes(owing[i].balance, owing[i].disputed)) {
+                                r = cancel_claimed(s, row->id, why_not(owing[i].disputed), now);
+                                cancelled_now += r >= 0;
+                                outbox_row_done(row);
+                                continue;
                         /* part of it: the text names what is owed now */
-                        if (r >= 0 && owing[i].balance != owing[i].planned && refresh &&
-                            refresh->render)
-                                r = refresh_text(s, refresh, row, &owing[i], now);
+                        } else if (r >= 0 && owing[i].balance != owing[i].planned && refresh &&
+                                   refresh->render) {
+                                const char *unit = row->unit;
+
+                                r = refresh_text(s, refresh->render, refresh->userdata, row,
+                                                 &(OutboxGroup) { .units = &unit, .n_units = 1,
+                                                                  .balance = owing[i].balance },
+                                                 true, now);
+                        }
                         if (r < 0) {
                                 outbox_row_done(row);
                                 continue;
@@ -318,7 +448,7 @@ int store_outbox_next_retry(Store *s, int64_t occurrence_id, const char *channel
 
 /* The household's next channel after the failed one, in the schedule's order, that has a
  * usable contact and no row yet in this occurrence: queue the same text there, once. */
-static int failover(Store *s, const OutboxRow *row, const char *now, bool *ret) {
+static int failover(Store *s, const OutboxRow *row, const char *now, int64_t *ret_id) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         Binder b;
         int r;
@@ -356,7 +486,7 @@ static int failover(Store *s, const OutboxRow *row, const char *now, bool *ret) 
         bind_text(&b, now);
         r = bind_exec(&b);
         if (r >= 0)
-                *ret = store_changes(s) > 0;
+                *ret_id = store_changes(s) > 0 ? store_last_id(s) : 0;
         return r;
 }
 
@@ -403,15 +533,25 @@ int store_outbox_record(Store *s, const OutboxRow *row, const OutboxDecision *d,
         if (store_changes(s) != 1)
                 return -ESTALE;
         if (o->klass == DUNND_OUTCOME_INVALID_RECIPIENT) {
+                int64_t next = 0;
+
                 if (row->contact_id > 0) {
                         r = store_contact_mark_invalid(s, row->contact_id,
                                                        o->error[0] ? o->error : "invalid recipient", now);
                         if (r < 0)
                                 return r;
                 }
-                r = failover(s, row, now, ret_failover);
+                r = failover(s, row, now, &next);
+                if (r < 0)
+                        return r;
+                /* the same text, naming the same units, goes on by the next channel: the
+                 * households merged into this one wait for that */
+                if (next > 0) {
+                        *ret_failover = true;
+                        return store_merge_repoint(s, row->id, next, now);
+                }
         }
-        return r;
+        return store_merge_follow(s, row->id, now);
 }
 
 static bool pid_alive(int64_t pid) {
@@ -467,6 +607,10 @@ int store_outbox_recover_interrupted(Store *s) {
         for (size_t i = 0; i < n_dead; i++) {
                 Binder b = bind_begin(mark);
 
+                /* first the households merged into its rows, found by their `sending` */
+                r = store_merge_interrupted(s, dead[i], now);
+                if (r < 0)
+                        return r;
                 bind_int64(&b, dead[i]);
                 bind_text(&b, now);
                 r = bind_exec(&b);
@@ -534,7 +678,10 @@ int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receip
         bind_text(&b, receipt);
         bind_text(&b, store_now(now, sizeof(now)));
         r = bind_exec(&b);
-        return r < 0 ? r : store_changes(s) > 0;
+        if (r < 0 || store_changes(s) == 0)
+                return r;
+        r = store_merge_follow(s, dispatch_id, now);
+        return r < 0 ? r : 1;
 }
 
 int store_outbox_reminders(Store *s, int64_t household_id, const char *first_day, const char *day,
@@ -564,4 +711,107 @@ int store_outbox_reminders(Store *s, int64_t household_id, const char *first_day
         *ret_day = (unsigned) sqlite3_column_int64(st, 0);
         *ret_week = (unsigned) sqlite3_column_int64(st, 1);
         return 0;
+}
+
+/* The next row of the occurrence after `after` that carries others, with what its text
+ * needs. 1 = found, 0 = none left. */
+static int next_carrier(Store *s, int64_t occurrence_id, int64_t after, OutboxRow *row,
+                        int64_t *ret_amount) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s,
+                        "SELECT c.id, c.household_id, c.contact_id, h.unit, c.channel, c.recipient,"
+                        "       c.recipient_name, c.subject, c.text, c.amount"
+                        "  FROM dispatches c JOIN households h ON h.id = c.household_id"
+                        " WHERE c.id = (SELECT MIN(merged_into) FROM dispatches"
+                        "                WHERE merged_into > ?2 AND occurrence_id = ?1)",
+                        &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, occurrence_id);
+        bind_int64(&b, after);
+        r = bind_step(&b);
+        if (r <= 0)
+                return r;
+        *row = (OutboxRow) {
+                .id = sqlite3_column_int64(st, 0),
+                .occurrence_id = occurrence_id,
+                .household_id = sqlite3_column_int64(st, 1),
+                .contact_id = sqlite3_column_int64(st, 2),
+        };
+        *ret_amount = sqlite3_column_int64(st, 9);
+        r = dup_text(st, 3, &row->unit);
+        if (r >= 0)
+                r = dup_text(st, 4, &row->channel);
+        if (r >= 0)
+                r = dup_text(st, 5, &row->recipient);
+        if (r >= 0)
+                r = dup_text(st, 6, &row->name);
+        if (r >= 0)
+                r = dup_text(st, 7, &row->subject);
+        if (r >= 0)
+                r = dup_text(st, 8, &row->text);
+        if (r < 0) {
+                outbox_row_done(row);
+                return r;
+        }
+        return 1;
+}
+
+static int first_row_id(Store *s, int64_t occurrence_id, int64_t *ret) {
+        _cleanup_reset_ sqlite3_stmt *st = NULL;
+        Binder b;
+        int r;
+
+        r = store_query(s, "SELECT MIN(id) FROM dispatches WHERE occurrence_id = ?1", &st, &b);
+        if (r < 0)
+                return r;
+        bind_int64(&b, occurrence_id);
+        r = bind_step(&b);
+        *ret = r > 0 ? sqlite3_column_int64(st, 0) : 0;
+        return r < 0 ? r : 0;
+}
+
+int store_outbox_render_merged(Store *s, int64_t occurrence_id, outbox_refresh_t render,
+                               void *userdata, const char *now) {
+        int64_t after;
+        int r;
+
+        /* the merged rows of earlier occurrences come before this one's first row */
+        r = first_row_id(s, occurrence_id, &after);
+        if (r < 0)
+                return r;
+        for (after--;;) {
+                _cleanup_(outbox_row_done) OutboxRow row = {};
+                _cleanup_free_ const char **units = NULL;
+                MergedHousehold *m = NULL;
+                size_t n = 0;
+                int64_t amount;
+
+                r = next_carrier(s, occurrence_id, after, &row, &amount);
+                if (r <= 0)
+                        return r;
+                after = row.id;
+                r = store_merge_members(s, row.id, &m, &n);
+                if (r < 0)
+                        return r;
+                units = calloc(n + 1, sizeof(*units));
+                if (!units) {
+                        merged_households_free(m, n);
+                        return -ENOMEM;
+                }
+                units[0] = row.unit;
+                for (size_t i = 0; i < n; i++) {
+                        units[i + 1] = m[i].unit;
+                        amount += m[i].amount;
+                }
+                r = refresh_text(s, render, userdata, &row,
+                                 &(OutboxGroup) { .units = units, .n_units = n + 1, .balance = amount },
+                                 false, now);
+                merged_households_free(m, n);
+                if (r < 0)
+                        return r;
+        }
 }

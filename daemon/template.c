@@ -31,6 +31,7 @@ const char *const template_variables[] = {
         "staff",
         "prepaid_balance",
         "category",
+        "units",                        /* one message per owner: every unit it names */
         NULL,
 };
 

@@ -18,8 +18,10 @@
 
 #include "outbox.h"
 #include "store-household.h"
+#include "store-internal.h"
 #include "store-peer.h"
 #include "store-ledger.h"
+#include "store-merge.h"
 #include "store-occurrence.h"
 #include "store-optout.h"
 #include "store-outbox.h"
@@ -267,11 +269,14 @@ static void test_claim_cancels_paid(void **state) {
 }
 
 /* The renderer the dispatcher would hand in: names the balance, counts its calls. */
-static int render_balance(const OutboxRow *row, int64_t balance, OutboxText *ret, void *userdata) {
+static int render_balance(const OutboxRow *row, const OutboxGroup *g, OutboxText *ret,
+                          void *userdata) {
         unsigned *calls = userdata;
 
         (*calls)++;
-        if (asprintf(&ret->text, "%s 尚欠 %lld 分", row->unit, (long long) balance) < 0)
+        assert_int_equal(g->n_units, 1);
+        assert_string_equal(g->units[0], row->unit);
+        if (asprintf(&ret->text, "%s 尚欠 %lld 分", row->unit, (long long) g->balance) < 0)
                 return -ENOMEM;
         ret->parts = 1;
         return 0;
@@ -322,6 +327,25 @@ static void test_claim_without_renderer_sends_as_planned(void **state) {
         assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE"
                                              " planned_text IS NOT NULL OR amount != 10000"), 0);
         free_rows(rows, n);
+}
+
+/* An occurrence waiting for approval, rejected or expired sends nothing, whoever claims. */
+static void test_claim_refuses_unapproved(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0;
+        static const char *const states[] = { "waiting", "rejected", "expired" };
+
+        for (size_t i = 0; i < ELEMENTSOF(states); i++) {
+                char sql[128];
+
+                snprintf(sql, sizeof(sql), "UPDATE occurrences SET approval = '%s'", states[i]);
+                assert_int_equal(store_exec(f->store, sql), 0);
+                assert_int_equal(claim(f, "sms", T0, 8, rows, &cancelled), 0);
+        }
+        assert_int_equal(store_exec(f->store, "UPDATE occurrences SET approval = 'approved'"), 0);
+        free_rows(rows, claim(f, "sms", T0, 8, rows, &cancelled));
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'sending'"), 8);
 }
 
 static void test_record_transitions(void **state) {
@@ -508,6 +532,181 @@ static void test_receipt_before_the_outcome(void **state) {
         free_rows(rows, 3);
 }
 
+/* ---- one message per owner -------------------------------------------------------------- */
+
+/* Rows 1, 2 and 3 (9-1-1..9-1-3) go to one phone: one owner's households. */
+static void merge_three(Fixture *f) {
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET recipient = '13900000001'"
+                                              " WHERE id IN (2, 3)"), 0);
+        assert_int_equal(store_merge_owners(f->store, f->occurrence, NOW), 2);
+}
+
+/* The group's renderer: names the units and the sum it is given. */
+static int render_group(const OutboxRow *row, const OutboxGroup *g, OutboxText *ret,
+                        void *userdata) {
+        unsigned *calls = userdata;
+        char units[128] = "";
+
+        (*calls)++;
+        assert_string_equal(g->units[0], row->unit);
+        for (size_t i = 0; i < g->n_units; i++)
+                snprintf(units + strlen(units), sizeof(units) - strlen(units), "%s%s",
+                         i ? "、" : "", g->units[i]);
+        if (asprintf(&ret->text, "%s 共 %lld 分", units, (long long) g->balance) < 0)
+                return -ENOMEM;
+        ret->parts = 1;
+        return 0;
+}
+
+static void pay(Fixture *f, int i, int64_t fen, const char *key) {
+        bool added;
+
+        assert_int_equal(store_payment_add(f->store, &(PaymentRecord) {
+                                 .household_id = f->household[i], .fen = fen, .paid_day = 20435,
+                                 .dedup_key = key }, NOW, &added), 0);
+        assert_true(added);
+}
+
+/* The same recipient on the same channel: the first row carries the message, the others
+ * wait in it (never claimed) and take its outcome, message id and all. */
+static void test_merge_owners_and_follow(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[8];
+        unsigned cancelled = 0, calls = 0;
+        bool failover;
+        size_t n;
+
+        merge_three(f);
+        assert_string_equal(store_peer_text(f->store, "SELECT group_concat(id || ':' || status || ':' || merged_into"
+                                                 " || ':' || error, ',') FROM dispatches WHERE merged_into IS NOT NULL"),
+                            "2:skipped:1:merged into the message to 9-1-1,3:skipped:1:merged into the message to 9-1-1");
+        /* merging again finds nothing new: the others are no longer pending */
+        assert_int_equal(store_merge_owners(f->store, f->occurrence, NOW), 0);
+        /* the plan's text for the group */
+        assert_int_equal(store_outbox_render_merged(f->store, f->occurrence, render_group, &calls, NOW), 0);
+        assert_int_equal(calls, 1);
+        assert_string_equal(store_peer_text(f->store, "SELECT text || '|' || amount || '|' ||"
+                                                 " (planned_text IS NULL) FROM dispatches WHERE id = 1"),
+                            "9-1-1、9-1-2、9-1-3 共 30000 分|30000|1");
+        n = claim(f, "sms", T0, 8, rows, &cancelled);
+        assert_int_equal(n, 6);
+        assert_int_equal(rows[0].id, 1);
+        assert_int_equal(rows[1].id, 4);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE status = 'skipped'"), 2);
+        /* nothing changed since the plan: the group's text goes as planned */
+        assert_string_equal(rows[0].text, "9-1-1、9-1-2、9-1-3 共 30000 分");
+        assert_int_equal(record(f, &rows[0], OUTBOX_SENT, 0, 0, DUNND_OUTCOME_SENT, &failover), 0);
+        assert_string_equal(store_peer_text(f->store, "SELECT group_concat(status || ':' || carrier_message_id || ':'"
+                                                 " || (sent_at IS NOT NULL), ',') FROM dispatches WHERE id IN (1, 2, 3)"),
+                            "sent:m-1:1,sent:m-1:1,sent:m-1:1");
+        /* an undelivered receipt for the message: every household it named failed */
+        assert_int_equal(store_outbox_apply_receipt(f->store, 1, "undelivered"), 1);
+        assert_string_equal(store_peer_text(f->store, "SELECT group_concat(status || ':' || receipt, ',')"
+                                                 " FROM dispatches WHERE id IN (1, 2, 3)"),
+                            "failed:undelivered,failed:undelivered,failed:undelivered");
+        assert_string_equal(store_peer_text(f->store, "SELECT error FROM dispatches WHERE id = 2"),
+                            "merged into the message to 9-1-1: delivery receipt: undelivered");
+        free_rows(rows, n);
+}
+
+/* At the claim, the group decides: a merged household that paid in full drops out
+ * (cancelled), one that paid part counts for what it owes now, and the text is rendered
+ * again for those still owing. */
+static void test_claim_group_part_paid(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[1];
+        unsigned cancelled = 0, calls = 0;
+
+        merge_three(f);
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET amount = 30000 WHERE id = 1"), 0);
+        f->refresh = (OutboxRefresh) { .render = render_group, .userdata = &calls };
+        pay(f, 1, 10000, "r1");
+        pay(f, 2, 2500, "r2");
+        assert_int_equal(claim(f, "sms", T0, 1, rows, &cancelled), 1);
+        assert_int_equal(cancelled, 0);
+        assert_int_equal(rows[0].id, 1);
+        assert_int_equal(calls, 1);
+        assert_string_equal(rows[0].text, "9-1-1、9-1-3 共 17500 分");
+        assert_string_equal(store_peer_text(f->store, "SELECT amount || '|' || planned_amount FROM dispatches WHERE id = 1"),
+                            "17500|30000");
+        assert_string_equal(store_peer_text(f->store, "SELECT group_concat(id || ':' || status || ':' || error, ',')"
+                                                 " FROM dispatches WHERE id IN (2, 3)"),
+                            "2:cancelled:paid before the send,3:skipped:merged into the message to 9-1-1");
+        free_rows(rows, 1);
+}
+
+/* The carrying household paid: its row is cancelled, and the next household of the owner
+ * still owing carries the message instead — claimed at once, for the rest of the group. */
+static void test_claim_group_carrier_paid(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[2];
+        unsigned cancelled = 0, calls = 0;
+        size_t n;
+
+        merge_three(f);
+        f->refresh = (OutboxRefresh) { .render = render_group, .userdata = &calls };
+        pay(f, 0, 10000, "r1");
+        n = claim(f, "sms", T0, 2, rows, &cancelled);
+        assert_int_equal(n, 2);
+        assert_int_equal(cancelled, 1);
+        assert_int_equal(rows[0].id, 2);
+        assert_string_equal(rows[0].text, "9-1-2、9-1-3 共 20000 分");
+        assert_int_equal(rows[1].id, 4);
+        assert_string_equal(store_peer_text(f->store, "SELECT group_concat(id || ':' || status || ':' ||"
+                                                 " COALESCE(merged_into, '-') || ':' || COALESCE(error, ''), ',')"
+                                                 " FROM dispatches WHERE id IN (1, 2, 3)"),
+                            "1:cancelled:-:paid before the send,2:sending:-:,"
+                            "3:skipped:2:merged into the message to 9-1-2");
+        free_rows(rows, n);
+        /* every household of the group paid: nothing goes out, each row says why */
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET status = 'pending' WHERE id = 2"), 0);
+        pay(f, 1, 10000, "r2");
+        pay(f, 2, 10000, "r3");
+        n = claim(f, "sms", T0, 1, rows, &cancelled);
+        assert_int_equal(rows[0].id, 5);
+        assert_string_equal(store_peer_text(f->store, "SELECT group_concat(id || ':' || status || ':' || error, ',')"
+                                                 " FROM dispatches WHERE id IN (2, 3)"),
+                            "2:cancelled:paid before the send,3:cancelled:paid before the send");
+        free_rows(rows, n);
+}
+
+/* A send interrupted by a crash: the households merged into it are unknown with it; a
+ * wrong number: they wait for the failover row on the next channel. */
+static void test_merged_interrupted_and_failover(void **state) {
+        Fixture *f = *state;
+        OutboxRow rows[1], more[1];
+        unsigned cancelled = 0;
+        bool failover;
+
+        merge_three(f);
+        assert_int_equal(claim(f, "sms", T0, 1, rows, &cancelled), 1);
+        free_rows(rows, 1);
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET claimed_by = 2147483000 WHERE id = 1"), 0);
+        assert_int_equal(store_outbox_recover_interrupted(f->store), 1);
+        assert_string_equal(store_peer_text(f->store, "SELECT group_concat(status, ',') FROM dispatches WHERE id IN (1, 2, 3)"),
+                            "unknown,unknown,unknown");
+        assert_non_null(strstr(store_peer_text(f->store, "SELECT error FROM dispatches WHERE id = 3"),
+                               "merged into the message to 9-1-1: interrupted"));
+
+        /* rows 4, 5: one owner; 4's number is wrong, its e-mail takes the message */
+        assert_int_equal(store_exec(f->store, "UPDATE dispatches SET recipient = '13900000004' WHERE id = 5"), 0);
+        assert_int_equal(store_merge_owners(f->store, f->occurrence, NOW), 1);
+        assert_int_equal(claim(f, "sms", T0, 1, rows, &cancelled), 1);
+        assert_int_equal(rows[0].id, 4);
+        assert_int_equal(record(f, &rows[0], OUTBOX_FAILED, 0, 0, DUNND_OUTCOME_INVALID_RECIPIENT,
+                                &failover), 0);
+        assert_true(failover);
+        assert_string_equal(store_peer_text(f->store, "SELECT status || ':' || merged_into FROM dispatches WHERE id = 5"),
+                            "skipped:9");
+        assert_int_equal(claim(f, "email", T0, 1, more, &cancelled), 1);
+        assert_int_equal(more[0].id, 9);
+        assert_int_equal(record(f, &more[0], OUTBOX_SENT, 0, 0, DUNND_OUTCOME_SENT, &failover), 0);
+        assert_string_equal(store_peer_text(f->store, "SELECT status || ':' || carrier_message_id FROM dispatches WHERE id = 5"),
+                            "sent:m-9");
+        free_rows(rows, 1);
+        free_rows(more, 1);
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -518,6 +717,7 @@ int main(void) {
                 cmocka_unit_test(test_decide_paused_carrier),
                 T(test_claim_bounds),
                 T(test_claim_cancels_paid),
+                T(test_claim_refuses_unapproved),
                 T(test_claim_renders_a_partial_payment_again),
                 T(test_claim_without_renderer_sends_as_planned),
                 T(test_record_transitions),
@@ -525,6 +725,10 @@ int main(void) {
                 T(test_opted_out_never_used),
                 T(test_recover_interrupted),
                 T(test_receipt_before_the_outcome),
+                T(test_merge_owners_and_follow),
+                T(test_claim_group_part_paid),
+                T(test_claim_group_carrier_paid),
+                T(test_merged_interrupted_and_failover),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include "store-internal.h"
 #include "store-ledger.h"
 #include "store-optout.h"
+#include "store-peer.h"
 #include "timeutil.h"
 
 #define NOW "2026-12-10T01:00:00Z"
@@ -340,6 +341,48 @@ static void test_unreachable_and_opted_out(void **state) {
         assert_string_equal(f->seen[5].recipient, "w@example.com");
 }
 
+/* An owner of three units (two flats and a parking space, one phone) gets one message:
+ * the run's plan writes a row per household, the first carries the text for all three and
+ * their total, the others wait in it. A capped household is not merged. */
+static void test_one_message_per_owner(void **state) {
+        Fixture *f = *state;
+        const ConfigSchedule *all = config_find_schedule(f->config, "all");
+        CampaignResult res;
+
+        household(f, "2-1-1501", "13900000020", NULL, false, 100000, "2026-11-15");
+        household(f, "2-1-1502", "13900000020", NULL, false, 80000, "2026-11-15");
+        household(f, "P-101", "13900000020", NULL, false, 15000, "2026-11-15");
+        assert_int_equal(campaign_start(f->config, f->store, all, at("2026-12-10 09:30"), "test", &res), 0);
+        assert_string_equal(store_peer_text(f->store,
+                "SELECT d.status || '|' || d.amount || '|' || d.text FROM dispatches d"
+                " JOIN households h ON h.id = d.household_id WHERE h.unit = '2-1-1501'"),
+                "pending|195000|M 2-1-1501、2-1-1502、P-101 1,950.00");
+        assert_string_equal(store_peer_text(f->store,
+                "SELECT group_concat(h.unit || ':' || d.status || ':' || d.amount || ':' || d.error, ',')"
+                "  FROM dispatches d JOIN households h ON h.id = d.household_id"
+                " WHERE d.merged_into = (SELECT d2.id FROM dispatches d2 JOIN households h2"
+                "                         ON h2.id = d2.household_id WHERE h2.unit = '2-1-1501')"),
+                "2-1-1502:skipped:80000:merged into the message to 2-1-1501,"
+                "P-101:skipped:15000:merged into the message to 2-1-1501");
+        /* the households of everyone else: one message each */
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches WHERE merged_into IS NOT NULL"), 2);
+        /* counted as waiting, not skipped */
+        assert_int_equal(campaign_counts(f->store, res.occurrence_id, &res), 0);
+        assert_int_equal(res.total.skipped, 1);         /* 3-2-1202: no contact */
+        assert_int_equal(res.total.pending, res.total.selected - 1);
+
+        /* later that day the caps skip every household reminded, the merged three too (each
+         * had its reminder): a capped household is not merged */
+        assert_int_equal(store_exec(f->store, "UPDATE occurrences SET key = 'x'"), 0);
+        assert_int_equal(campaign_start(f->config, f->store, all, at("2026-12-10 11:00"), "test", &res), 0);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches d JOIN occurrences o"
+                                              " ON o.id = d.occurrence_id WHERE o.key != 'x'"
+                                              " AND d.error LIKE 'capped%'"), 8);
+        assert_int_equal(store_peer_int(f->store, "SELECT COUNT(*) FROM dispatches d JOIN occurrences o"
+                                              " ON o.id = d.occurrence_id WHERE o.key != 'x'"
+                                              " AND d.merged_into IS NOT NULL"), 0);
+}
+
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 int main(void) {
@@ -350,6 +393,7 @@ int main(void) {
                 T(test_stops_and_writes_nothing),
                 T(test_frequency_caps),
                 T(test_unreachable_and_opted_out),
+                T(test_one_message_per_owner),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,29 @@ static const char *deadline_for(int deadline_day, int y, unsigned m, unsigned d)
         return buf;
 }
 
+/* One message for an owner's households: {{units}} (and {{unit}}) name them all, the money
+ * is the sum; alone, {{units}} is the unit, so one template serves both. */
+static void test_group(void **state) {
+        Config c = make_config(15);
+        Debtor d = make_debtor();
+        RenderGroup g = { .units = "3-2-1201、3-2-1202、P-101", .owed = 200000, .late_fee = 1000 };
+        RenderContext ctx;
+
+        (void) state;
+        render_context_init(&ctx, &c, &d, days_from_civil(2026, 12, 10));
+        assert_string_equal(render_lookup("units", &ctx), "3-2-1201");
+        assert_string_equal(render_lookup("total", &ctx), "1,242.45");
+        render_context_set_group(&ctx, &g);
+        assert_string_equal(render_lookup("units", &ctx), "3-2-1201、3-2-1202、P-101");
+        assert_string_equal(render_lookup("unit", &ctx), "3-2-1201、3-2-1202、P-101");
+        assert_string_equal(render_lookup("amount", &ctx), "2,000.00");
+        assert_string_equal(render_lookup("late_fee", &ctx), "10.00");
+        assert_string_equal(render_lookup("total", &ctx), "2,010.00");
+        /* the rest is the first household's */
+        assert_string_equal(render_lookup("owner", &ctx), "张三");
+        assert_string_equal(render_lookup("building", &ctx), "3");
+}
+
 static void test_values(void **state) {
         Config c = make_config(15);
         Debtor d = make_debtor();
@@ -251,6 +274,7 @@ static void test_render_through_template(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_group),
                 cmocka_unit_test(test_values),
                 cmocka_unit_test(test_every_variable_has_a_value),
                 cmocka_unit_test(test_amounts),

@@ -115,10 +115,57 @@ static void test_shipped_texts_fit(void **state) {
         config_free(c);
 }
 
+/* One message for an owner of three units (two flats and a parking space): every shipped
+ * text names the three units and the sums, in two parts (three with the bank details),
+ * where three messages would be three parts or more. */
+static void test_shipped_texts_for_three_units(void **state) {
+        const char *top = getenv("TOP");
+        RenderGroup g = { .units = "2-1-1501、2-1-1502、P-101", .owed = 195000, .late_fee = 2345 };
+        ConfigErrors errors = {};
+        Config *c = NULL;
+        char path[4096];
+        Debtor d = typical();
+        RenderContext ctx;
+        unsigned checked = 0;
+        (void) state;
+
+        snprintf(path, sizeof(path), "%s/etc/dunnd.conf", top ? top : ".");
+        if (access(path, R_OK) < 0)
+                skip();
+        assert_int_equal(config_load(path, &c, &errors), 0);
+        d.unit = "2-1-1501";
+        render_context_init(&ctx, c, &d, days_from_civil(2026, 12, 14));
+        render_context_set_group(&ctx, &g);
+        for (size_t i = 0; i < c->n_templates; i++)
+                for (int v = 0; v < _TEMPLATE_VARIANT_MAX; v++) {
+                        const Template *t = c->templates[i].variant[v];
+                        char *text = NULL;
+                        SmsCount n;
+
+                        if (!t)
+                                continue;
+                        assert_int_equal(template_render(t, render_lookup, &ctx, &text), 0);
+                        sms_count(text, &n);
+                        print_message("%s/%s for 3 units: %zu units, %zu part(s)\n",
+                                      c->templates[i].name, variant_to_string((TemplateVariant) v),
+                                      n.units, n.parts);
+                        assert_non_null(strstr(text, "2-1-1501、2-1-1502、P-101"));
+                        assert_non_null(strstr(text, "1,950.00元"));
+                        assert_int_equal(n.parts, v == TEMPLATE_AWAY ? 3 : 2);
+                        if (streq(c->templates[i].name, "deadline"))
+                                assert_non_null(strstr(text, "滞纳金23.45元"));
+                        free(text);
+                        checked++;
+                }
+        assert_true(checked >= 10);
+        config_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tally),
                 cmocka_unit_test(test_shipped_texts_fit),
+                cmocka_unit_test(test_shipped_texts_for_three_units),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

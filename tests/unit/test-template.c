@@ -79,10 +79,11 @@ static void test_variables_list(void **state) {
 
         while (template_variables[n])
                 n++;
-        assert_int_equal(n, 17);
+        assert_int_equal(n, 18);
         assert_string_equal(template_variables[0], "owner");
         assert_string_equal(template_variables[15], "prepaid_balance");
         assert_string_equal(template_variables[16], "category");
+        assert_string_equal(template_variables[17], "units");
 
         /* Every listed variable is accepted in a template. */
         for (size_t i = 0; i < n; i++) {
