@@ -29,7 +29,7 @@ static void add(HolidayCalendar *cal, const char *range, bool working, const cha
         assert_int_equal(holiday_calendar_add(cal, first, last, working, name, NULL), 0);
 }
 
-/* The State Council's 2026 元旦, 春节 and 国庆 (国办发明电〔2025〕7号). */
+/* The State Council's 2026 元旦, 春节 and 国庆 (published 2025-11-04). */
 static HolidayCalendar *calendar_2026(void) {
         HolidayCalendar *cal = holiday_calendar_new();
 
