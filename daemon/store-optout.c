@@ -102,7 +102,9 @@ static int update_target(Store *s, const OptoutTarget *t, bool opt_out, const ch
                 changed_free(c, n);
                 return r;
         }
-        qsort(c, n, sizeof(*c), changed_cmp);
+        /* qsort() may not be handed NULL, even for nothing */
+        if (n > 1)
+                qsort(c, n, sizeof(*c), changed_cmp);
         *ret = c;
         *ret_n = n;
         return 0;
