@@ -47,7 +47,8 @@ int ctl_send_prepare(Ctl *ctl, bool simulated, bool ignore_quiet_hours, bool no_
                           nothing_done);
                 return EX_TEMPFAIL;
         }
-        ret->hooks.quiet_hours = quiet_end != 0;
+        /* held now, and paused should the run reach their start, like the daemon's */
+        ret->hooks.quiet_hours = !simulated && !ignore_quiet_hours;
         if (simulated)
                 r = carrier_set_open_simulated(ctl->config, &ret->carriers);
         else
