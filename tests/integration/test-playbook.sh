@@ -1,5 +1,5 @@
 #!/bin/bash
-# The playbook over a simulated week and a half on the shipped config (etc/dunnd.conf), with
+# The playbook over a simulated month on the shipped config (etc/dunnd.conf), with
 # the real dunnctl: `run --simulate` drives the daily schedules day by day on a copy of the
 # database while staff record payments on the copy. Promises kept early, kept on the day
 # and broken; reminders on the right days only; the frequency caps; a disputed household
@@ -117,6 +117,53 @@ check_eq "away: every text names the bank account" 5 \
 # 1-1-106 disputed: never
 check_eq "disputed: no row at all" 0 \
         "$(S "SELECT COUNT(*) FROM dispatches x JOIN households h ON h.id = x.household_id WHERE h.unit = '1-1-106'")"
+
+# --- the rest of the month ----------------------------------------------------------------
+# 1-1-105 (away) promises on day 12 to pay on day 18 and does not; 1-1-104 (unclear) pays on
+# day 20 and drops out of every selection
+for n in $(seq 9 30); do
+        d=$(day $n)
+        [ $n = 12 ] && D --db sim.db categorize 1-1-105 promised --promise "$(day 18)" --note "电话: 过几天转账" >/dev/null
+        [ $n = 20 ] && D --db sim.db pay 1-1-104 300.00 --date "$d" >/dev/null
+        simulate promise-eve "$d" 10:00
+        simulate unclear-daily "$d" 10:30
+        simulate away-daily "$d" 11:00
+done
+sent_rows() {   # "UNIT DAY" of every message sent in the month
+        S "SELECT h.unit || ' ' || substr(o.at, 1, 10) FROM dispatches x JOIN occurrences o ON o.id = x.occurrence_id
+           JOIN households h ON h.id = x.household_id WHERE x.status = 'sent' AND x.merged_into IS NULL"
+}
+check_eq "a month: nobody reminded twice on one day" "" "$(sent_rows | sort | uniq -d)"
+check_eq "a month: nobody reminded more than four times in any 7 days" "" \
+        "$(sent_rows | /usr/bin/python3 -c '
+import sys, datetime, collections
+days = collections.defaultdict(list)
+for line in sys.stdin:
+    unit, day = line.split()
+    days[unit].append(datetime.date.fromisoformat(day))
+for unit, ds in sorted(days.items()):
+    for d in ds:
+        n = sum(1 for e in ds if d - datetime.timedelta(days=6) <= e <= d)
+        if n > 4:
+            print(unit, d, n)')"
+check_eq "a month: the unclear household reminded as often as the caps allow, until it paid on day 20" \
+        "$(for n in 1 2 3 4 8 9 10 11 15 16 17 18; do printf 'unclear-daily@%s ' "$(day $n)"; done)" \
+        "$(sent_days 1-1-104)"
+check_eq "a month: after paying, out of every selection" 0 \
+        "$(S "SELECT COUNT(*) FROM dispatches x JOIN occurrences o ON o.id = x.occurrence_id JOIN households h
+              ON h.id = x.household_id WHERE h.unit = '1-1-104' AND substr(o.at, 1, 10) >= '$(day 20)'")"
+check_contains "a month: away, promised on day 12: reminded the eve of it, not daily meanwhile" \
+        "away-daily@$(day 11) promise-eve@$(day 17) unclear-daily@$(day 19) " "$(sent_days 1-1-105)"
+check_eq "a month: ... broken the day after, daily as unclear from then on" \
+        "unclear|unclear-daily@$(day 19)" \
+        "$(cat_of 1-1-105)|$(S "SELECT o.schedule || '@' || substr(o.at, 1, 10) FROM dispatches x JOIN occurrences o
+              ON o.id = x.occurrence_id JOIN households h ON h.id = x.household_id WHERE h.unit = '1-1-105'
+              AND x.status = 'sent' AND o.schedule = 'unclear-daily' ORDER BY o.at LIMIT 1")"
+check_contains "a month: ... with the reason in the history" \
+        "unclear:承诺 $(day 18) 缴费，未兑现 (promise of $(day 18) not kept)" "$(history_notes 1-1-105)"
+check_eq "a month: the disputed household never reminded" 0 \
+        "$(S "SELECT COUNT(*) FROM dispatches x JOIN households h ON h.id = x.household_id WHERE h.unit = '1-1-106'")"
+check_eq "a month: the live database is still untouched" "$live_before" "$(sqlite3 d.db .dump | md5sum)"
 
 # a simulation file that is not a copy is refused; running a simulated day again adds nothing
 cp d.db not-a-copy.db
