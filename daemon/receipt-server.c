@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "consttime.h"
 #include "log.h"
 #include "receipt-server.h"
 #include "receipt.h"
@@ -55,11 +56,26 @@ static void client_free(Client *c) {
         free(c);
 }
 
+/* The reason phrase of the status line: the body explains, the phrase only names the code
+ * (it once carried the body's text and newline, which put every header into the body). */
+static const char *reason_phrase(int code) {
+        switch (code) {
+        case 200: return "OK";
+        case 400: return "Bad Request";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 413: return "Payload Too Large";
+        case 503: return "Service Unavailable";
+        default: return code < 500 ? "Bad Request" : "Internal Server Error";
+        }
+}
+
 static void reply(Client *c, int code, const char *text) {
         char out[256];
         int n = snprintf(out, sizeof(out), "HTTP/1.0 %d %s\r\nContent-Type: text/plain\r\n"
-                         "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", code, text,
-                         strlen(text), text);
+                         "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", code,
+                         reason_phrase(code), strlen(text), text);
 
         /* snprintf returns what it would have written: never send past what it did write */
         if (n < 0)
@@ -70,7 +86,45 @@ static void reply(Client *c, int code, const char *text) {
         (void) !write(c->fd, out, (size_t) n);
 }
 
-/* The value of key in a query string ("a=1&b=2"), copied into buf; NULL if absent. */
+static int hex_digit(char ch) {
+        if (ch >= '0' && ch <= '9')
+                return ch - '0';
+        if (ch >= 'a' && ch <= 'f')
+                return ch - 'a' + 10;
+        if (ch >= 'A' && ch <= 'F')
+                return ch - 'A' + 10;
+        return -1;
+}
+
+/* Percent-decodes n bytes of a query value into buf ('+' is a space, as forms send it);
+ * NULL for a bad escape, an encoded NUL, or a value that does not fit. */
+static const char *query_decode(const char *p, size_t n, char *buf, size_t len) {
+        size_t o = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                char ch = p[i];
+
+                if (ch == '%') {
+                        int hi, lo;
+
+                        if (i + 2 >= n)
+                                return NULL;
+                        hi = hex_digit(p[i + 1]);
+                        lo = hex_digit(p[i + 2]);
+                        if (hi < 0 || lo < 0 || (hi | lo) == 0)
+                                return NULL;
+                        ch = (char) (hi << 4 | lo);
+                        i += 2;
+                } else if (ch == '+')
+                        ch = ' ';
+                if (o + 1 >= len)
+                        return NULL;
+                buf[o++] = ch;
+        }
+        buf[o] = 0;
+        return buf;
+}
+
 static const char *query_get(const char *q, const char *key, char *buf, size_t len) {
         size_t kl = strlen(key);
 
@@ -82,11 +136,7 @@ static const char *query_get(const char *q, const char *key, char *buf, size_t l
                         continue;
                 p += kl + 1;
                 n = end ? (size_t) (end - p) : strlen(p);
-                if (n >= len)
-                        return NULL;
-                memcpy(buf, p, n);
-                buf[n] = 0;
-                return buf;
+                return query_decode(p, n, buf, len);
         }
         return NULL;
 }
@@ -127,7 +177,8 @@ static void handle_request(Client *c) {
                 return;
         }
         query++;
-        if (s->token && !streq_ptr(query_get(query, "token", token, sizeof(token)), s->token)) {
+        /* in constant time: how long a refusal takes says nothing of how much was right */
+        if (s->token && !consttime_streq(query_get(query, "token", token, sizeof(token)), s->token)) {
                 reply(c, 403, "bad token\n");
                 log_warning("receipt refused: wrong or missing token");
                 return;

@@ -668,7 +668,8 @@ int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receip
                         "    ELSE status END,"
                         "  sent_at = CASE WHEN status = 'unknown' AND ?2 NOT IN ('undelivered', 'queued')"
                         "    THEN ?3 ELSE sent_at END,"
-                        "  error = CASE WHEN status = 'unknown' OR ?2 = 'undelivered'"
+                        "  error = CASE WHEN status = 'unknown'"
+                        "    OR (?2 = 'undelivered' AND receipt IS NOT 'delivered')"
                         "    THEN 'delivery receipt: ' || ?2 ELSE error END"
                         " WHERE id = ?1 AND status IN ('sent', 'unknown', 'sending')",
                         &st, &b);

@@ -117,6 +117,16 @@ check_eq "receipts: ... and changes nothing" unknown "$(q dlr "SELECT status FRO
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/dlr?id=$id&status=1&token=s3cret")
 check_eq "receipts: accepted (200)" 200 "$code"
 check_eq "receipts: the unknown row is settled as sent" "sent|delivered" "$(q dlr "SELECT status || '|' || receipt FROM dispatches WHERE id = $id")"
+# a well-formed answer: the status line names the code, the explanation is the body
+resp=$(curl -s -i "http://127.0.0.1:$rport/dlr?id=$id&status=1&token=wrong" | tr -d '\r')
+check_eq "receipts: the refusal's status line is 'HTTP/1.0 403 Forbidden'" "HTTP/1.0 403 Forbidden" "$(head -n1 <<<"$resp")"
+check_eq "receipts: ... with its headers, then the body" "Content-Type: text/plain|bad token" \
+        "$(sed -n 2p <<<"$resp")|$(tail -n1 <<<"$resp")"
+# a token as a browser or Kannel may encode it is the same token
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/dlr?id=$id&status=1&token=s%33cre%74")
+check_eq "receipts: a percent-encoded token is decoded (200)" 200 "$code"
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/dlr?id=$id&status=1&token=s3cret%")
+check_eq "receipts: a broken escape is no token (403)" 403 "$code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$rport/dlr?id=abc&status=1&token=s3cret")
 check_eq "receipts: a malformed id is refused (400)" 400 "$code"
 kill -TERM $dpid; wait $dpid

@@ -117,6 +117,8 @@ static void test_sent_rows(void **state) {
         assert_int_equal(receipt_apply(f->store, 1, RECEIPT_UNDELIVERED), 1);
         assert_string_equal(col(f, 1, "status"), "sent");
         assert_string_equal(col(f, 1, "receipt"), "delivered");
+        /* ... nor the row's error: it was delivered, nothing went wrong */
+        assert_string_equal(col(f, 1, "error"), "-");
         assert_int_equal(receipt_apply(f->store, 2, RECEIPT_UNDELIVERED), 1);
         assert_string_equal(col(f, 2, "status"), "failed");
         assert_string_equal(col(f, 2, "error"), "delivery receipt: undelivered");
