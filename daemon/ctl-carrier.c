@@ -13,6 +13,7 @@
 #include "transfer.h"
 #include "mask.h"
 #include "phone.h"
+#include "template.h"
 
 static int open_carriers(Ctl *ctl, CarrierSet **ret) {
         ConfigErrors errors = {};
@@ -118,7 +119,9 @@ int verb_test_carrier(Ctl *ctl, int argc, char *argv[]) {
                                "Send one message through a configured carrier, outside any campaign\n"
                                "(nothing is written to the database), and print the classified outcome:\n"
                                "sent, transient, throttled, invalid_recipient, rejected, unknown or\n"
-                               "carrier_failure. Exit status 0 only when it was sent.\n");
+                               "carrier_failure. Exit status 0 only when it was sent. Through a kannel\n"
+                               "carrier it also says how many parts the text is: kannel.conf's\n"
+                               "max-messages must allow the longest reminder's.\n");
                         return 0;
                 default:
                         return EXIT_USAGE;
@@ -162,5 +165,15 @@ int verb_test_carrier(Ctl *ctl, int argc, char *argv[]) {
         printf("%s via '%s': %s%s%s%s%s\n", mask_recipient(c->channel, recipient, masked, sizeof(masked)),
                c->name, outcome_class_to_string(o.klass), o.message_id[0] ? " id=" : "", o.message_id,
                o.error[0] ? ": " : "", o.error);
+        /* Kannel splits a long text into at most its sendsms-user's max-messages parts (1 by
+         * default), drops the rest, and still answers "Accepted": nothing here can see it */
+        if (streq(c->config->plugin, "kannel")) {
+                SmsCount sms;
+
+                sms_count(text, &sms);
+                printf("note: this text is %zu SMS part(s); the sendsms-user of kannel.conf must allow "
+                       "max-messages >= the parts of the longest reminder (Kannel's default, 1, sends "
+                       "only the first part and still answers Accepted)\n", sms.parts);
+        }
         return o.klass == DUNND_OUTCOME_SENT ? 0 : EXIT_RUNTIME;
 }

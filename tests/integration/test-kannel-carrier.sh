@@ -94,6 +94,14 @@ else ok "credential: no full phone number in the -v log"; fi
 out=$("$DUNNCTL" -c cred.conf check-config 2>&1)
 check_contains "credential: without \$CREDENTIALS_DIRECTORY check-config says what is missing" "CREDENTIALS_DIRECTORY" "$out"
 
+# --- test-carrier says what Kannel's max-messages must allow -----------------------------
+long="【测试物业】尊敬的业主您好，您名下2-1-1501、2-1-1502、P-101的物业费合计1,950.00元尚未缴纳，请于12月15日前缴纳，逾期将产生滞纳金。如已缴纳，请忽略本信息。"
+mkdata datatc 1; mkconf tc "$KANNEL_PASS"      # the Kannel running now
+out=$("$DUNNCTL" -c tc.conf test-carrier kannel --to 13900009999 --text "$long"); rc=$?
+check_eq "test-carrier through Kannel: sent" 0 "$rc"
+check_contains "test-carrier: says the text's parts and what max-messages must allow" \
+        "note: this text is 2 SMS part(s); the sendsms-user of kannel.conf must allow max-messages >= the parts of the longest reminder" "$out"
+
 # --- delivery receipts: Kannel calls dunnd back; an unknown row is settled by one ----------
 rport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdata datadlr 4; mkconf dlr "$KANNEL_PASS"
