@@ -18,6 +18,10 @@ typedef struct Planner {
         int64_t today;
         plan_each_t each;
         void *userdata;
+        /* the households the frequency caps hold back today, by id: read once per plan
+         * (one query over the week's occurrences), not once per household */
+        ReminderCount *capped;
+        size_t n_capped, allocated;
 } Planner;
 
 /* The first usable contact on the schedule's channels, in their order. Contacts marked
@@ -78,29 +82,64 @@ static int render_texts(const Config *c, const ConfigSchedule *sc, const Debtor 
 
 /* The frequency caps, over every schedule and channel: a household that had (or has
  * coming) its reminders for the day or the week is skipped, reason in why. */
-static int check_caps(Planner *p, const Debtor *d, char *why, size_t len) {
-        const Config *c = p->config;
-        char day[DATE_BUFSZ], first[DATE_BUFSZ];
-        unsigned n_day, n_week;
-        int r;
+static bool over_caps(const Config *c, const ReminderCount *n) {
+        return (c->caps_per_day > 0 && n->day >= (unsigned) c->caps_per_day) ||
+               (c->caps_per_week > 0 && n->week >= (unsigned) c->caps_per_week);
+}
 
-        if (c->caps_per_day <= 0 && c->caps_per_week <= 0)
+static int add_capped(const ReminderCount *n, void *userdata) {
+        Planner *p = userdata;
+
+        if (!over_caps(p->config, n))
                 return 0;
-        r = store_outbox_reminders(p->store, d->household_id, date_format(p->today - 6, first),
-                                   date_format(p->today, day), &n_day, &n_week);
-        if (r < 0)
-                return r;
-        if (c->caps_per_day > 0 && n_day >= (unsigned) c->caps_per_day) {
-                snprintf(why, len, "capped: %u reminder(s) on %s already (caps.per_day = %d)",
-                         n_day, day, c->caps_per_day);
-                return 1;
+        if (p->n_capped == p->allocated) {
+                size_t want = p->allocated ? p->allocated * 2 : 64;
+                ReminderCount *more = realloc(p->capped, want * sizeof(*more));
+
+                if (!more)
+                        return -ENOMEM;
+                p->capped = more;
+                p->allocated = want;
         }
-        if (c->caps_per_week > 0 && n_week >= (unsigned) c->caps_per_week) {
-                snprintf(why, len, "capped: %u reminder(s) in the 7 days to %s already "
-                         "(caps.per_week = %d)", n_week, day, c->caps_per_week);
-                return 1;
-        }
+        p->capped[p->n_capped++] = *n;        /* in id order: the store sorts them */
         return 0;
+}
+
+static int load_caps(Planner *p) {
+        char day[DATE_BUFSZ], first[DATE_BUFSZ];
+
+        if (p->config->caps_per_day <= 0 && p->config->caps_per_week <= 0)
+                return 0;
+        return store_outbox_reminders_each(p->store, date_format(p->today - 6, first),
+                                           date_format(p->today, day), add_capped, p);
+}
+
+static int reminder_cmp(const void *key, const void *elem) {
+        int64_t id = *(const int64_t *) key, other = ((const ReminderCount *) elem)->household_id;
+
+        return id < other ? -1 : id > other;
+}
+
+/* The frequency caps, over every schedule and channel: a household that had (or has
+ * coming) its reminders for the day or the week is skipped, reason in why. */
+static bool check_caps(const Planner *p, const Debtor *d, char *why, size_t len) {
+        const Config *c = p->config;
+        const ReminderCount *n;
+        char day[DATE_BUFSZ];
+
+        n = p->n_capped ? bsearch(&d->household_id, p->capped, p->n_capped, sizeof(*p->capped),
+                                  reminder_cmp)
+                        : NULL;
+        if (!n)
+                return false;
+        date_format(p->today, day);
+        if (c->caps_per_day > 0 && n->day >= (unsigned) c->caps_per_day)
+                snprintf(why, len, "capped: %u reminder(s) on %s already (caps.per_day = %d)",
+                         n->day, day, c->caps_per_day);
+        else
+                snprintf(why, len, "capped: %u reminder(s) in the 7 days to %s already "
+                         "(caps.per_week = %d)", n->week, day, c->caps_per_week);
+        return true;
 }
 
 static int plan_one(const Debtor *d, void *userdata) {
@@ -113,16 +152,11 @@ static int plan_one(const Debtor *d, void *userdata) {
         r = pick_contact(p, d, &item, &address);
         if (r < 0)
                 return r;
-        if (r > 0) {
-                r = check_caps(p, d, capped, sizeof(capped));
-                if (r < 0)
-                        return r;
-                if (r > 0) {
-                        item.skip_reason = capped;
-                        item.channel = NULL;
-                        item.recipient = NULL;
-                        item.contact_id = 0;
-                }
+        if (r > 0 && check_caps(p, d, capped, sizeof(capped))) {
+                item.skip_reason = capped;
+                item.channel = NULL;
+                item.recipient = NULL;
+                item.contact_id = 0;
         }
         r = render_texts(p->config, p->schedule, d, NULL, p->today, &item.variant, &text, &subject);
         if (r < 0)
@@ -237,7 +271,13 @@ int plan_each(const Config *c, Store *s, const ConfigSchedule *sc, time_t at, pl
                 .late_fee = c->late_fee,
         };
 
+        int r;
+
         if (q.categories == 0)
                 return -EINVAL;
-        return debtors_each(s, &q, plan_one, &p);
+        r = load_caps(&p);
+        if (r >= 0)
+                r = debtors_each(s, &q, plan_one, &p);
+        free(p.capped);
+        return r;
 }

@@ -685,33 +685,38 @@ int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receip
         return r < 0 ? r : 1;
 }
 
-int store_outbox_reminders(Store *s, int64_t household_id, const char *first_day, const char *day,
-                           unsigned *ret_day, unsigned *ret_week) {
+int store_outbox_reminders_each(Store *s, const char *first_day, const char *day,
+                                reminders_each_t each, void *userdata) {
         _cleanup_reset_ sqlite3_stmt *st = NULL;
         Binder b;
         int r;
 
-        /* an occurrence counts once, whatever its channels; a reminder still to go out counts
-         * (it goes out that day), one cancelled, failed or skipped does not — unless it was
-         * merged into the message of another household of the same owner */
+        /* the occurrences of the window (a handful), then their rows by the unique index; an
+         * occurrence counts once a household, whatever its channels; a reminder still to go
+         * out counts (it goes out that day), one cancelled, failed or skipped does not —
+         * unless it was merged into the message of another household of the same owner */
         r = store_query(s,
-                        "SELECT COALESCE(SUM(substr(o.at, 1, 10) = ?3), 0), COUNT(*) FROM occurrences o"
-                        " WHERE o.id IN (SELECT occurrence_id FROM dispatches WHERE household_id = ?1"
-                        "   AND (status IN ('pending', 'sending', 'retry', 'sent', 'unknown')"
-                        "        OR merged_into IS NOT NULL))"
-                        "   AND substr(o.at, 1, 10) BETWEEN ?2 AND ?3",
+                        "SELECT d.household_id, COUNT(DISTINCT CASE WHEN substr(o.at, 1, 10) = ?2"
+                        "                                     THEN o.id END),"
+                        "       COUNT(DISTINCT o.id)"
+                        "  FROM occurrences o JOIN dispatches d ON d.occurrence_id = o.id"
+                        " WHERE substr(o.at, 1, 10) BETWEEN ?1 AND ?2"
+                        "   AND (d.status IN ('pending', 'sending', 'retry', 'sent', 'unknown')"
+                        "        OR d.merged_into IS NOT NULL)"
+                        " GROUP BY d.household_id ORDER BY d.household_id",
                         &st, &b);
         if (r < 0)
                 return r;
-        bind_int64(&b, household_id);
         bind_text(&b, first_day);
         bind_text(&b, day);
-        r = bind_step(&b);
-        if (r <= 0)
-                return r < 0 ? r : -EIO;
-        *ret_day = (unsigned) sqlite3_column_int64(st, 0);
-        *ret_week = (unsigned) sqlite3_column_int64(st, 1);
-        return 0;
+        r = bind_end(&b);
+        while (r >= 0 && (r = store_step(st)) > 0)
+                r = each(&(ReminderCount) {
+                                 .household_id = sqlite3_column_int64(st, 0),
+                                 .day = (unsigned) sqlite3_column_int64(st, 1),
+                                 .week = (unsigned) sqlite3_column_int64(st, 2),
+                         }, userdata);
+        return r;
 }
 
 /* The next row of the occurrence after `after` that carries others, with what its text

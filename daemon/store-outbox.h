@@ -110,8 +110,17 @@ int store_outbox_count_open(Store *s, int64_t occurrence_id, const char *channel
  * a negative errno. */
 int store_outbox_apply_receipt(Store *s, int64_t dispatch_id, const char *receipt);
 
-/* The reminders the household has had, or has coming, on local day `day` and in the days
- * first_day..day ('YYYY-MM-DD'): occurrences with a row for it that went or goes out, over
- * all schedules and channels (the frequency caps). */
-int store_outbox_reminders(Store *s, int64_t household_id, const char *first_day, const char *day,
-                           unsigned *ret_day, unsigned *ret_week);
+/* The reminders households have had, or have coming, on local day `day` and in the days
+ * first_day..day ('YYYY-MM-DD'): occurrences with a row for them that went or goes out,
+ * over all schedules and channels (the frequency caps). Calls each() once per household
+ * that has any, in household id order. */
+typedef struct ReminderCount {
+        int64_t household_id;
+        unsigned day;                   /* occurrences on `day` */
+        unsigned week;                  /* ... on first_day..day */
+} ReminderCount;
+
+typedef int (*reminders_each_t)(const ReminderCount *c, void *userdata);
+
+int store_outbox_reminders_each(Store *s, const char *first_day, const char *day,
+                                reminders_each_t each, void *userdata);
